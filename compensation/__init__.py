@@ -1,0 +1,1 @@
+"""Empowerment rules and compensation approvals. May import escalation and complaints."""

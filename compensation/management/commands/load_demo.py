@@ -1,0 +1,264 @@
+"""`manage.py load_demo`: demo users and the demo complaints (DESIGN §7), idempotently.
+
+It lives in the compensation app, the top of the dependency chain, because the demo walks
+complaints through every app's services. Every demo complaint carries an `external_id`, so a
+second run finds it and changes nothing; users are created once with `DEMO_PASSWORD`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from complaints import services as cs
+
+DEMO_USERS = (
+    # username, group, first name, last name, superuser
+    ("frontline", "frontline", "Fran", "Front", False),
+    ("frontline2", "frontline", "Felix", "Floor", False),
+    ("lead", "team_lead", "Lea", "Lead", False),
+    ("manager", "manager", "Max", "Manager", False),
+    ("admin", None, "Ada", "Admin", True),
+    ("shop", "integration", "Shop", "Integration", False),
+)
+
+COCONUT_WORDS = (
+    "I ordered 4 young coconuts and the listing clearly promised a coconut opener with them. "
+    "The parcel came WITHOUT the opener. Your shop has really taken me for a ride! "
+    "How am I supposed to open them now?"
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and complaints (safe to run twice)."
+
+    def handle(self, *args, **options) -> None:
+        password = os.environ.get("DEMO_PASSWORD", "demo")
+        users = {}
+        for username, group, first, last, superuser in DEMO_USERS:
+            users[username] = self._user(username, group, first, last, superuser, password)
+        created = self._complaints(users)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {created} complaint(s) created; log in as frontline, lead or "
+                "manager (password from DEMO_PASSWORD, default 'demo')."
+            )
+        )
+
+    def _user(self, username, group, first, last, superuser, password):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@redress.example",
+                "is_staff": group != "integration",
+                "is_superuser": superuser,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+        return user
+
+    def _complaints(self, users) -> int:
+        fl, fl2, lead, manager, shop = (
+            users["frontline"],
+            users["frontline2"],
+            users["lead"],
+            users["manager"],
+            users["shop"],
+        )
+        soon = lambda hours: timezone.now() + timedelta(hours=hours)  # noqa: E731
+        stories = [
+            # external_id, name, email, category, severity, subject, words, steps
+            (
+                "demo-coconut",
+                "Cora Nutley",
+                "cora@example.com",
+                "missing_item",
+                "normal",
+                "Coconut opener missing from my order of 4 young coconuts",
+                COCONUT_WORDS,
+                [],
+            ),
+            (
+                "demo-late-parcel",
+                "Peter Parcel",
+                "peter@example.com",
+                "delivery",
+                "normal",
+                "Parcel two weeks late",
+                "My parcel is two weeks late and nobody answers.",
+                [],
+            ),
+            (
+                "demo-wrong-size",
+                "Wanda Wear",
+                "wanda@example.com",
+                "product",
+                "low",
+                "Wrong size shoes",
+                "I ordered size 39 and got 41.",
+                ["ack"],
+            ),
+            (
+                "demo-double-charge",
+                "Bill Billing",
+                "bill@example.com",
+                "billing",
+                "high",
+                "Charged twice",
+                "You charged my card twice for order 5521!",
+                ["ack"],
+            ),
+            (
+                "demo-broken-vase",
+                "Vera Vase",
+                "vera@example.com",
+                "damaged",
+                "normal",
+                "Vase arrived broken",
+                "The vase arrived in pieces.",
+                ["ack", "apo"],
+            ),
+            (
+                "demo-rude-driver",
+                "Dan Driver",
+                "dan@example.com",
+                "service",
+                "normal",
+                "Rude delivery driver",
+                "The driver threw the parcel over my fence.",
+                ["ack", "apo"],
+            ),
+            (
+                "demo-cold-soup",
+                "Sam Soup",
+                "sam@example.com",
+                "product",
+                "low",
+                "Soup arrived cold",
+                "The soup was cold.",
+                ["ack", "apo", "rem"],
+            ),
+            (
+                "demo-missing-manual",
+                "Mia Manual",
+                "mia@example.com",
+                "missing_item",
+                "low",
+                "Manual missing",
+                "No manual in the box.",
+                ["ack", "apo", "rem"],
+            ),
+            (
+                "demo-fridge",
+                "Fred Fridge",
+                "fred@example.com",
+                "damaged",
+                "critical",
+                "Fridge stopped working after a week",
+                "My new fridge died, all my food spoiled.",
+                ["ack", "esc"],
+            ),
+            (
+                "demo-refund-wait",
+                "Rita Refund",
+                "rita@example.com",
+                "billing",
+                "high",
+                "Still waiting for my refund",
+                "I returned the item a month ago.",
+                ["esc"],
+            ),
+            (
+                "demo-abusive",
+                "Axel Angry",
+                "axel@example.com",
+                "service",
+                "high",
+                "Demands and threats",
+                "Give me 1000 EUR or I will ruin you online.",
+                ["ack", "lim"],
+            ),
+            (
+                "demo-reopened",
+                "Olga Open",
+                "olga@example.com",
+                "delivery",
+                "normal",
+                "Replacement also late",
+                "The replacement is late too.",
+                ["ack", "apo", "rem", "reo"],
+            ),
+        ]
+        created_count = 0
+        for ext, name, email, category, severity, subject, words, steps in stories:
+            with transaction.atomic():
+                complaint, created = cs.complaint_intake(
+                    customer_name=name,
+                    customer_email=email,
+                    subject=subject,
+                    description=words,
+                    channel="email",
+                    category=category,
+                    severity=severity,
+                    external_id=ext,
+                    actor=shop,
+                )
+                if not created:
+                    continue
+                created_count += 1
+                cid = complaint.pk
+                for step in steps:
+                    if step == "ack":
+                        cs.complaint_acknowledge(
+                            complaint_id=cid,
+                            actor=fl,
+                            summary=f"Key points: {subject}.",
+                            message="I understand how annoying this is; thank you for telling us.",
+                            promised_by=soon(48),
+                            summary_confirmed=True,
+                        )
+                    elif step == "apo":
+                        cs.complaint_apologize(
+                            complaint_id=cid,
+                            actor=fl,
+                            fault="company",
+                            message="I am sorry — this was our mistake.",
+                        )
+                    elif step == "rem":
+                        cs.complaint_remedy(
+                            complaint_id=cid,
+                            actor=fl,
+                            root_cause="Packing checklist skipped",
+                            message="We are sending a replacement right away.",
+                        )
+                    elif step == "esc":
+                        cs.complaint_escalate(
+                            complaint_id=cid,
+                            actor=fl2,
+                            reason="Beyond what frontline can settle; needs a lead.",
+                        )
+                    elif step == "lim":
+                        cs.complaint_set_limits(
+                            complaint_id=cid,
+                            actor=fl,
+                            reason="Threats after three offers; alternatives exhausted.",
+                            message="We have made every offer we can; we will close this now.",
+                        )
+                    elif step == "reo":
+                        cs.complaint_reopen(
+                            complaint_id=cid, actor=shop, message="The replacement is late too!"
+                        )
+        return created_count

@@ -1,0 +1,67 @@
+"""The one family of domain errors that services raise.
+
+Each error carries a stable `code`, an HTTP `status` and optional per-field messages, so the API's
+exception handler and the admin can render any of them without knowing the service that raised it.
+Services raise these and nothing from DRF; this module imports nothing from the project.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 400
+    default_message = "The request could not be carried out."
+
+    def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None):
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "fields": self.fields}
+
+
+class InvalidDataError(DomainError):
+    """The input itself is malformed or incomplete (HTTP 400)."""
+
+    code = "invalid"
+    status = 400
+    default_message = "Some fields are missing or invalid."
+
+
+class NotPermittedError(DomainError):
+    """The actor's role does not allow this (HTTP 403)."""
+
+    code = "not_permitted"
+    status = 403
+    default_message = "You are not permitted to do this."
+
+
+class NotFoundError(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "Not found."
+
+
+class ConflictError(DomainError):
+    """Someone else changed the object first (HTTP 409)."""
+
+    code = "conflict"
+    status = 409
+    default_message = "The complaint was changed by someone else; reload and try again."
+
+
+class InvalidTransitionError(ConflictError):
+    """The transition is not allowed from the complaint's current state (HTTP 409)."""
+
+    code = "invalid_transition"
+    default_message = "This action is not possible in the complaint's current state."
+
+
+class RuleViolationError(DomainError):
+    """A business rule refused an otherwise well-formed request (HTTP 422)."""
+
+    code = "rule_violated"
+    status = 422
+    default_message = "A business rule does not allow this."

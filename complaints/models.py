@@ -1,0 +1,282 @@
+"""Complaints, their customers, timeline and audit trail.
+
+The workflow is declared once, here, as django_fsm transitions on `Complaint.state`
+(`protected=True`: the field cannot be assigned directly). Only `complaints.services` fires the
+transitions; they lock the row, save with `update_fields`, and write a `TransitionLog` row, which
+is append-only. This module must not import the escalation or compensation apps.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from complaints import roles
+
+
+class State(models.TextChoices):
+    VENTING = "venting", "Venting"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    APOLOGIZED = "apologized", "Apologized"
+    REMEDIED = "remedied", "Remedied"
+    ESCALATED = "escalated", "Escalated"
+    LIMIT_SET = "limit_set", "Limit set"
+
+
+OPEN_STATES = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED, State.ESCALATED)
+
+
+class Channel(models.TextChoices):
+    API = "api", "API"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Chat"
+    IN_PERSON = "in_person", "In person"
+
+
+class Category(models.TextChoices):
+    MISSING_ITEM = "missing_item", "Missing item"
+    DAMAGED = "damaged", "Damaged or defective"
+    DELIVERY = "delivery", "Delivery"
+    BILLING = "billing", "Billing"
+    SERVICE = "service", "Service"
+    PRODUCT = "product", "Product quality"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class Fault(models.TextChoices):
+    COMPANY = "company", "Ours"
+    CUSTOMER = "customer", "Customer's misunderstanding"
+    SHARED = "shared", "Shared"
+    UNDETERMINED = "undetermined", "Not yet known"
+
+
+class Tier(models.TextChoices):
+    FRONTLINE = roles.FRONTLINE, "Frontline"
+    TEAM_LEAD = roles.TEAM_LEAD, "Team lead"
+    MANAGER = roles.MANAGER, "Manager"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, db_index=True)
+    phone = models.CharField(max_length=40, blank=True)
+    external_ref = models.CharField(max_length=128, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+def _no_abuse_gate(complaint: Complaint) -> bool:
+    """Limits are never the first move: refused while venting unless a manager flagged abuse."""
+    return complaint.state != State.VENTING or complaint.abuse_flagged
+
+
+class Complaint(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
+    category = models.CharField(max_length=32, choices=Category.choices, default=Category.OTHER)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.NORMAL)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(help_text="The customer's own words, verbatim.")
+    summary = models.TextField(blank=True, help_text="Key points restated to the customer.")
+    summary_confirmed = models.BooleanField(default=False)
+    fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
+    root_cause = models.CharField(max_length=200, blank=True)
+    state = FSMField(
+        max_length=16, choices=State.choices, default=State.VENTING, protected=True, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+    )
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FRONTLINE)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_from = models.CharField(max_length=16, choices=State.choices, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    abuse_flagged = models.BooleanField(default=False)
+    promised_by = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=500, blank=True)
+    pause_until = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["assignee", "state"]),
+            models.Index(fields=["tier", "state"]),
+        ]
+        permissions = [("work_complaint", "Can work complaints")]
+
+    def __str__(self) -> str:
+        return f"{self.reference or 'new'}: {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # The workflow (DESIGN §2). Bodies are empty on purpose: the services set the data, so that
+    # validation, locking and audit live in one place.
+
+    @transition(state, source=State.VENTING, target=State.ACKNOWLEDGED, permission=roles.can_work)
+    def acknowledge(self) -> None:
+        pass
+
+    @transition(
+        state, source=State.ACKNOWLEDGED, target=State.APOLOGIZED, permission=roles.can_work
+    )
+    def apologize(self) -> None:
+        pass
+
+    @transition(
+        state,
+        source=[State.APOLOGIZED, State.ESCALATED],
+        target=State.REMEDIED,
+        permission=roles.can_remedy,
+    )
+    def remedy(self) -> None:
+        pass
+
+    @transition(
+        state,
+        source=[State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED],
+        target=State.ESCALATED,
+        permission=roles.can_work,
+    )
+    def escalate(self) -> None:
+        pass
+
+    @transition(state, source=State.ESCALATED, target=State.REMEDIED, permission=roles.can_approve)
+    def approve(self) -> None:
+        pass
+
+    @transition(
+        state,
+        source=State.ESCALATED,
+        target=RETURN_VALUE(State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED),
+        permission=roles.can_return,
+    )
+    def return_(self) -> str:
+        return self.escalated_from or State.APOLOGIZED
+
+    @transition(
+        state,
+        source=[State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED, State.ESCALATED],
+        target=State.LIMIT_SET,
+        conditions=[_no_abuse_gate],
+        permission=roles.can_set_limits,
+    )
+    def set_limits(self) -> None:
+        pass
+
+    @transition(
+        state,
+        source=[State.REMEDIED, State.LIMIT_SET],
+        target=State.VENTING,
+        permission=roles.can_reopen,
+    )
+    def reopen(self) -> None:
+        pass
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal note"
+
+
+class MessageKind(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
+
+
+class Message(models.Model):
+    """One timeline entry. Internal notes never reach the customer."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_label = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.STAFF)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.visibility}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete an audit row."""
+
+
+class TransitionLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("TransitionLog rows cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("TransitionLog rows cannot be deleted")
+
+
+class TransitionLog(models.Model):
+    """Append-only audit of every workflow step (and pause/resume, level raises)."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="transition_logs"
+    )
+    transition = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, choices=State.choices)
+    to_state = models.CharField(max_length=16, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TransitionLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state} by {self.actor_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("TransitionLog rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("TransitionLog rows cannot be deleted")

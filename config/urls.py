@@ -1,0 +1,14 @@
+"""URL map: the staff admin at /admin/; / sends staff to the admin."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Redress"
+admin.site.site_title = "Redress"
+admin.site.index_title = "Complaint handling"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+]

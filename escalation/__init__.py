@@ -1,0 +1,1 @@
+"""Promises, deadlines and automatic escalation. May import complaints; never compensation."""

@@ -1,0 +1,332 @@
+"""The workflow through its services: every transition allowed and refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from complaints import services
+from complaints.errors import (
+    ConflictError,
+    InvalidDataError,
+    InvalidTransitionError,
+    NotPermittedError,
+    RuleViolationError,
+)
+from complaints.models import Complaint, Message, TransitionLog
+from tests.factories import complaint_in, complaint_new
+
+STATES = ["venting", "acknowledged", "apologized", "remedied", "escalated", "limit_set"]
+ALLOWED = {
+    "acknowledge": {"venting": "acknowledged"},
+    "apologize": {"acknowledged": "apologized"},
+    "remedy": {"apologized": "remedied", "escalated": "remedied"},
+    "escalate": {"venting": "escalated", "acknowledged": "escalated", "apologized": "escalated"},
+    "approve": {"escalated": "remedied"},
+    "return": {"escalated": "venting"},  # escalated from venting in the factory
+    "set_limits": {
+        "venting": "limit_set",
+        "acknowledged": "limit_set",
+        "apologized": "limit_set",
+        "escalated": "limit_set",
+    },
+    "reopen": {"remedied": "venting", "limit_set": "venting"},
+}
+
+
+def fire(name: str, complaint_id: int, actor, **override):
+    later = timezone.now() + timedelta(days=1)
+    calls = {
+        "acknowledge": (
+            services.complaint_acknowledge,
+            {"summary": "Opener missing", "message": "I understand.", "promised_by": later},
+        ),
+        "apologize": (services.complaint_apologize, {"message": "Sorry.", "fault": "company"}),
+        "remedy": (services.complaint_remedy, {"message": "Sent.", "root_cause": "Packing"}),
+        "escalate": (services.complaint_escalate, {"reason": "Too big"}),
+        "approve": (services.complaint_approve, {"note": "OK"}),
+        "return": (services.complaint_return, {"note": "Handle it yourself"}),
+        "set_limits": (
+            services.complaint_set_limits,
+            {"reason": "Threats", "message": "We end this.", "abuse": True},
+        ),
+        "reopen": (services.complaint_reopen, {"message": "Still broken"}),
+    }
+    service, defaults = calls[name]
+    return service(complaint_id=complaint_id, actor=actor, **{**defaults, **override})
+
+
+def snapshot(complaint_id: int):
+    c = Complaint.objects.get(pk=complaint_id)
+    return (
+        c.state,
+        c.version,
+        c.escalation_level,
+        c.reopen_count,
+        TransitionLog.objects.filter(complaint_id=complaint_id).count(),
+        Message.objects.filter(complaint_id=complaint_id).count(),
+    )
+
+
+CASES = [(name, state) for name in ALLOWED for state in STATES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,state", CASES)
+def test_transition_matrix(name, state, manager):
+    c = complaint_in(state)
+    before = snapshot(c.pk)
+    logs_before = before[4]
+    if state in ALLOWED[name]:
+        result = fire(name, c.pk, manager)
+        assert result.state == ALLOWED[name][state]
+        log = TransitionLog.objects.filter(complaint=c).latest("id")
+        assert (log.transition, log.from_state, log.to_state) == (name, state, result.state)
+        assert log.actor == manager and log.actor_label == manager.get_username()
+        assert TransitionLog.objects.filter(complaint=c).count() == logs_before + 1
+        assert result.version == before[1] + 1
+    else:
+        with pytest.raises(InvalidTransitionError):
+            fire(name, c.pk, manager)
+        assert snapshot(c.pk) == before
+
+
+NO_DATA = {
+    "acknowledge": ("venting", {"summary": "", "message": " "}, {"summary", "message"}),
+    "apologize": ("acknowledged", {"fault": "nobody"}, {"fault"}),
+    "remedy": ("apologized", {"root_cause": ""}, {"root_cause"}),
+    "escalate": ("venting", {"reason": ""}, {"reason"}),
+    "return": ("escalated", {"note": ""}, {"note"}),
+    "set_limits": ("acknowledged", {"reason": "", "message": ""}, {"reason", "message"}),
+    "reopen": ("remedied", {"message": "\x00"}, {"message"}),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(NO_DATA))
+def test_missing_or_bad_data_is_refused_and_writes_nothing(name, manager):
+    state, override, fields = NO_DATA[name]
+    c = complaint_in(state)
+    before = snapshot(c.pk)
+    with pytest.raises(InvalidDataError) as err:
+        fire(name, c.pk, manager, **override)
+    assert fields <= set(err.value.fields)
+    assert snapshot(c.pk) == before
+
+
+@pytest.mark.django_db
+def test_promise_must_lie_in_the_future(frontline):
+    c = complaint_new()
+    with pytest.raises(InvalidDataError) as err:
+        fire("acknowledge", c.pk, frontline, promised_by=timezone.now() - timedelta(minutes=1))
+    assert "promised_by" in err.value.fields
+    assert Complaint.objects.get(pk=c.pk).state == "venting"
+
+
+ROLE_REFUSALS = [
+    # (transition, state, actor fixture)
+    ("acknowledge", "venting", "outsider"),
+    ("acknowledge", "venting", "integration"),
+    ("apologize", "acknowledged", "outsider"),
+    ("escalate", "apologized", "integration"),
+    ("approve", "escalated", "frontline"),
+    ("return", "escalated", "frontline"),
+    ("remedy", "escalated", "frontline"),  # escalated to team_lead: frontline may not remedy
+    ("set_limits", "escalated", "frontline"),
+    ("set_limits", "escalated", "lead"),
+    ("set_limits", "venting", "frontline"),
+    ("set_limits", "venting", "lead"),
+    ("reopen", "limit_set", "frontline"),
+    ("reopen", "limit_set", "integration"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,state,who", ROLE_REFUSALS)
+def test_wrong_role_is_refused_and_writes_nothing(name, state, who, request):
+    actor = request.getfixturevalue(who)
+    c = complaint_in(state)
+    before = snapshot(c.pk)
+    with pytest.raises(NotPermittedError):
+        fire(name, c.pk, actor)
+    assert snapshot(c.pk) == before
+
+
+ROLE_ALLOWED = [
+    ("acknowledge", "venting", "frontline"),
+    ("apologize", "acknowledged", "frontline"),
+    ("remedy", "apologized", "frontline"),
+    ("escalate", "venting", "frontline"),
+    ("set_limits", "acknowledged", "frontline"),
+    ("approve", "escalated", "lead"),
+    ("return", "escalated", "lead"),
+    ("remedy", "escalated", "lead"),
+    ("reopen", "remedied", "integration"),
+    ("reopen", "remedied", "frontline"),
+    ("reopen", "limit_set", "manager"),
+    ("set_limits", "escalated", "manager"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,state,who", ROLE_ALLOWED)
+def test_role_allowed(name, state, who, request):
+    actor = request.getfixturevalue(who)
+    c = complaint_in(state)
+    result = fire(name, c.pk, actor, **({"abuse": False} if name == "set_limits" else {}))
+    assert result.state == ALLOWED[name][state]
+
+
+@pytest.mark.django_db
+def test_limits_while_venting_need_a_managers_abuse_flag(manager):
+    c = complaint_new()
+    with pytest.raises(RuleViolationError):
+        fire("set_limits", c.pk, manager, abuse=False)
+    assert snapshot(c.pk)[0] == "venting"
+    result = fire("set_limits", c.pk, manager, abuse=True)
+    assert result.state == "limit_set" and result.abuse_flagged
+
+
+@pytest.mark.django_db
+def test_escalate_raises_level_and_tier_and_return_restores(frontline, lead):
+    c = complaint_in("acknowledged")
+    services.complaint_assign(complaint_id=c.pk, actor=frontline, assignee=frontline)
+    esc = services.complaint_escalate(complaint_id=c.pk, actor=frontline, reason="Big refund")
+    assert (esc.escalation_level, esc.tier, esc.assignee_id) == (1, "team_lead", None)
+    back = services.complaint_return(complaint_id=c.pk, actor=lead, note="Offer a voucher")
+    assert back.state == "acknowledged"
+    assert (back.tier, back.assignee_id) == ("frontline", frontline.pk)
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert log.reason == "Offer a voucher"
+
+
+@pytest.mark.django_db
+def test_system_actor_escalates_with_label():
+    c = complaint_in("acknowledged")
+    services.complaint_escalate(
+        complaint_id=c.pk, actor=None, reason="Promise lapsed", actor_label="system: deadline sweep"
+    )
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert log.actor is None and log.actor_label == "system: deadline sweep"
+
+
+@pytest.mark.django_db
+def test_reopen_counts_and_restarts(integration):
+    c = complaint_in("remedied")
+    result = services.complaint_reopen(complaint_id=c.pk, actor=integration, message="Not fixed")
+    assert (result.state, result.reopen_count) == ("venting", 1)
+    assert Message.objects.filter(complaint=c).latest("id").kind == "customer"
+
+
+@pytest.mark.django_db
+def test_stale_version_is_a_conflict_and_writes_nothing(frontline):
+    c = complaint_new()
+    stale = c.version
+    services.message_add(complaint_id=c.pk, actor=frontline, body="Noted", visibility="internal")
+    services.complaint_assign(complaint_id=c.pk, actor=frontline, assignee=frontline)
+    before = snapshot(c.pk)
+    with pytest.raises(ConflictError):
+        fire("acknowledge", c.pk, frontline, expected_version=stale)
+    assert snapshot(c.pk) == before
+
+
+@pytest.mark.django_db
+def test_intake_keeps_words_verbatim_and_is_idempotent_on_external_id(integration):
+    words = "  Your shop has really\n taken me for a ride!  "
+    c1, created1 = services.complaint_intake(
+        customer_name="Cora",
+        customer_email="cora@example.com",
+        subject="Opener",
+        description=words,
+        external_id="shop-1",
+        actor=integration,
+    )
+    c2, created2 = services.complaint_intake(
+        customer_name="Cora",
+        customer_email="cora@example.com",
+        subject="Opener",
+        description=words,
+        external_id="shop-1",
+        actor=integration,
+    )
+    assert created1 and not created2 and c1.pk == c2.pk
+    assert c1.description == words and c1.state == "venting"
+    assert c1.reference == f"CMP-{c1.created_at.year}-{c1.pk:06d}"
+    first = Message.objects.get(complaint=c1)
+    assert (first.kind, first.body) == ("customer", words)
+    assert TransitionLog.objects.get(complaint=c1).transition == "intake"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "override,field",
+    [
+        ({"customer_email": "not-an-email"}, "customer.email"),
+        ({"subject": "x" * 201}, "subject"),
+        ({"description": ""}, "description"),
+        ({"description": "a\x00b"}, "description"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"severity": "apocalyptic"}, "severity"),
+        ({"category": 7}, "category"),
+        ({"customer_name": ["a"]}, "customer.name"),
+    ],
+)
+def test_intake_bad_input_writes_nothing(override, field):
+    values = {
+        "customer_name": "Cora",
+        "customer_email": "cora@example.com",
+        "subject": "Opener",
+        "description": "Missing",
+        **override,
+    }
+    with pytest.raises(InvalidDataError) as err:
+        services.complaint_intake(**values)
+    assert field in err.value.fields
+    assert Complaint.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_pause_and_resume_are_audited_not_state_changes(frontline):
+    c = complaint_in("acknowledged")
+    paused = services.complaint_pause(
+        complaint_id=c.pk, actor=frontline, reason="Waiting for photos"
+    )
+    assert paused.state == "acknowledged" and paused.paused_at is not None
+    with pytest.raises(InvalidTransitionError):
+        services.complaint_pause(complaint_id=c.pk, actor=frontline, reason="again")
+    resumed = services.complaint_resume(complaint_id=c.pk, actor=frontline)
+    assert resumed.paused_at is None
+    steps = list(TransitionLog.objects.filter(complaint=c).values_list("transition", flat=True))
+    assert steps[-2:] == ["pause", "resume"]
+
+
+@pytest.mark.django_db
+def test_internal_note_is_for_staff_only(integration):
+    c = complaint_new()
+    with pytest.raises(NotPermittedError):
+        services.message_add(complaint_id=c.pk, actor=integration, body="x", visibility="internal")
+    assert Message.objects.filter(complaint=c).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_are_sent_only_after_commit(frontline):
+    from django.db import transaction
+
+    from complaints import events
+
+    seen = []
+
+    def receiver(**kwargs):
+        seen.append(kwargs["transition"])
+
+    events.complaint_transitioned.connect(receiver)
+    try:
+        c = complaint_new()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            fire("escalate", c.pk, frontline)
+            raise RuntimeError("rolled back")
+        assert seen == [] and snapshot(c.pk)[0] == "venting"
+        fire("escalate", c.pk, frontline)
+        assert seen == ["escalate"]
+    finally:
+        events.complaint_transitioned.disconnect(receiver)
