@@ -207,12 +207,12 @@ class ComplaintAdmin(_RoleGatedAdmin):
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
-                name="%s_%s_transition" % info,
+                name="{}_{}_transition".format(*info),
             ),
             path(
                 "<int:object_id>/message/",
                 wrap(self.message_view),
-                name="%s_%s_message" % info,
+                name="{}_{}_message".format(*info),
             ),
             *super().get_urls(),
         ]

@@ -71,13 +71,7 @@ class Command(BaseCommand):
         return user
 
     def _complaints(self, users) -> int:
-        fl, fl2, lead, manager, shop = (
-            users["frontline"],
-            users["frontline2"],
-            users["lead"],
-            users["manager"],
-            users["shop"],
-        )
+        fl, fl2, shop = users["frontline"], users["frontline2"], users["shop"]
         soon = lambda hours: timezone.now() + timedelta(hours=hours)  # noqa: E731
         stories = [
             # external_id, name, email, category, severity, subject, words, steps
