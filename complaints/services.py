@@ -8,6 +8,7 @@ Invariants kept here and nowhere else:
 - A refused call (bad data, wrong state, wrong role, lost race) raises a DomainError and writes
   nothing.
 - `actor=None` means the system (the deadline sweep); it passes role checks and is logged by label.
+- Intake and every transition record a webhook outbox event in the same transaction.
 This module must not import the escalation or compensation apps.
 """
 
@@ -45,6 +46,7 @@ from complaints.models import (
     TransitionLog,
     Visibility,
 )
+from webhooks.services import outbox_record
 
 SYSTEM_LABEL = "system"
 # Public transition names (API paths, admin buttons) → model method names.
@@ -237,6 +239,18 @@ def _intake_write(
         payload={"channel": channel, "external_id": external_id},
         created_at=now,
     )
+    outbox_record(
+        type="complaint.created",
+        payload={
+            "complaint_id": complaint.pk,
+            "reference": complaint.reference,
+            "state": complaint.state,
+            "external_id": external_id,
+            "channel": channel,
+            "category": category,
+            "severity": severity,
+        },
+    )
     actor_id = getattr(actor, "pk", None)
     transaction.on_commit(
         lambda: events.complaint_created.send(
@@ -361,6 +375,20 @@ def _fire(
             )
             for kind, visibility, body in messages
             if body
+        )
+        outbox_record(
+            type="complaint.transitioned",
+            payload={
+                "complaint_id": complaint.pk,
+                "reference": complaint.reference,
+                "transition": name,
+                "from_state": from_state,
+                "to_state": complaint.state,
+                "actor": label,
+                "reason": reason,
+                "escalation_level": complaint.escalation_level,
+                "at": now,
+            },
         )
         _send_after_commit(
             events.complaint_transitioned,

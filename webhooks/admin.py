@@ -1,0 +1,57 @@
+"""Read-only admin for subscriptions and the delivery log (superusers manage subscriptions)."""
+
+from django.contrib import admin
+
+from webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("url", "owner", "is_active", "created_at")
+    list_select_related = ("owner",)
+    readonly_fields = ("created_at",)
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "error",
+        "response_excerpt",
+    )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("event", "subscription", "status", "attempts", "last_status_code", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("event", "subscription")
+    readonly_fields = (
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "created_at",
+        "delivered_at",
+    )
+    inlines = [AttemptInline]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "type", "dispatched_at")
+    list_filter = ("type",)
+    readonly_fields = ("id", "type", "payload", "occurred_at", "dispatched_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,242 @@
+"""Recording, fanning out and delivering webhook events.
+
+Guarantees:
+- `outbox_record` only writes a row in the caller's transaction: an event exists iff its change
+  committed. No task is enqueued per event; the beat-driven `webhook_pump` picks rows up.
+- Fan-out creates at most one delivery per (event, subscription) (a unique constraint), so a
+  re-run or a concurrent pump never duplicates.
+- A delivery is claimed with a lease before the HTTP call, outside any transaction, so several
+  workers may pump at once and a crashed worker's claim expires and is retried.
+- Every HTTP attempt is logged; retries back off exponentially up to `WEBHOOK_MAX_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.utils import timezone
+
+from complaints.errors import InvalidDataError, NotPermittedError
+from webhooks.models import (
+    EVENT_TYPES,
+    DeliveryStatus,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+LEASE = timedelta(seconds=120)
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def outbox_record(*, type: str, payload: dict) -> OutboxEvent:  # noqa: A002 - the event's type
+    """Record an event inside the current transaction (call it from a write service)."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return OutboxEvent.objects.create(type=type, payload=data)
+
+
+def sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The `X-Redress-Signature` header value: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+# --- subscriptions ---------------------------------------------------------------------------
+
+
+def webhook_subscription_create(
+    *, owner: Any, url: str, events: list[str], secret: str = ""
+) -> WebhookSubscription:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(url, str) or len(url) > 500:
+        errors["url"] = ["A URL of at most 500 characters is required."]
+    else:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            errors["url"] = ["Must be an absolute http(s) URL."]
+    if not isinstance(events, list) or not events:
+        errors["events"] = [f"A non-empty list drawn from: {', '.join(EVENT_TYPES)}."]
+    else:
+        unknown = [e for e in events if e not in EVENT_TYPES]
+        if unknown:
+            errors["events"] = [f"Unknown events: {', '.join(map(str, unknown))}."]
+    if not isinstance(secret, str) or (secret and not 16 <= len(secret) <= 128):
+        errors["secret"] = ["Between 16 and 128 characters (or empty to have one generated)."]
+    if errors:
+        raise InvalidDataError(fields=errors)
+    if not getattr(owner, "is_authenticated", False):
+        raise NotPermittedError("Sign in to subscribe to webhooks.")
+    return WebhookSubscription.objects.create(
+        owner=owner,
+        url=url,
+        events=sorted(set(events)),
+        secret=secret or secrets.token_urlsafe(32),
+    )
+
+
+def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> None:
+    updated = WebhookSubscription.objects.filter(pk=subscription_id, owner=actor).update(
+        is_active=False
+    )
+    if not updated:
+        raise NotPermittedError("No such subscription of yours.")
+
+
+# --- fan-out and delivery --------------------------------------------------------------------
+
+
+def outbox_fan_out(*, batch_size: int = 500) -> int:
+    """Turn undispatched events into one delivery per matching active subscription."""
+    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
+    with transaction.atomic():
+        qs = OutboxEvent.objects.filter(dispatched_at__isnull=True).order_by("occurred_at")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        events = list(qs[:batch_size])
+        if not events:
+            return 0
+        WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(event=e, subscription=s, next_attempt_at=timezone.now())
+                for e in events
+                for s in subscriptions
+                if e.type in s.events and s.created_at <= e.occurred_at
+            ],
+            ignore_conflicts=True,
+        )
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            dispatched_at=timezone.now()
+        )
+    return len(events)
+
+
+def _claim(*, now: datetime, batch_size: int) -> list[int]:
+    with transaction.atomic():
+        qs = WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.values_list("pk", flat=True)[:batch_size])
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+    return ids
+
+
+def webhook_deliver_due(*, now: datetime | None = None, batch_size: int = 50) -> int:
+    """Attempt every due delivery once; returns how many were attempted."""
+    ids = _claim(now=now or timezone.now(), batch_size=batch_size)
+    for delivery_id in ids:
+        webhook_attempt(delivery_id=delivery_id)
+    return len(ids)
+
+
+def webhook_pump() -> dict[str, int]:
+    """What the beat task runs: fan out new events, then deliver what is due."""
+    fanned = outbox_fan_out()
+    delivered = webhook_deliver_due()
+    return {"fanned_out": fanned, "attempted": delivered}
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = _setting("WEBHOOK_RETRY_BASE_SECONDS", 30)
+    cap = _setting("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+    return timedelta(seconds=min(base * 2 ** (attempts - 1), cap))
+
+
+def webhook_attempt(*, delivery_id: int) -> WebhookAttempt | None:
+    """One signed POST of a claimed delivery, logged; schedules the retry or gives up."""
+    delivery = (
+        WebhookDelivery.objects.select_related("event", "subscription")
+        .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .first()
+    )
+    if delivery is None:
+        return None  # already delivered or given up: a re-delivered task does nothing
+    event, sub = delivery.event, delivery.subscription
+    body = json.dumps(
+        {
+            "id": str(event.id),
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": event.payload,
+        },
+        separators=(",", ":"),
+    ).encode()
+    stamp = int(time.time())
+    request = urllib.request.Request(
+        sub.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Redress-Webhooks/1",
+            "X-Redress-Event": event.type,
+            "X-Redress-Event-Id": str(event.id),
+            "X-Redress-Delivery": str(delivery.pk),
+            "X-Redress-Signature": sign(secret=sub.secret, timestamp=stamp, body=body),
+        },
+    )
+    started = timezone.now()
+    clock = time.monotonic()
+    status_code, error, excerpt = None, "", ""
+    try:
+        with urllib.request.urlopen(request, timeout=_setting("WEBHOOK_TIMEOUT_SECONDS", 10)) as r:
+            status_code = r.status
+            excerpt = r.read(500).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        status_code = exc.code
+        excerpt = exc.read(500).decode("utf-8", "replace")
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        error = str(getattr(exc, "reason", exc))[:500]
+    duration = int((time.monotonic() - clock) * 1000)
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic():
+        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        if locked.status != DeliveryStatus.PENDING:
+            return None
+        locked.attempts += 1
+        attempt = WebhookAttempt.objects.create(
+            delivery=locked,
+            number=locked.attempts,
+            started_at=started,
+            duration_ms=duration,
+            status_code=status_code,
+            error=error,
+            response_excerpt=excerpt[:500],
+        )
+        locked.last_status_code = status_code
+        now = timezone.now()
+        if ok:
+            locked.status, locked.delivered_at = DeliveryStatus.SUCCEEDED, now
+        elif locked.attempts >= _setting("WEBHOOK_MAX_ATTEMPTS", 8):
+            locked.status = DeliveryStatus.FAILED
+        else:
+            locked.next_attempt_at = now + _backoff(locked.attempts)
+        locked.save(
+            update_fields=[
+                "attempts",
+                "last_status_code",
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+            ]
+        )
+    return attempt
