@@ -191,6 +191,14 @@ class ComplaintAdmin(_RoleGatedAdmin):
     def get_queryset(self, request: HttpRequest):
         return selectors.complaint_list(user=request.user)
 
+    def save_model(self, request, obj, form, change) -> None:
+        # The generic form only edits triage data; the service audits it. State never goes here.
+        services.complaint_update_details(
+            complaint_id=obj.pk,
+            actor=request.user,
+            **{f: form.cleaned_data[f] for f in self.editable_fields if f in form.changed_data},
+        )
+
     @admin.display(description="Customer", ordering="customer__name")
     def customer_name(self, obj: Complaint) -> str:
         return obj.customer.name

@@ -882,3 +882,39 @@ def message_add(
             actor_id=getattr(actor, "pk", None),
         )
     return message
+
+
+def complaint_update_details(
+    *,
+    complaint_id: int,
+    actor: Any,
+    subject: str | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+) -> Complaint:
+    """Correct the triage data (subject, category, severity); audited like everything else."""
+    check = _Checker()
+    changes: dict[str, str] = {}
+    if subject is not None:
+        changes["subject"] = check.text("subject", subject, max_length=MAX_LINE)
+    if category is not None:
+        changes["category"] = check.choice("category", category, Category.values)
+    if severity is not None:
+        changes["severity"] = check.choice("severity", severity, Severity.values)
+    check.raise_if_any()
+    if not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may change a complaint's details.")
+    with transaction.atomic():
+        complaint = _lock(complaint_id)
+        diff = {
+            field: [getattr(complaint, field), value]
+            for field, value in changes.items()
+            if getattr(complaint, field) != value
+        }
+        if not diff:
+            return complaint
+        for field, (_old, new) in diff.items():
+            setattr(complaint, field, new)
+        _touch(complaint, list(diff))
+        _log_step(complaint=complaint, actor=actor, step="details", payload=diff)
+    return complaint

@@ -167,3 +167,22 @@ def test_staff_intake_through_admin(client, frontline):
 def test_outsider_cannot_open_the_admin(client, outsider):
     client.force_login(outsider)
     assert client.get(CHANGELIST).status_code == 403
+
+
+@pytest.mark.django_db
+def test_saving_triage_fields_goes_through_the_audited_service(client, frontline):
+    client.force_login(frontline)
+    c = complaint_new()
+    response = client.post(
+        change_url(c), {"category": "delivery", "severity": "critical", "subject": "Late"}
+    )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert (c.category, c.severity, c.subject, c.state) == (
+        "delivery",
+        "critical",
+        "Late",
+        "venting",
+    )
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert log.transition == "details" and log.actor == frontline

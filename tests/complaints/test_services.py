@@ -330,3 +330,16 @@ def test_events_are_sent_only_after_commit(frontline):
         assert seen == ["escalate"]
     finally:
         events.complaint_transitioned.disconnect(receiver)
+
+
+@pytest.mark.django_db
+def test_details_change_is_audited_and_validated(frontline, outsider):
+    c = complaint_new()
+    services.complaint_update_details(complaint_id=c.pk, actor=frontline, severity="high")
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert (log.transition, log.payload) == ("details", {"severity": ["normal", "high"]})
+    with pytest.raises(InvalidDataError):
+        services.complaint_update_details(complaint_id=c.pk, actor=frontline, category="weird")
+    with pytest.raises(NotPermittedError):
+        services.complaint_update_details(complaint_id=c.pk, actor=outsider, severity="low")
+    assert Complaint.objects.get(pk=c.pk).severity == "high"
