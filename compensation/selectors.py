@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
-from compensation import permissions
+from compensation import money, permissions
 from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Status
 from complaints import roles
 
@@ -39,6 +39,10 @@ class EarlierCompensation:
     currency: str
     total: Decimal
     count: int
+
+    @property
+    def money(self) -> str:
+        return money.format_money(self.total, self.currency)
 
 
 def customer_earlier_compensation(

@@ -68,11 +68,14 @@ def _fast_passwords(settings):
 
 
 # --- compensation (issue 3): tests marked `postgres` need row locks; skip them on SQLite. ---
+# On PostgreSQL they run last: their transactional teardown flushes the tables, data-migration
+# rows (groups, authority rules) included, which later tests would miss.
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings as django_settings
 
     engine = django_settings.DATABASES["default"]["ENGINE"]
     if "postgresql" in engine:
+        items.sort(key=lambda item: "postgres" in item.keywords)  # stable: others keep order
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
     for item in items:

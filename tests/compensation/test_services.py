@@ -1,6 +1,7 @@
 """Compensation services: remedy within and beyond authority, approve, reject, bad input,
 four eyes, and the issue's Done-when story end to end."""
 
+import importlib
 import threading
 from decimal import Decimal
 
@@ -366,23 +367,34 @@ def test_rule_edits_are_for_managers_and_logged(frontline, lead, manager):
         change.delete()
 
 
+@pytest.fixture
+def reseeded(transactional_db):
+    """A transactional test before this one flushed the tables, data-migration rows included:
+    put the role groups and the default authority rules back."""
+    from django.apps import apps
+
+    importlib.import_module("complaints.migrations.0002_roles").create_groups(apps, None)
+    importlib.import_module("compensation.migrations.0002_default_rules").seed(apps, None)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_managers_approving_at_once_one_wins(frontline, manager):
+def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
     assert connection.vendor == "postgresql"
     c = complaint_in("apologized")
     (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
     other = UserFactory(username="mgr2", groups=["manager"])
     barrier = threading.Barrier(2)
-    results = []
+    results, losers = [], []
 
     def approve(actor):
         try:
             barrier.wait()
             services.compensation_approve(request_id=req.pk, actor=actor, note=actor.username)
             results.append("ok")
-        except ConflictError:
+        except ConflictError as error:
             results.append("conflict")
+            losers.append(error)
         finally:
             connections.close_all()
 
@@ -392,6 +404,8 @@ def test_two_managers_approving_at_once_one_wins(frontline, manager):
     for t in threads:
         t.join(timeout=30)
     assert sorted(results) == ["conflict", "ok"]
+    # The loser waited on the lock and then saw the decision, not a half-made state.
+    assert type(losers[0]) is ConflictError and "already approved by" in losers[0].message
     assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
     req.refresh_from_db()
     assert req.status == "approved" and req.decision_note == req.decided_by.username
