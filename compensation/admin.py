@@ -59,6 +59,27 @@ COMPENSATION_ACTIONS: dict[str, Action] = {
 class CompensationComplaintAdmin(ComplaintAdmin):
     actions_by_name = COMPENSATION_ACTIONS
 
+    def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
+        """While compensation waits, offer Approve/Return only to who may decide it, and no
+        Remedy (the waiting remedy is decided first)."""
+        names = super().available_actions(complaint, user)
+        tier = selectors.complaint_pending_tier(complaint_id=complaint.pk)
+        if tier is None:
+            return names
+        rank = roles.user_rank(user)
+        requester_ids = selectors.complaint_pending_requester_ids(complaint_id=complaint.pk)
+        hidden = {"remedy"}
+        if not all(
+            permissions.can_decide(
+                actor_rank=rank, actor_id=user.pk, required_tier=tier, requested_by_id=rid
+            )
+            for rid in requester_ids
+        ):
+            hidden.add("approve")
+        if not permissions.can_reject(actor_rank=rank, required_tier=tier):
+            hidden.add("return")
+        return [n for n in names if n not in hidden]
+
     def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
         requests = selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         return [

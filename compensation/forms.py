@@ -87,3 +87,21 @@ class AuthorityRuleForm(forms.ModelForm):
             "max_per_customer_30d",
             "currency",
         )
+
+    def clean(self):
+        """Input checks only (the same parser the service uses), so a typo is a form error."""
+        data = super().clean()
+        try:
+            currency = money.parse_currency(data.get("currency") or "")
+        except money.AmountError as e:
+            self.add_error("currency", str(e))
+            return data
+        data["currency"] = currency
+        for name in ("max_per_grant", "max_per_complaint", "max_per_customer_30d"):
+            if data.get(name) is None:
+                continue
+            try:
+                data[name] = money.parse_amount(data[name], currency, allow_zero=True)
+            except money.AmountError as e:
+                self.add_error(name, str(e))
+        return data

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 
 from compensation import money, permissions
+from compensation.decision import TIER_RANK
 from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Status
 from complaints import roles
 
@@ -71,6 +72,24 @@ def complaint_compensation_requests(*, complaint_id: int) -> list[CompensationRe
         CompensationRequest.objects.filter(complaint_id=complaint_id)
         .select_related("requested_by", "decided_by")
         .order_by("created_at", "id")
+    )
+
+
+def complaint_pending_tier(*, complaint_id: int) -> str | None:
+    """The highest tier any pending request on the complaint needs; None if nothing waits."""
+    tiers = set(
+        CompensationRequest.objects.filter(
+            complaint_id=complaint_id, status=Status.PENDING
+        ).values_list("required_tier", flat=True)
+    )
+    return max(tiers, key=lambda t: TIER_RANK[t]) if tiers else None
+
+
+def complaint_pending_requester_ids(*, complaint_id: int) -> set[int]:
+    return set(
+        CompensationRequest.objects.filter(
+            complaint_id=complaint_id, status=Status.PENDING
+        ).values_list("requested_by_id", flat=True)
     )
 
 

@@ -233,3 +233,54 @@ def test_complaint_page_remedy_beyond_authority_escalates(client, frontline):
     )
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
     assert CompensationRequest.objects.get(complaint=c).status == "pending"
+
+
+def _buttons(client, user, complaint):
+    import re
+
+    client.force_login(user)
+    html = client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk])).content
+    return set(re.findall(r'data-transition="(\w+)"', html.decode())), html.decode()
+
+
+@pytest.mark.django_db
+def test_complaint_page_offers_decisions_only_to_who_may_decide(client, frontline, lead, manager):
+    (req,) = pending(1, [frontline])
+    c = req.complaint
+    lead_buttons, _ = _buttons(client, lead, c)
+    assert not {"approve", "return", "remedy"} & lead_buttons
+    manager_buttons, _ = _buttons(client, manager, c)
+    assert {"approve", "return"} <= manager_buttons and "remedy" not in manager_buttons
+    client.post(
+        reverse("admin:complaints_complaint_transition", args=[c.pk, "approve"]),
+        {"note": "Goodwill", "expected_version": str(Complaint.objects.get(pk=c.pk).version)},
+    )
+    assert Complaint.objects.get(pk=c.pk).state == "remedied"
+    _, html = _buttons(client, frontline, c)
+    # The history on the complaint page: who decided, under which rule.
+    assert "Approved" in html and "mgr" in html and "manager · refund ≤ 2000.00 EUR" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field,value",
+    [("max_per_grant", "-5"), ("max_per_grant", "1.234"), ("currency", "ZZZ")],
+)
+def test_rules_admin_refuses_bad_limits(client, manager, field, value):
+    rule = AuthorityRule.objects.get(role="frontline", kind="gift")
+    url = reverse("admin:compensation_authorityrule_change", args=[rule.pk])
+    data = {
+        "role": "frontline",
+        "kind": "gift",
+        "max_per_grant": "20.00",
+        "max_per_complaint": "30.00",
+        "max_per_customer_30d": "50.00",
+        "currency": "EUR",
+        field: value,
+    }
+    client.force_login(manager)
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the error
+    rule.refresh_from_db()
+    assert (rule.max_per_grant, rule.currency) == (Decimal("20"), "EUR")
+    assert not AuthorityRuleChange.objects.exists()
