@@ -12,7 +12,8 @@ Invariants kept here and nowhere else:
 - Nobody approves their own request (four eyes); two deciders at once: one wins, the other
   gets a ConflictError.
 - Every decision is logged with its rule: on the request row and in the TransitionLog payload.
-Lock order is always complaint, then its requests, so concurrent deciders cannot deadlock.
+Lock order is always complaint, then its customer, then its requests, so concurrent deciders
+cannot deadlock.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from complaints.errors import (
     NotPermittedError,
     RuleViolationError,
 )
-from complaints.models import OPEN_STATES, Complaint, State, TransitionLog
+from complaints.models import OPEN_STATES, Complaint, Customer, State, TransitionLog
 
 APPROVAL_REQUIRED = "approval required"
 WINDOW = timedelta(days=30)
@@ -226,6 +227,12 @@ def _lock_complaint(complaint_id: int) -> Complaint:
         return Complaint.objects.select_for_update().get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("No such complaint.") from None
+
+
+def _lock_customer(complaint: Complaint) -> None:
+    """Serialise grants to one customer: the 30-day limit spans all their complaints, so two
+    agents on two of them must not both read the same total. Taken after the complaint lock."""
+    Customer.objects.select_for_update().filter(pk=complaint.customer_id).first()
 
 
 def _check_version(complaint: Complaint, expected_version: int | None) -> None:
@@ -422,6 +429,7 @@ def complaint_remedy_with_compensation(
             )
         rules = _rules()
         _check_currencies(parsed, rules)
+        _lock_customer(complaint)
         on_complaint, to_customer = _committed(
             complaint_id=complaint.pk, customer_id=complaint.customer_id
         )
@@ -490,6 +498,7 @@ def compensation_request(
             )
         rules = _rules()
         _check_currencies([item], rules)
+        _lock_customer(complaint)
         on_complaint, to_customer = _committed(
             complaint_id=complaint.pk, customer_id=complaint.customer_id
         )

@@ -312,3 +312,48 @@ def test_can_decide(rank, actor, tier, requester, expected):
 
 def test_rule_editing_is_for_managers():
     assert [permissions.can_edit_rules(r) for r in range(5)] == [False, False, False, True, True]
+
+
+limits = st.decimals(min_value=0, max_value=1000, places=2)
+random_rules = st.lists(
+    st.builds(
+        Rule,
+        role=st.sampled_from(decision.TIERS),
+        kind=st.just("refund"),
+        max_per_grant=limits,
+        max_per_complaint=limits,
+        max_per_customer_30d=limits,
+        currency=st.just("EUR"),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rules=random_rules,
+    roles=role_sets,
+    extra=role_sets,
+    parts=st.lists(st.decimals(min_value="0.01", max_value=400, places=2), min_size=1, max_size=8),
+)
+def test_properties_hold_for_any_rules(rules, roles, extra, parts):
+    """Whatever managers configure: splitting stays within the cumulative limits, and more
+    roles never yield less."""
+    committed, granted = ZERO, ZERO
+    for part in parts:
+        kw = dict(
+            kind="refund",
+            amount=part,
+            currency="EUR",
+            on_complaint=committed,
+            to_customer=committed,
+            rules=rules,
+        )
+        d = decide(roles=roles, **kw)
+        if d.granted:
+            granted += part
+            assert decide(roles=roles | extra, **kw).granted
+        committed += part
+    mine = [r for r in rules if r.role in roles]
+    cap = max((min(r.max_per_complaint, r.max_per_customer_30d) for r in mine), default=ZERO)
+    assert granted <= cap

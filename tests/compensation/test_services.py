@@ -409,3 +409,36 @@ def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
     assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
     req.refresh_from_db()
     assert req.status == "approved" and req.decision_note == req.decided_by.username
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_window(
+    reseeded, frontline, frontline2
+):
+    """Frontline may give one customer 150 EUR in refunds per 30 days; two agents granting
+    100 each at the same moment on two complaints: one is granted, the other waits."""
+    assert connection.vendor == "postgresql"
+    a, b = (complaint_in("apologized", customer_email="same@example.com") for _ in range(2))
+    assert a.customer_id == b.customer_id
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def go(complaint, actor):
+        try:
+            barrier.wait()
+            out = remedy(complaint, actor, [{"kind": "refund", "amount": "50"}] * 2)
+            outcomes[complaint.pk] = out.granted
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=go, args=(c, who)) for c, who in ((a, frontline), (b, frontline2))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes.values()) == [False, True]
+    given = CompensationRequest.objects.filter(customer_id=a.customer_id, status="granted")
+    assert sum(r.amount for r in given) == Decimal("100")
