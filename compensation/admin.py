@@ -80,6 +80,18 @@ class CompensationComplaintAdmin(ComplaintAdmin):
             hidden.add("return")
         return [n for n in names if n not in hidden]
 
+    def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
+        response = super().transition_view(request, object_id, name)
+        if name == "remedy" and request.method == "POST" and response.status_code == 302:
+            tier = selectors.complaint_pending_tier(complaint_id=object_id)
+            if tier is not None:
+                messages.warning(
+                    request,
+                    "Part of this remedy is beyond your authority: it waits for approval by "
+                    f"{tier.replace('_', ' ')}, and the complaint is escalated.",
+                )
+        return response
+
     def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
         requests = selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         return [

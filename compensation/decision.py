@@ -131,13 +131,11 @@ def decide(
     """Decide one item. `on_complaint`/`to_customer` are amounts of the same kind and currency
     already committed (granted, approved or pending) on the complaint and to the customer in
     the window, including earlier items of the same remedy."""
-    for name, value in (("amount", amount), ("on_complaint", on_complaint)):
-        if not isinstance(value, Decimal):
-            raise TypeError(f"{name} must be a Decimal")
-    if not isinstance(to_customer, Decimal):
-        raise TypeError("to_customer must be a Decimal")
-    applicable = [r for r in rules if r.kind == kind and r.currency == currency]
     committed = {"amount": amount, "on_complaint": on_complaint, "to_customer": to_customer}
+    for name, value in committed.items():
+        if not isinstance(value, Decimal):  # never a float: money is exact
+            raise TypeError(f"{name} must be a Decimal")
+    applicable = [r for r in rules if r.kind == kind and r.currency == currency]
 
     required = SUPERUSER
     for tier in TIERS:
