@@ -44,6 +44,7 @@ class Command(BaseCommand):
         for username, group, first, last, superuser in DEMO_USERS:
             users[username] = self._user(username, group, first, last, superuser, password)
         created = self._complaints(users)
+        created += self._compensation_stories(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {created} complaint(s) created; log in as frontline, lead or "
@@ -255,4 +256,85 @@ class Command(BaseCommand):
                         cs.complaint_reopen(
                             complaint_id=cid, actor=shop, message="The replacement is late too!"
                         )
+        return created_count
+
+    # --- compensation stories (issue 3) ------------------------------------------------------
+
+    def _compensation_stories(self, users) -> int:
+        """The coconut story remedied within frontline authority, and a 400 EUR refund waiting
+        in the manager's queue. Idempotent through external_id like the stories above."""
+        from compensation.services import complaint_remedy_with_compensation
+
+        fl, shop = users["frontline"], users["shop"]
+        soon = timezone.now() + timedelta(hours=48)
+        stories = [
+            (
+                "demo-coconut-remedied",
+                "Coco Palmer",
+                "coco@example.com",
+                "missing_item",
+                "Coconut opener missing (4 young coconuts)",
+                COCONUT_WORDS,
+                "I understand — I once bought something that arrived incomplete too.",
+                "I am sorry: the packer forgot the opener. That was our mistake.",
+                "We send you the opener by express today, and one extra young coconut as an "
+                "apology.",
+                "Packer forgot the opener",
+                [
+                    {
+                        "kind": "replacement",
+                        "amount": "14.90",
+                        "note": "Coconut opener, sent by express",
+                    },
+                    {"kind": "gift", "amount": "3.50", "note": "One young coconut"},
+                ],
+            ),
+            (
+                "demo-refund-400",
+                "Ravi Return",
+                "ravi@example.com",
+                "damaged",
+                "Espresso machine broke on day three",
+                "My espresso machine (400 EUR) broke after three days. I want my money back.",
+                "I understand how frustrating a broken machine is after three days.",
+                "I am sorry — the machine was faulty; that is on us.",
+                "We refund the full 400 EUR.",
+                "Faulty batch from supplier",
+                [{"kind": "refund", "amount": "400.00", "note": "Full refund of the machine"}],
+            ),
+        ]
+        created_count = 0
+        for ext, name, email, category, subject, words, ack, apo, rem, cause, items in stories:
+            with transaction.atomic():
+                complaint, created = cs.complaint_intake(
+                    customer_name=name,
+                    customer_email=email,
+                    subject=subject,
+                    description=words,
+                    channel="email",
+                    category=category,
+                    external_id=ext,
+                    actor=shop,
+                )
+                if not created:
+                    continue
+                created_count += 1
+                cs.complaint_acknowledge(
+                    complaint_id=complaint.pk,
+                    actor=fl,
+                    summary=f"Key points: {subject}.",
+                    message=ack,
+                    promised_by=soon,
+                    summary_confirmed=True,
+                )
+                cs.complaint_apologize(
+                    complaint_id=complaint.pk, actor=fl, fault="company", message=apo
+                )
+                complaint_remedy_with_compensation(
+                    complaint_id=complaint.pk,
+                    actor=fl,
+                    message=rem,
+                    root_cause=cause,
+                    items=items,
+                )
         return created_count

@@ -1,0 +1,313 @@
+"""Staff screens of the compensation app: authority rules, the approval queue, and the
+complaint page's Remedy / Approve / Return buttons with compensation.
+
+Thin on purpose: forms parse, one service or selector is called, the result is rendered. Who
+may see and press what comes from `compensation.permissions`; no decision logic lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from compensation import forms, permissions, selectors, services
+from compensation.models import (
+    AuthorityRule,
+    AuthorityRuleChange,
+    CompensationRequest,
+    PendingApproval,
+)
+from complaints import admin as complaints_admin
+from complaints import roles
+from complaints.admin import Action, ComplaintAdmin
+from complaints.errors import DomainError
+from complaints.forms import NoteForm, ReturnForm
+from complaints.models import Complaint
+
+# --- the complaint page: Remedy / Approve / Return go through compensation ---------------------
+
+
+def _remedy(**kw):
+    d = kw.pop("data")
+    return services.complaint_remedy_with_compensation(
+        message=d["message"], root_cause=d["root_cause"], items=d["items"], **kw
+    )
+
+
+def _approve(**kw):
+    return services.complaint_compensation_approve(note=kw.pop("data")["note"], **kw)
+
+
+def _return(**kw):
+    return services.complaint_compensation_reject(note=kw.pop("data")["note"], **kw)
+
+
+COMPENSATION_ACTIONS: dict[str, Action] = {
+    **complaints_admin.ACTIONS,
+    "remedy": Action("Remedy", forms.RemedyWithCompensationForm, _remedy, "primary"),
+    "approve": Action("Approve", NoteForm, _approve, "primary"),
+    "return": Action("Return", ReturnForm, _return),
+}
+
+
+class CompensationComplaintAdmin(ComplaintAdmin):
+    actions_by_name = COMPENSATION_ACTIONS
+
+    def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
+        """While compensation waits, offer Approve/Return only to who may decide it, and no
+        Remedy (the waiting remedy is decided first)."""
+        names = super().available_actions(complaint, user)
+        tier = selectors.complaint_pending_tier(complaint_id=complaint.pk)
+        if tier is None:
+            return names
+        rank = roles.user_rank(user)
+        requester_ids = selectors.complaint_pending_requester_ids(complaint_id=complaint.pk)
+        hidden = {"remedy"}
+        if not all(
+            permissions.can_decide(
+                actor_rank=rank, actor_id=user.pk, required_tier=tier, requested_by_id=rid
+            )
+            for rid in requester_ids
+        ):
+            hidden.add("approve")
+        if not permissions.can_reject(actor_rank=rank, required_tier=tier):
+            hidden.add("return")
+        return [n for n in names if n not in hidden]
+
+    def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
+        response = super().transition_view(request, object_id, name)
+        if name == "remedy" and request.method == "POST" and response.status_code == 302:
+            tier = selectors.complaint_pending_tier(complaint_id=object_id)
+            if tier is not None:
+                messages.warning(
+                    request,
+                    "Part of this remedy is beyond your authority: it waits for approval by "
+                    f"{tier.replace('_', ' ')}, and the complaint is escalated.",
+                )
+        return response
+
+    def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
+        requests = selectors.complaint_compensation_requests(complaint_id=complaint.pk)
+        return [
+            *super().extra_panels(request, complaint),
+            render_to_string(
+                "admin/compensation/complaint_panel.html",
+                {
+                    "requests": requests,
+                    "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
+                },
+                request=request,
+            ),
+        ]
+
+
+admin.site.unregister(Complaint)
+admin.site.register(Complaint, CompensationComplaintAdmin)
+
+
+# --- authority rules: visible to staff, editable by managers, every edit logged ----------------
+
+
+@admin.register(AuthorityRule)
+class AuthorityRuleAdmin(admin.ModelAdmin):
+    form = forms.AuthorityRuleForm
+    list_display = (
+        "role",
+        "kind",
+        "max_per_grant",
+        "max_per_complaint",
+        "max_per_customer_30d",
+        "currency",
+        "updated_at",
+    )
+    list_filter = ("role", "kind")
+    ordering = ("role", "kind")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_edit_rules(roles.user_rank(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_edit_rules(roles.user_rank(request.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # set the limits to zero instead: history keeps pointing at the rule
+
+    def save_model(self, request: HttpRequest, obj: AuthorityRule, form, change: bool) -> None:
+        saved = services.authority_rule_save(
+            actor=request.user, data=form.cleaned_data, rule_id=obj.pk if change else None
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(AuthorityRuleChange)
+class AuthorityRuleChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "rule", "action", "actor_label", "before", "after")
+    list_select_related = ("rule",)
+    readonly_fields = ("rule", "action", "actor", "actor_label", "before", "after", "created_at")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- every request, read-only (history) --------------------------------------------------------
+
+
+@admin.register(CompensationRequest)
+class CompensationRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "complaint",
+        "customer",
+        "kind",
+        "money",
+        "status",
+        "requested_by",
+        "decided_by",
+        "required_tier",
+    )
+    list_filter = ("status", "kind", "required_tier")
+    search_fields = ("complaint__reference", "customer__name", "customer__email")
+    list_select_related = ("complaint", "customer", "requested_by", "decided_by")
+    readonly_fields = [f.name for f in CompensationRequest._meta.fields]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- the approval queue ------------------------------------------------------------------------
+
+
+@admin.register(PendingApproval)
+class ApprovalQueueAdmin(admin.ModelAdmin):
+    """Pending compensation the viewer may decide, oldest first, with approve/reject buttons."""
+
+    queue_limit = 100
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return roles.is_agent(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:request_id>/<str:verdict>/",
+                wrap(self.decide_view),
+                name="compensation_pendingapproval_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        user = request.user
+        rank = roles.user_rank(user)
+        pending = list(selectors.compensation_queue(user=user)[: self.queue_limit])
+        earlier = selectors.customer_earlier_compensation(
+            customer_ids={r.customer_id for r in pending}
+        )
+        rows = [
+            {
+                "request": r,
+                "earlier": earlier.get(r.customer_id, []),
+                "can_decide": permissions.can_decide(
+                    actor_rank=rank,
+                    actor_id=user.pk,
+                    required_tier=r.required_tier,
+                    requested_by_id=r.requested_by_id,
+                ),
+                "approve_url": reverse(
+                    "admin:compensation_pendingapproval_decide", args=[r.pk, "approve"]
+                ),
+                "reject_url": reverse(
+                    "admin:compensation_pendingapproval_decide", args=[r.pk, "reject"]
+                ),
+                "complaint_url": reverse(
+                    "admin:complaints_complaint_change", args=[r.complaint_id]
+                ),
+            }
+            for r in pending
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Approval queue",
+            "rows": rows,
+            "is_decider": bool(permissions.decidable_tiers(rank)),
+            "form": forms.DecisionForm(),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/compensation/approval_queue.html", context)
+
+    def decide_view(self, request: HttpRequest, request_id: int, verdict: str) -> HttpResponse:
+        queue_url = reverse("admin:compensation_pendingapproval_changelist")
+        get_object_or_404(CompensationRequest, pk=request_id)
+        if request.method != "POST" or verdict not in ("approve", "reject"):
+            return HttpResponseRedirect(queue_url)
+        form = forms.DecisionForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        try:
+            if verdict == "approve":
+                complaint = services.compensation_approve(
+                    request_id=request_id, actor=request.user, note=note
+                )
+            else:
+                complaint = services.compensation_reject(
+                    request_id=request_id, actor=request.user, note=note
+                )
+        except DomainError as error:
+            detail = "; ".join(e for errs in error.fields.values() for e in errs)
+            messages.error(request, f"{error.message} {detail}".strip())
+        else:
+            messages.success(
+                request, f"{verdict.capitalize()}d: {complaint.reference} is now {complaint.state}."
+            )
+        return HttpResponseRedirect(queue_url)

@@ -1,0 +1,196 @@
+"""Authority rules, compensation requests and the log of rule edits.
+
+Invariants:
+- `CompensationRequest.status` is written only by `compensation.services`, in the same
+  transaction as the complaint transition it belongs to (remedy, escalate, approve, return).
+- Every decided request keeps the rule that decided it twice: a foreign key (for joins) and a
+  JSON snapshot of the limits at decision time (rules are editable; history must not change).
+- `AuthorityRuleChange` rows are append-only.
+This app sits at the top: it may import complaints and escalation, never the other way round.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from compensation import decision, money
+
+
+class Kind(models.TextChoices):
+    REFUND = decision.REFUND, "Refund"
+    REPLACEMENT = decision.REPLACEMENT, "Replacement"
+    STORE_CREDIT = decision.STORE_CREDIT, "Store credit"
+    VOUCHER = decision.VOUCHER, "Voucher"
+    GIFT = decision.GIFT, "Gift"
+    SHIPPING_REFUND = decision.SHIPPING_REFUND, "Shipping refund"
+
+
+class RequiredTier(models.TextChoices):
+    FRONTLINE = decision.FRONTLINE, "Frontline"
+    TEAM_LEAD = decision.TEAM_LEAD, "Team lead"
+    MANAGER = decision.MANAGER, "Manager"
+    SUPERUSER = decision.SUPERUSER, "Superuser"
+
+
+class Status(models.TextChoices):
+    GRANTED = "granted", "Granted on the spot"
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+# What counts against the limits: everything given or still waiting to be given.
+COMMITTED_STATUSES = (Status.GRANTED, Status.APPROVED, Status.PENDING)
+GIVEN_STATUSES = (Status.GRANTED, Status.APPROVED)
+
+
+def _money_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=money.MAX_DIGITS, decimal_places=money.DECIMAL_PLACES, **kwargs
+    )
+
+
+class AuthorityRule(models.Model):
+    """Holders of `role` (a group name) may grant `kind` up to these limits, in `currency`."""
+
+    role = models.CharField(max_length=150, help_text="Group name, e.g. frontline.")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    max_per_grant = _money_field()
+    max_per_complaint = _money_field()
+    max_per_customer_30d = _money_field(verbose_name="max per customer per 30 days")
+    currency = models.CharField(max_length=3, default=money.DEFAULT_CURRENCY)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["role", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "kind"], name="authority_rule_role_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} · {self.get_kind_display()} ≤ {self.max_per_grant} {self.currency}"
+
+    def as_rule(self) -> decision.Rule:
+        return decision.Rule(
+            role=self.role,
+            kind=self.kind,
+            max_per_grant=self.max_per_grant,
+            max_per_complaint=self.max_per_complaint,
+            max_per_customer_30d=self.max_per_customer_30d,
+            currency=self.currency,
+            id=self.pk,
+        )
+
+
+class AuthorityRuleChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise RuntimeError("Rule-change log rows cannot be changed")
+
+    def delete(self):
+        raise RuntimeError("Rule-change log rows cannot be deleted")
+
+
+class AuthorityRuleChange(models.Model):
+    """Append-only: who changed which authority rule, from what, to what."""
+
+    rule = models.ForeignKey(
+        AuthorityRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    action = models.CharField(max_length=16)  # created / changed
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuthorityRuleChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} rule {self.rule_id} by {self.actor_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Rule-change log rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Rule-change log rows cannot be deleted")
+
+
+class CompensationRequest(models.Model):
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.PROTECT, related_name="compensation_requests"
+    )
+    # Denormalised from the complaint so the 30-day per-customer sum is one indexed query.
+    customer = models.ForeignKey(
+        "complaints.Customer", on_delete=models.PROTECT, related_name="compensation_requests"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    amount = _money_field()
+    currency = models.CharField(max_length=3, default=money.DEFAULT_CURRENCY)
+    quantity = models.PositiveIntegerField(default=1)
+    note = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
+    required_tier = models.CharField(max_length=16, choices=RequiredTier.choices)
+    # The rule that decided (granted it, or stopped it when it went pending; the approver's
+    # rule once approved) and its limits at that moment.
+    rule = models.ForeignKey(
+        AuthorityRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule_snapshot = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why it was decided so.")
+    stopped_by = models.JSONField(
+        default=dict, blank=True, help_text="The rule and limit that sent it for approval."
+    )
+    # What the requester wanted to tell the customer, sent when the approval comes through.
+    remedy_message = models.TextField(blank=True)
+    root_cause = models.CharField(max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["customer", "kind", "created_at"]),
+            models.Index(fields=["complaint", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="compensation_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def money(self) -> str:
+        return money.format_money(self.amount, self.currency)
+
+
+class PendingApproval(CompensationRequest):
+    """Proxy for the admin's approval queue (its own entry on the admin index)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "approval queue"
+        verbose_name_plural = "approval queue"

@@ -1,0 +1,856 @@
+"""Write services of the compensation app: remedy with compensation, request, approve, reject,
+and authority-rule edits.
+
+Invariants kept here and nowhere else:
+- A compensation decision and the complaint transition it causes commit together: every service
+  locks the complaint row first (then the request rows), decides with the pure
+  `compensation.decision.decide`, writes the requests, and calls the one complaints service for
+  the transition (`complaint_remedy`, `complaint_escalate`, `complaint_approve`,
+  `complaint_return`) inside the same transaction. A refusal raises a DomainError, writes nothing.
+- Limits count everything committed (granted, approved and pending) of the same kind and
+  currency on the complaint and to the customer in the last 30 days, so splitting does not work.
+- Nobody approves their own request (four eyes); two deciders at once: one wins, the other
+  gets a ConflictError.
+- Every decision is logged with its rule: on the request row and in the TransitionLog payload.
+Lock order is always complaint, then its customer, then its requests, so concurrent deciders
+cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from compensation import decision, money, permissions
+from compensation.models import (
+    COMMITTED_STATUSES,
+    AuthorityRule,
+    AuthorityRuleChange,
+    CompensationRequest,
+    Status,
+)
+from complaints import roles
+from complaints import services as complaint_services
+from complaints.errors import (
+    ConflictError,
+    InvalidDataError,
+    InvalidTransitionError,
+    NotFoundError,
+    NotPermittedError,
+    RuleViolationError,
+)
+from complaints.models import OPEN_STATES, Complaint, Customer, State, TransitionLog
+
+APPROVAL_REQUIRED = "approval required"
+WINDOW = timedelta(days=30)
+MAX_ITEMS = 10
+MAX_QUANTITY = 1000
+MAX_NOTE = 500
+MAX_TEXT = complaint_services.MAX_TEXT
+MAX_LINE = complaint_services.MAX_LINE
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One compensation item, already validated."""
+
+    kind: str
+    amount: Decimal
+    currency: str = money.DEFAULT_CURRENCY
+    quantity: int = 1
+    note: str = ""
+
+
+def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[Item]:
+    """Validate raw items (dicts from a form or the API); one InvalidDataError lists all faults.
+
+    Field names are `items.<n>.<field>` with n counted from 1, as staff read them.
+    """
+    errors: dict[str, list[str]] = {}
+    parsed: list[Item] = []
+    raw_items = list(items)
+    if len(raw_items) > MAX_ITEMS:
+        raise InvalidDataError(fields={"items": [f"At most {MAX_ITEMS} items."]})
+    for n, raw in enumerate(raw_items, start=1):
+        if isinstance(raw, Item):
+            raw = raw.__dict__
+        if not isinstance(raw, Mapping):
+            errors.setdefault(f"items.{n}", []).append("Must be an object.")
+            continue
+        bad = lambda name, msg, n=n: errors.setdefault(f"items.{n}.{name}", []).append(msg)  # noqa: E731
+        kind = raw.get("kind")
+        if kind not in decision.KINDS:
+            bad("kind", f"Must be one of: {', '.join(decision.KINDS)}.")
+        currency = ""
+        try:
+            currency = money.parse_currency(raw.get("currency", money.DEFAULT_CURRENCY))
+        except money.AmountError as e:
+            bad("currency", str(e))
+        amount = Decimal(0)
+        if currency:
+            try:
+                amount = money.parse_amount(
+                    raw.get("amount"), currency, allow_zero=kind not in decision.MONEY_KINDS
+                )
+            except money.AmountError as e:
+                bad("amount", str(e))
+        quantity = raw.get("quantity", 1)
+        if quantity is None:
+            quantity = 1
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            bad("quantity", "Must be a whole number.")
+        elif not 1 <= quantity <= MAX_QUANTITY:
+            bad("quantity", f"Must be between 1 and {MAX_QUANTITY}.")
+        note = raw.get("note", "") or ""
+        if not isinstance(note, str):
+            bad("note", "Must be text.")
+        elif len(note) > MAX_NOTE or "\x00" in note:
+            bad("note", f"At most {MAX_NOTE} characters, no NUL bytes.")
+        if not any(key.startswith(f"items.{n}.") for key in errors):
+            parsed.append(Item(kind, amount, currency, quantity, note.strip()))
+    if errors:
+        raise InvalidDataError(
+            "Some compensation items are invalid; nothing was written.", fields=errors
+        )
+    return parsed
+
+
+def _text(errors: dict, name: str, value: Any, *, max_length: int, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append("Must be text.")
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors.setdefault(name, []).append("This field is required.")
+    elif len(value) > max_length or "\x00" in value:
+        errors.setdefault(name, []).append(f"At most {max_length} characters, no NUL bytes.")
+    return value
+
+
+# --- reading what the decision needs ---------------------------------------------------------
+
+
+def _rules() -> list[decision.Rule]:
+    return [r.as_rule() for r in AuthorityRule.objects.all()]
+
+
+def _check_currencies(items: Sequence[Item], rules: Sequence[decision.Rule]) -> None:
+    """A kind is decided in the currency of its rules; another currency is refused."""
+    errors: dict[str, list[str]] = {}
+    for n, item in enumerate(items, start=1):
+        currencies = sorted({r.currency for r in rules if r.kind == item.kind})
+        if currencies and item.currency not in currencies:
+            errors[f"items.{n}.currency"] = [
+                f"{item.kind.replace('_', ' ').capitalize()} is decided in "
+                f"{', '.join(currencies)}, not {item.currency}."
+            ]
+    if errors:
+        raise RuleViolationError(
+            "Compensation must be given in the currency of the authority rules.", fields=errors
+        )
+
+
+Key = tuple[str, str]  # (kind, currency)
+
+
+def _committed(
+    *, complaint_id: int, customer_id: int, exclude_ids: Iterable[int] = ()
+) -> tuple[dict[Key, Decimal], dict[Key, Decimal]]:
+    """Amounts committed on the complaint, and to the customer in the window, by kind/currency."""
+    since = timezone.now() - WINDOW
+    base = CompensationRequest.objects.filter(status__in=COMMITTED_STATUSES).exclude(
+        pk__in=list(exclude_ids)
+    )
+
+    def sums(qs) -> dict[Key, Decimal]:
+        out: dict[Key, Decimal] = defaultdict(Decimal)
+        for row in qs.values("kind", "currency").annotate(total=Sum("amount")).order_by():
+            out[(row["kind"], row["currency"])] = row["total"] or Decimal(0)
+        return out
+
+    return (
+        sums(base.filter(complaint_id=complaint_id)),
+        sums(base.filter(customer_id=customer_id, created_at__gte=since)),
+    )
+
+
+def _decide_all(
+    *,
+    items: Sequence[Item],
+    actor: Any,
+    on_complaint: Mapping[Key, Decimal],
+    to_customer: Mapping[Key, Decimal],
+    rules: Sequence[decision.Rule],
+) -> list[decision.Decision]:
+    """Decide items in order; each counts the ones before it, so one remedy cannot split."""
+    running: dict[Key, Decimal] = defaultdict(Decimal)
+    actor_roles = roles.user_roles(actor)
+    superuser = bool(getattr(actor, "is_superuser", False)) and roles.user_rank(actor) > 0
+    out = []
+    for item in items:
+        key = (item.kind, item.currency)
+        out.append(
+            decision.decide(
+                roles=actor_roles,
+                is_superuser=superuser,
+                kind=item.kind,
+                amount=item.amount,
+                currency=item.currency,
+                on_complaint=on_complaint.get(key, Decimal(0)) + running[key],
+                to_customer=to_customer.get(key, Decimal(0)) + running[key],
+                rules=rules,
+            )
+        )
+        running[key] += item.amount
+    return out
+
+
+def _highest_tier(decisions: Iterable[decision.Decision]) -> str:
+    return max((d.required_tier for d in decisions), key=lambda t: decision.TIER_RANK[t])
+
+
+def _lock_complaint(complaint_id: int) -> Complaint:
+    try:
+        return Complaint.objects.select_for_update().get(pk=complaint_id)
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("No such complaint.") from None
+
+
+def _lock_customer(complaint: Complaint) -> None:
+    """Serialise grants to one customer: the 30-day limit spans all their complaints, so two
+    agents on two of them must not both read the same total. Taken after the complaint lock."""
+    Customer.objects.select_for_update().filter(pk=complaint.customer_id).first()
+
+
+def _check_version(complaint: Complaint, expected_version: int | None) -> None:
+    if expected_version is not None and complaint.version != expected_version:
+        raise ConflictError(
+            f"{complaint.reference} was changed by someone else while you were looking at it; "
+            "reload it and try again."
+        )
+
+
+def _entry(request: CompensationRequest) -> dict:
+    """How one request appears in a TransitionLog payload."""
+    return {
+        "id": request.pk,
+        "kind": request.kind,
+        "amount": money.as_text(request.amount, request.currency),
+        "currency": request.currency,
+        "quantity": request.quantity,
+        "status": request.status,
+        "required_tier": request.required_tier,
+        "rule": request.rule_snapshot or None,
+        "reason": request.reason,
+        "requested_by": request.requested_by_id,
+    }
+
+
+def _label(actor: Any) -> str:
+    if actor is None:
+        return complaint_services.SYSTEM_LABEL
+    return actor.get_full_name() or actor.get_username()
+
+
+def _log_step(*, complaint: Complaint, actor: Any, step: str, reason: str, payload: dict) -> None:
+    """An audited step that is not a state change (compensation on a complaint that stays put)."""
+    TransitionLog.objects.create(
+        complaint=complaint,
+        transition=step,
+        from_state=complaint.state,
+        to_state=complaint.state,
+        actor=actor,
+        actor_label=_label(actor),
+        reason=reason,
+        payload=payload,
+    )
+
+
+def _create_requests(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    items: Sequence[Item],
+    decisions: Sequence[decision.Decision],
+    pending: bool,
+    remedy_message: str = "",
+    root_cause: str = "",
+) -> list[CompensationRequest]:
+    now = timezone.now()
+    required = _highest_tier(decisions)
+    created = []
+    for item, d in zip(items, decisions, strict=True):
+        stopped = (
+            {} if d.granted else {"limit": d.limit, "rule": d.rule.as_dict() if d.rule else None}
+        )
+        created.append(
+            CompensationRequest.objects.create(
+                complaint=complaint,
+                customer_id=complaint.customer_id,
+                kind=item.kind,
+                amount=item.amount,
+                currency=item.currency,
+                quantity=item.quantity,
+                note=item.note,
+                requested_by=actor,
+                status=Status.PENDING if pending else Status.GRANTED,
+                # The whole remedy waits for one decider who covers every item.
+                required_tier=required if pending else d.required_tier,
+                rule_id=d.rule.id if d.rule else None,
+                rule_snapshot=d.rule.as_dict() if d.rule else {},
+                reason=d.reason[:500],
+                stopped_by=stopped,
+                remedy_message=remedy_message if pending else "",
+                root_cause=root_cause if pending else "",
+                decided_by=None if pending else actor,
+                decided_at=None if pending else now,
+                created_at=now,
+            )
+        )
+    return created
+
+
+def _send_for_approval(
+    *, complaint: Complaint, actor: Any, requests: Sequence[CompensationRequest]
+) -> Complaint:
+    """Escalate the complaint (or, if it is already escalated, lift it to the required tier)."""
+    required = _highest_tier_of(requests)
+    payload = {
+        "approval_required": True,
+        "required_tier": required,
+        "compensation": [_entry(r) for r in requests],
+    }
+    if complaint.state == State.ESCALATED:
+        _log_step(
+            complaint=complaint,
+            actor=actor,
+            step="compensation_requested",
+            reason=APPROVAL_REQUIRED,
+            payload=payload,
+        )
+        if decision.TIER_RANK.get(complaint.tier, 0) < decision.TIER_RANK[required] and (
+            roles.next_tier(complaint.tier) is not None
+        ):
+            return complaint_services.complaint_raise_level(
+                complaint_id=complaint.pk, actor=actor, reason=APPROVAL_REQUIRED
+            )
+        return complaint
+    return complaint_services.complaint_escalate(
+        complaint_id=complaint.pk, actor=actor, reason=APPROVAL_REQUIRED, payload=payload
+    )
+
+
+def _highest_tier_of(requests: Sequence[CompensationRequest]) -> str:
+    return max((r.required_tier for r in requests), key=lambda t: decision.TIER_RANK[t])
+
+
+# --- remedy with compensation -----------------------------------------------------------------
+
+
+@dataclass
+class RemedyOutcome:
+    complaint: Complaint
+    requests: list[CompensationRequest] = field(default_factory=list)
+
+    @property
+    def granted(self) -> bool:
+        """True when the complaint is remedied now; False when it waits for approval."""
+        return self.complaint.state == State.REMEDIED
+
+    @property
+    def required_tier(self) -> str | None:
+        pending = [r for r in self.requests if r.status == Status.PENDING]
+        return _highest_tier_of(pending) if pending else None
+
+
+def complaint_remedy_with_compensation(
+    *,
+    complaint_id: int,
+    actor: Any,
+    message: str,
+    root_cause: str,
+    items: Iterable[Mapping[str, Any] | Item] = (),
+    expected_version: int | None = None,
+) -> RemedyOutcome:
+    """Remedy a complaint, with compensation items.
+
+    All items within the actor's authority: granted, the complaint is remedied. Any item
+    beyond it: the whole remedy waits — every item pending, the complaint escalated with reason
+    "approval required". No items: a plain remedy (an explanation, a fix, a gesture).
+    """
+    errors: dict[str, list[str]] = {}
+    message = _text(errors, "message", message, max_length=MAX_TEXT, required=True)
+    root_cause = _text(errors, "root_cause", root_cause, max_length=MAX_LINE, required=True)
+    try:
+        parsed = compensation_items_parse(items)
+    except InvalidDataError as e:
+        errors.update(e.fields)
+    if errors:
+        raise InvalidDataError(fields=errors)
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may remedy a complaint.")
+
+    with transaction.atomic():
+        complaint = _lock_complaint(complaint_id)
+        _check_version(complaint, expected_version)
+        if complaint.state not in (State.APOLOGIZED, State.ESCALATED):
+            raise InvalidTransitionError(
+                f"Cannot remedy a complaint that is {complaint.state.replace('_', ' ')}."
+            )
+        if not roles.can_remedy(complaint, actor):
+            raise NotPermittedError("Your role may not remedy this complaint.")
+        if CompensationRequest.objects.filter(complaint=complaint, status=Status.PENDING).exists():
+            raise RuleViolationError(
+                "Compensation on this complaint is waiting for approval; approve or reject it "
+                "first."
+            )
+        if not parsed:
+            return RemedyOutcome(
+                complaint_services.complaint_remedy(
+                    complaint_id=complaint.pk,
+                    actor=actor,
+                    message=message,
+                    root_cause=root_cause,
+                    payload={"compensation": []},
+                )
+            )
+        rules = _rules()
+        _check_currencies(parsed, rules)
+        _lock_customer(complaint)
+        on_complaint, to_customer = _committed(
+            complaint_id=complaint.pk, customer_id=complaint.customer_id
+        )
+        decisions = _decide_all(
+            items=parsed,
+            actor=actor,
+            on_complaint=on_complaint,
+            to_customer=to_customer,
+            rules=rules,
+        )
+        if all(d.granted for d in decisions):
+            requests = _create_requests(
+                complaint=complaint, actor=actor, items=parsed, decisions=decisions, pending=False
+            )
+            remedied = complaint_services.complaint_remedy(
+                complaint_id=complaint.pk,
+                actor=actor,
+                message=message,
+                root_cause=root_cause,
+                payload={"compensation": [_entry(r) for r in requests]},
+            )
+            return RemedyOutcome(remedied, requests)
+        requests = _create_requests(
+            complaint=complaint,
+            actor=actor,
+            items=parsed,
+            decisions=decisions,
+            pending=True,
+            remedy_message=message,
+            root_cause=root_cause,
+        )
+        return RemedyOutcome(
+            _send_for_approval(complaint=complaint, actor=actor, requests=requests), requests
+        )
+
+
+# --- a standalone request ----------------------------------------------------------------------
+
+
+def compensation_request(
+    *,
+    complaint_id: int,
+    actor: Any,
+    kind: str,
+    amount: Decimal | str | int,
+    currency: str = money.DEFAULT_CURRENCY,
+    quantity: int = 1,
+    note: str = "",
+) -> CompensationRequest:
+    """Compensation on an open complaint without remedying it (e.g. a goodwill voucher now).
+
+    Within authority: granted, the complaint stays where it is (an audited step). Beyond it:
+    pending, and the complaint is escalated with reason "approval required".
+    """
+    (item,) = compensation_items_parse(
+        [{"kind": kind, "amount": amount, "currency": currency, "quantity": quantity, "note": note}]
+    )
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may request compensation.")
+    with transaction.atomic():
+        complaint = _lock_complaint(complaint_id)
+        if complaint.state not in OPEN_STATES:
+            raise InvalidTransitionError(
+                f"Compensation is requested on an open complaint; this one is "
+                f"{complaint.state.replace('_', ' ')}."
+            )
+        rules = _rules()
+        _check_currencies([item], rules)
+        _lock_customer(complaint)
+        on_complaint, to_customer = _committed(
+            complaint_id=complaint.pk, customer_id=complaint.customer_id
+        )
+        (d,) = _decide_all(
+            items=[item],
+            actor=actor,
+            on_complaint=on_complaint,
+            to_customer=to_customer,
+            rules=rules,
+        )
+        (request,) = _create_requests(
+            complaint=complaint, actor=actor, items=[item], decisions=[d], pending=not d.granted
+        )
+        if d.granted:
+            _log_step(
+                complaint=complaint,
+                actor=actor,
+                step="compensation_granted",
+                reason=d.reason,
+                payload={"compensation": [_entry(request)]},
+            )
+        else:
+            _send_for_approval(complaint=complaint, actor=actor, requests=[request])
+    return request
+
+
+# --- approve / reject -------------------------------------------------------------------------
+
+
+def _pending_locked(complaint: Complaint) -> list[CompensationRequest]:
+    return list(
+        CompensationRequest.objects.select_for_update()
+        .filter(complaint=complaint, status=Status.PENDING)
+        .order_by("created_at", "id")
+    )
+
+
+def _complaint_of(request_id: int) -> int:
+    complaint_id = (
+        CompensationRequest.objects.filter(pk=request_id)
+        .values_list("complaint_id", flat=True)
+        .first()
+    )
+    if complaint_id is None:
+        raise NotFoundError("No such compensation request.")
+    return complaint_id
+
+
+def _already_decided(request_id: int) -> ConflictError:
+    r = CompensationRequest.objects.select_related("decided_by").get(pk=request_id)
+    who = _label(r.decided_by) if r.decided_by_id else "the system"
+    return ConflictError(f"This compensation was already {r.status} by {who}; nothing changed.")
+
+
+def _approve(
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str,
+    request_id: int | None,
+    expected_version: int | None,
+) -> Complaint:
+    errors: dict[str, list[str]] = {}
+    note = _text(errors, "note", note, max_length=MAX_TEXT, required=False)
+    if errors:
+        raise InvalidDataError(fields=errors)
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may approve compensation.")
+    with transaction.atomic():
+        complaint = _lock_complaint(complaint_id)
+        _check_version(complaint, expected_version)
+        pending = _pending_locked(complaint)
+        if request_id is not None and request_id not in {r.pk for r in pending}:
+            raise _already_decided(request_id)
+        if not pending:
+            # An escalation without compensation (e.g. a lapsed deadline): a plain approval.
+            return complaint_services.complaint_approve(
+                complaint_id=complaint.pk, actor=actor, note=note, payload={"compensation": []}
+            )
+        rank = roles.user_rank(actor)
+        if any(r.requested_by_id == actor.pk for r in pending):
+            raise NotPermittedError("Four eyes: nobody approves their own compensation request.")
+        required = _highest_tier_of(pending)
+        if not permissions.can_decide(
+            actor_rank=rank,
+            actor_id=actor.pk,
+            required_tier=required,
+            requested_by_id=pending[0].requested_by_id,
+        ):
+            raise NotPermittedError(
+                f"This compensation needs approval by {required.replace('_', ' ')}."
+            )
+        rules = _rules()
+        on_complaint, to_customer = _committed(
+            complaint_id=complaint.pk,
+            customer_id=complaint.customer_id,
+            exclude_ids=[r.pk for r in pending],
+        )
+        items = [Item(r.kind, r.amount, r.currency, r.quantity, r.note) for r in pending]
+        decisions = _decide_all(
+            items=items,
+            actor=actor,
+            on_complaint=on_complaint,
+            to_customer=to_customer,
+            rules=rules,
+        )
+        beyond = [d for d in decisions if not d.granted]
+        if beyond:
+            raise NotPermittedError(
+                "Beyond your authority: " + " ".join(d.reason for d in beyond),
+                fields={"authority": [d.reason for d in beyond]},
+            )
+        now = timezone.now()
+        for r, d in zip(pending, decisions, strict=True):
+            r.status = Status.APPROVED
+            r.decided_by = actor
+            r.decided_at = now
+            r.decision_note = note
+            r.rule_id = d.rule.id if d.rule else None
+            r.rule_snapshot = d.rule.as_dict() if d.rule else {"role": decision.SUPERUSER}
+            r.reason = d.reason[:500]
+            r.save(
+                update_fields=[
+                    "status",
+                    "decided_by",
+                    "decided_at",
+                    "decision_note",
+                    "rule",
+                    "rule_snapshot",
+                    "reason",
+                ]
+            )
+        root_cause = next((r.root_cause for r in pending if r.root_cause), "")
+        approved = complaint_services.complaint_approve(
+            complaint_id=complaint.pk,
+            actor=actor,
+            note=note,
+            payload={
+                "compensation": [_entry(r) for r in pending],
+                **({"root_cause": root_cause} if root_cause else {}),
+            },
+        )
+        remedy_message = next((r.remedy_message for r in pending if r.remedy_message), "")
+        if remedy_message:
+            # What the requester promised the customer goes out now that it is approved.
+            complaint_services.message_add(
+                complaint_id=complaint.pk, actor=actor, body=remedy_message
+            )
+        return approved
+
+
+def compensation_approve(*, request_id: int, actor: Any, note: str = "") -> Complaint:
+    """Approve a pending request — with the rest of the remedy it belongs to — and remedy the
+    complaint, atomically. The actor's own authority must cover every item; never one's own."""
+    return _approve(
+        complaint_id=_complaint_of(request_id),
+        actor=actor,
+        note=note,
+        request_id=request_id,
+        expected_version=None,
+    )
+
+
+def complaint_compensation_approve(
+    *, complaint_id: int, actor: Any, note: str = "", expected_version: int | None = None
+) -> Complaint:
+    """The complaint page's Approve: approve all compensation pending on it (if any)."""
+    return _approve(
+        complaint_id=complaint_id,
+        actor=actor,
+        note=note,
+        request_id=None,
+        expected_version=expected_version,
+    )
+
+
+def _reject(
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str,
+    request_id: int | None,
+    expected_version: int | None,
+) -> Complaint:
+    errors: dict[str, list[str]] = {}
+    note = _text(errors, "note", note, max_length=MAX_TEXT, required=True)
+    if errors:
+        raise InvalidDataError(fields=errors)
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may reject compensation.")
+    with transaction.atomic():
+        complaint = _lock_complaint(complaint_id)
+        _check_version(complaint, expected_version)
+        pending = _pending_locked(complaint)
+        if request_id is not None and request_id not in {r.pk for r in pending}:
+            raise _already_decided(request_id)
+        if pending:
+            required = _highest_tier_of(pending)
+            if not permissions.can_reject(
+                actor_rank=roles.user_rank(actor), required_tier=required
+            ):
+                raise NotPermittedError(
+                    f"This compensation is decided by {required.replace('_', ' ')} or above."
+                )
+        now = timezone.now()
+        for r in pending:
+            r.status = Status.REJECTED
+            r.decided_by = actor
+            r.decided_at = now
+            r.decision_note = note
+            r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        payload = {"compensation": [_entry(r) for r in pending]}
+        if complaint.state != State.ESCALATED and pending:
+            # The complaint already left escalated some other way; record the refusal only.
+            _log_step(
+                complaint=complaint,
+                actor=actor,
+                step="compensation_rejected",
+                reason=note,
+                payload=payload,
+            )
+            return complaint
+        return complaint_services.complaint_return(
+            complaint_id=complaint.pk, actor=actor, note=note, payload=payload
+        )
+
+
+def compensation_reject(*, request_id: int, actor: Any, note: str) -> Complaint:
+    """Reject a pending request (and the rest of its remedy); the complaint returns to the state
+    it was escalated from, with the note as guidance."""
+    return _reject(
+        complaint_id=_complaint_of(request_id),
+        actor=actor,
+        note=note,
+        request_id=request_id,
+        expected_version=None,
+    )
+
+
+def complaint_compensation_reject(
+    *, complaint_id: int, actor: Any, note: str, expected_version: int | None = None
+) -> Complaint:
+    """The complaint page's Return: reject all pending compensation, return the complaint."""
+    return _reject(
+        complaint_id=complaint_id,
+        actor=actor,
+        note=note,
+        request_id=None,
+        expected_version=expected_version,
+    )
+
+
+def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
+    """The complaint left `escalated` without a compensation decision (limits set, an approve or
+    return fired directly): its pending requests can no longer be decided. Idempotent."""
+    with transaction.atomic():
+        try:
+            complaint = _lock_complaint(complaint_id)
+        except NotFoundError:
+            return 0
+        if complaint.state == State.ESCALATED:
+            return 0
+        pending = _pending_locked(complaint)
+        if not pending:
+            return 0
+        now = timezone.now()
+        for r in pending:
+            r.status = Status.REJECTED
+            r.decided_at = now
+            r.decision_note = f"Withdrawn: {reason}"[:MAX_TEXT]
+            r.save(update_fields=["status", "decided_at", "decision_note"])
+        _log_step(
+            complaint=complaint,
+            actor=None,
+            step="compensation_withdrawn",
+            reason=reason,
+            payload={"compensation": [_entry(r) for r in pending]},
+        )
+        return len(pending)
+
+
+# --- authority rules --------------------------------------------------------------------------
+
+RULE_FIELDS = ("role", "kind", "max_per_grant", "max_per_complaint", "max_per_customer_30d")
+
+
+def _rule_state(rule: AuthorityRule) -> dict:
+    return {
+        "role": rule.role,
+        "kind": rule.kind,
+        "max_per_grant": money.as_text(rule.max_per_grant, rule.currency),
+        "max_per_complaint": money.as_text(rule.max_per_complaint, rule.currency),
+        "max_per_customer_30d": money.as_text(rule.max_per_customer_30d, rule.currency),
+        "currency": rule.currency,
+    }
+
+
+def authority_rule_save(
+    *, actor: Any, data: Mapping[str, Any], rule_id: int | None = None
+) -> AuthorityRule:
+    """Create or change an authority rule (managers and superusers only); every edit is logged."""
+    if not permissions.can_edit_rules(roles.user_rank(actor)):
+        raise NotPermittedError("Only managers may change authority rules.")
+    errors: dict[str, list[str]] = {}
+    role = _text(errors, "role", data.get("role"), max_length=150, required=True)
+    kind = data.get("kind")
+    if kind not in decision.KINDS:
+        errors.setdefault("kind", []).append(f"Must be one of: {', '.join(decision.KINDS)}.")
+    currency = ""
+    try:
+        currency = money.parse_currency(data.get("currency", money.DEFAULT_CURRENCY))
+    except money.AmountError as e:
+        errors.setdefault("currency", []).append(str(e))
+    limits: dict[str, Decimal] = {}
+    for name in decision.LIMITS:
+        if not currency:
+            break
+        try:
+            limits[name] = money.parse_amount(data.get(name), currency, allow_zero=True)
+        except money.AmountError as e:
+            errors.setdefault(name, []).append(str(e))
+    if errors:
+        raise InvalidDataError(fields=errors)
+    with transaction.atomic():
+        if rule_id is None:
+            rule = AuthorityRule(role=role, kind=kind)
+            before: dict = {}
+        else:
+            try:
+                rule = AuthorityRule.objects.select_for_update().get(pk=rule_id)
+            except AuthorityRule.DoesNotExist:
+                raise NotFoundError("No such authority rule.") from None
+            before = _rule_state(rule)
+        clash = AuthorityRule.objects.filter(role=role, kind=kind).exclude(pk=rule.pk)
+        if clash.exists():
+            raise RuleViolationError(
+                f"There is already a rule for {role} × {kind}; change that one.",
+                fields={"kind": ["Duplicate role and kind."]},
+            )
+        rule.role, rule.kind, rule.currency = role, kind, currency
+        for name, value in limits.items():
+            setattr(rule, name, value)
+        rule.updated_at = timezone.now()
+        rule.save()
+        after = _rule_state(rule)
+        if after != before:
+            AuthorityRuleChange.objects.create(
+                rule=rule,
+                action="created" if not before else "changed",
+                actor=actor,
+                actor_label=_label(actor),
+                before=before,
+                after=after,
+            )
+    return rule

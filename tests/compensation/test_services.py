@@ -1,0 +1,444 @@
+"""Compensation services: remedy within and beyond authority, approve, reject, bad input,
+four eyes, and the issue's Done-when story end to end."""
+
+import importlib
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from compensation import services
+from compensation.models import AuthorityRule, AuthorityRuleChange, CompensationRequest, Status
+from complaints import services as cs
+from complaints.errors import (
+    ConflictError,
+    InvalidDataError,
+    InvalidTransitionError,
+    NotPermittedError,
+    RuleViolationError,
+)
+from complaints.models import Complaint, Message, TransitionLog
+from tests.factories import UserFactory, complaint_in
+
+COCONUT = [
+    {"kind": "replacement", "amount": "14.90", "note": "Coconut opener, sent by express"},
+    {"kind": "gift", "amount": "3.50", "note": "One young coconut"},
+]
+
+
+def remedy(complaint, actor, items, **kw):
+    return services.complaint_remedy_with_compensation(
+        complaint_id=complaint.pk,
+        actor=actor,
+        message="We send the opener by express and add a coconut.",
+        root_cause="Packer forgot the opener",
+        items=items,
+        **kw,
+    )
+
+
+def snapshot(complaint_id):
+    c = Complaint.objects.get(pk=complaint_id)
+    return (
+        c.state,
+        c.version,
+        c.tier,
+        TransitionLog.objects.filter(complaint_id=complaint_id).count(),
+        Message.objects.filter(complaint_id=complaint_id).count(),
+        CompensationRequest.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_frontline_remedies_within_authority_on_the_spot(frontline):
+    c = complaint_in("apologized")
+    outcome = remedy(c, frontline, COCONUT)
+    assert outcome.granted and outcome.complaint.state == "remedied"
+    reqs = CompensationRequest.objects.filter(complaint=c).order_by("id")
+    assert [(r.kind, r.amount, r.status) for r in reqs] == [
+        ("replacement", Decimal("14.90"), "granted"),
+        ("gift", Decimal("3.50"), "granted"),
+    ]
+    assert all(r.decided_by == frontline and r.rule.role == "frontline" for r in reqs)
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert (log.transition, log.to_state, log.actor) == ("remedy", "remedied", frontline)
+    assert [e["rule"]["role"] for e in log.payload["compensation"]] == ["frontline", "frontline"]
+    assert log.payload["root_cause"] == "Packer forgot the opener"
+
+
+@pytest.mark.django_db
+def test_remedy_without_money_stays_possible(frontline):
+    c = complaint_in("apologized")
+    outcome = remedy(c, frontline, [])
+    assert outcome.complaint.state == "remedied" and outcome.requests == []
+    zero_gift = complaint_in("apologized")
+    out = remedy(zero_gift, frontline, [{"kind": "gift", "amount": "0", "note": "A sticker"}])
+    assert out.complaint.state == "remedied"
+
+
+@pytest.mark.django_db
+def test_done_when_story(frontline, lead, manager):
+    """400 EUR by frontline escalates and waits; the lead may not approve it; the manager does;
+    the history shows who decided under which rule."""
+    c = complaint_in("apologized")
+    outcome = remedy(c, frontline, [{"kind": "refund", "amount": "400.00"}])
+    assert not outcome.granted
+    c.refresh_from_db()
+    assert (c.state, c.tier, c.escalation_level) == ("escalated", "team_lead", 1)
+    (req,) = outcome.requests
+    assert (req.status, req.required_tier) == ("pending", "manager")
+    assert req.stopped_by["limit"] == "max_per_grant"
+    assert req.stopped_by["rule"]["role"] == "frontline"
+    esc = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert (esc.transition, esc.reason) == ("escalate", "approval required")
+    assert esc.payload["compensation"][0]["status"] == "pending"
+
+    # Waiting in the manager's queue, not the lead's (400 is beyond a lead's 250 per grant).
+    from compensation.selectors import compensation_queue
+
+    assert list(compensation_queue(user=manager)) == [req]
+    assert list(compensation_queue(user=lead)) == []
+    assert list(compensation_queue(user=frontline)) == [req]  # to follow, without buttons
+
+    before = snapshot(c.pk)
+    with pytest.raises(NotPermittedError):
+        services.compensation_approve(request_id=req.pk, actor=lead, note="fine by me")
+    assert snapshot(c.pk) == before
+    with pytest.raises(NotPermittedError):
+        services.compensation_approve(request_id=req.pk, actor=frontline)
+    assert snapshot(c.pk) == before
+
+    done = services.compensation_approve(request_id=req.pk, actor=manager, note="Goodwill")
+    assert done.state == "remedied"
+    req.refresh_from_db()
+    assert (req.status, req.decided_by, req.decision_note) == ("approved", manager, "Goodwill")
+    assert req.rule == AuthorityRule.objects.get(role="manager", kind="refund")
+    assert req.rule_snapshot["max_per_grant"] == "2000.00"
+    log = TransitionLog.objects.filter(complaint=c, transition="approve").get()
+    assert (log.actor, log.from_state, log.to_state) == (manager, "escalated", "remedied")
+    assert log.payload["compensation"][0]["rule"]["role"] == "manager"
+    assert log.payload["compensation"][0]["requested_by"] == frontline.pk
+    # The remedy message the agent wrote goes to the customer once approved.
+    assert Message.objects.filter(
+        complaint=c, visibility="public", body__startswith="We send the opener"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_eight_50_eur_refunds_do_not_get_400_granted(frontline):
+    c = complaint_in("apologized")
+    for _ in range(8):
+        services.compensation_request(
+            complaint_id=c.pk, actor=frontline, kind="refund", amount="50"
+        )
+    reqs = CompensationRequest.objects.filter(complaint=c)
+    granted = sum(r.amount for r in reqs if r.status == Status.GRANTED)
+    assert granted == Decimal("100")  # the frontline per-complaint limit
+    assert reqs.filter(status=Status.PENDING).count() == 6
+    assert Complaint.objects.get(pk=c.pk).state == "escalated"
+    # In one remedy the same split waits as a whole.
+    c2 = complaint_in("apologized")
+    out = remedy(
+        c2, frontline, [{"kind": "refund", "amount": "50"}] * 2 + [{"kind": "gift", "amount": "10"}]
+    )
+    assert out.granted
+    c3 = complaint_in("apologized")
+    out = remedy(c3, frontline, [{"kind": "refund", "amount": "50"}] * 3)
+    assert not out.granted
+    assert {r.status for r in out.requests} == {"pending"}
+
+
+@pytest.mark.django_db
+def test_per_customer_window_counts_other_complaints(frontline):
+    first, second, third = (
+        complaint_in("apologized", customer_email="same@example.com") for _ in range(3)
+    )
+    assert first.customer_id == second.customer_id == third.customer_id
+    assert remedy(first, frontline, [{"kind": "refund", "amount": "50"}] * 2).granted
+    assert remedy(second, frontline, [{"kind": "refund", "amount": "50"}]).granted
+    # 150 to this customer within 30 days: the frontline limit per customer is reached.
+    out = remedy(third, frontline, [{"kind": "refund", "amount": "0.01"}])
+    assert not out.granted
+    assert out.requests[0].stopped_by["limit"] == "max_per_customer_30d"
+    assert out.requests[0].required_tier == "team_lead"
+
+
+@pytest.mark.django_db
+def test_four_eyes_a_lead_cannot_approve_their_own_request(lead, manager):
+    c = complaint_in("escalated")  # held by team_lead
+    out = remedy(c, lead, [{"kind": "refund", "amount": "300"}])
+    assert not out.granted
+    c.refresh_from_db()
+    assert (c.state, c.tier) == ("escalated", "manager")  # lifted to the tier that decides
+    (req,) = out.requests
+    with pytest.raises(NotPermittedError):
+        services.compensation_approve(request_id=req.pk, actor=lead)
+    other_lead = UserFactory(username="lead2", groups=["team_lead"])
+    with pytest.raises(NotPermittedError):
+        services.compensation_approve(request_id=req.pk, actor=other_lead)
+    assert services.compensation_approve(request_id=req.pk, actor=manager).state == "remedied"
+
+
+@pytest.mark.django_db
+def test_a_manager_cannot_approve_own_request_but_a_superuser_can(manager):
+    c = complaint_in("apologized")
+    out = remedy(c, manager, [{"kind": "refund", "amount": "2500"}])
+    (req,) = out.requests
+    assert req.required_tier == "superuser"
+    with pytest.raises(NotPermittedError):
+        services.compensation_approve(request_id=req.pk, actor=manager)
+    boss = UserFactory(username="root", is_superuser=True)
+    assert services.compensation_approve(request_id=req.pk, actor=boss).state == "remedied"
+    req.refresh_from_db()
+    assert req.rule is None and req.rule_snapshot == {"role": "superuser"}
+
+
+@pytest.mark.django_db
+def test_reject_returns_the_complaint_with_the_note(frontline, manager):
+    c = complaint_in("apologized")
+    out = remedy(c, frontline, [{"kind": "refund", "amount": "400"}])
+    (req,) = out.requests
+    with pytest.raises(InvalidDataError):
+        services.compensation_reject(request_id=req.pk, actor=manager, note="  ")
+    back = services.compensation_reject(
+        request_id=req.pk, actor=manager, note="Offer a 40 EUR voucher instead"
+    )
+    assert back.state == "apologized"
+    req.refresh_from_db()
+    assert (req.status, req.decided_by) == ("rejected", manager)
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert (log.transition, log.reason) == ("return", "Offer a 40 EUR voucher instead")
+    assert log.payload["compensation"][0]["status"] == "rejected"
+    # The agent can now remedy within authority.
+    assert remedy(c, frontline, [{"kind": "voucher", "amount": "20"}]).granted
+
+
+@pytest.mark.django_db
+def test_decided_twice_is_a_conflict(frontline, manager):
+    c = complaint_in("apologized")
+    (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
+    services.compensation_approve(request_id=req.pk, actor=manager)
+    other = UserFactory(username="mgr2", groups=["manager"])
+    before = snapshot(c.pk)
+    with pytest.raises(ConflictError):
+        services.compensation_approve(request_id=req.pk, actor=other)
+    with pytest.raises(ConflictError):
+        services.compensation_reject(request_id=req.pk, actor=other, note="no")
+    assert snapshot(c.pk) == before
+
+
+@pytest.mark.django_db
+def test_remedy_waits_while_compensation_is_pending(frontline, lead, manager):
+    c = complaint_in("apologized")
+    remedy(c, frontline, [{"kind": "refund", "amount": "400"}])
+    before = snapshot(c.pk)
+    with pytest.raises(RuleViolationError):
+        remedy(c, manager, [])
+    assert snapshot(c.pk) == before
+
+
+BAD_ITEMS = [
+    ({"kind": "refund", "amount": "-5"}, "items.1.amount"),
+    ({"kind": "refund", "amount": "0"}, "items.1.amount"),
+    ({"kind": "voucher", "amount": "0"}, "items.1.amount"),
+    ({"kind": "refund", "amount": "10.005"}, "items.1.amount"),
+    ({"kind": "refund", "amount": "1e12"}, "items.1.amount"),
+    ({"kind": "refund", "amount": 12.5}, "items.1.amount"),
+    ({"kind": "refund", "amount": "NaN"}, "items.1.amount"),
+    ({"kind": "refund", "amount": None}, "items.1.amount"),
+    ({"kind": "cash_in_envelope", "amount": "5"}, "items.1.kind"),
+    ({"kind": "refund", "amount": "5", "currency": "XYZ"}, "items.1.currency"),
+    ({"kind": "refund", "amount": "5", "quantity": 0}, "items.1.quantity"),
+    ({"kind": "refund", "amount": "5", "quantity": "2"}, "items.1.quantity"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("item,field", BAD_ITEMS)
+def test_bad_input_is_refused_and_writes_nothing(item, field, frontline):
+    c = complaint_in("apologized")
+    before = snapshot(c.pk)
+    with pytest.raises(InvalidDataError) as err:
+        remedy(c, frontline, [COCONUT[0], item])
+    assert field.replace("items.1", "items.2") in err.value.fields
+    assert snapshot(c.pk) == before
+    with pytest.raises(InvalidDataError):
+        services.compensation_request(complaint_id=c.pk, actor=frontline, **item)
+    assert snapshot(c.pk) == before
+
+
+@pytest.mark.django_db
+def test_a_currency_other_than_the_rules_is_refused(frontline):
+    c = complaint_in("apologized")
+    before = snapshot(c.pk)
+    with pytest.raises(RuleViolationError) as err:
+        remedy(c, frontline, [COCONUT[0], {"kind": "refund", "amount": "500", "currency": "JPY"}])
+    assert "items.2.currency" in err.value.fields
+    assert snapshot(c.pk) == before
+
+
+@pytest.mark.django_db
+def test_wrong_state_or_role_is_refused(frontline, outsider):
+    venting = complaint_in("venting")
+    before = snapshot(venting.pk)
+    with pytest.raises(InvalidTransitionError):
+        remedy(venting, frontline, COCONUT)
+    with pytest.raises(NotPermittedError):
+        remedy(venting, outsider, COCONUT)
+    assert snapshot(venting.pk) == before
+    escalated = complaint_in("escalated")
+    with pytest.raises(NotPermittedError):
+        remedy(escalated, frontline, COCONUT)  # held by the team lead tier
+    done = complaint_in("remedied")
+    with pytest.raises(InvalidTransitionError):
+        services.compensation_request(
+            complaint_id=done.pk, actor=frontline, kind="gift", amount="1"
+        )
+
+
+@pytest.mark.django_db
+def test_standalone_grant_is_logged_without_a_state_change(frontline):
+    c = complaint_in("acknowledged")
+    req = services.compensation_request(
+        complaint_id=c.pk, actor=frontline, kind="voucher", amount="10", note="sorry"
+    )
+    assert req.status == "granted" and req.rule.role == "frontline"
+    log = TransitionLog.objects.filter(complaint=c).latest("id")
+    assert (log.transition, log.from_state, log.to_state) == (
+        "compensation_granted",
+        "acknowledged",
+        "acknowledged",
+    )
+
+
+@pytest.mark.django_db
+def test_pending_is_withdrawn_when_the_complaint_leaves_escalated_otherwise(
+    frontline, manager, django_capture_on_commit_callbacks
+):
+    c = complaint_in("apologized")
+    (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
+    with django_capture_on_commit_callbacks(execute=True):
+        cs.complaint_set_limits(
+            complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+        )
+    req.refresh_from_db()
+    assert req.status == "rejected" and req.decision_note.startswith("Withdrawn")
+
+
+@pytest.mark.django_db
+def test_complaint_page_approve_and_return_decide_all_pending(frontline, manager):
+    c = complaint_in("apologized")
+    out = remedy(
+        c, frontline, [{"kind": "refund", "amount": "60"}, {"kind": "gift", "amount": "5"}]
+    )
+    assert {r.status for r in out.requests} == {"pending"}
+    services.complaint_compensation_approve(complaint_id=c.pk, actor=manager, note="ok")
+    assert set(
+        CompensationRequest.objects.filter(complaint=c).values_list("status", flat=True)
+    ) == {"approved"}
+
+
+@pytest.mark.django_db
+def test_rule_edits_are_for_managers_and_logged(frontline, lead, manager):
+    rule = AuthorityRule.objects.get(role="frontline", kind="refund")
+    data = {
+        "role": "frontline",
+        "kind": "refund",
+        "max_per_grant": Decimal("60"),
+        "max_per_complaint": Decimal("120"),
+        "max_per_customer_30d": Decimal("150"),
+        "currency": "EUR",
+    }
+    for who in (frontline, lead):
+        with pytest.raises(NotPermittedError):
+            services.authority_rule_save(actor=who, data=data, rule_id=rule.pk)
+    with pytest.raises(InvalidDataError):
+        services.authority_rule_save(
+            actor=manager, data={**data, "max_per_grant": "-1"}, rule_id=rule.pk
+        )
+    services.authority_rule_save(actor=manager, data=data, rule_id=rule.pk)
+    rule.refresh_from_db()
+    assert rule.max_per_grant == Decimal("60")
+    change = AuthorityRuleChange.objects.get()
+    assert change.actor == manager and change.before["max_per_grant"] == "50.00"
+    assert change.after["max_per_grant"] == "60.00"
+    with pytest.raises(RuntimeError):
+        change.delete()
+
+
+@pytest.fixture
+def reseeded(transactional_db):
+    """A transactional test before this one flushed the tables, data-migration rows included:
+    put the role groups and the default authority rules back."""
+    from django.apps import apps
+
+    importlib.import_module("complaints.migrations.0002_roles").create_groups(apps, None)
+    importlib.import_module("compensation.migrations.0002_default_rules").seed(apps, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
+    assert connection.vendor == "postgresql"
+    c = complaint_in("apologized")
+    (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
+    other = UserFactory(username="mgr2", groups=["manager"])
+    barrier = threading.Barrier(2)
+    results, losers = [], []
+
+    def approve(actor):
+        try:
+            barrier.wait()
+            services.compensation_approve(request_id=req.pk, actor=actor, note=actor.username)
+            results.append("ok")
+        except ConflictError as error:
+            results.append("conflict")
+            losers.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=approve, args=(m,)) for m in (manager, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["conflict", "ok"]
+    # The loser waited on the lock and then saw the decision, not a half-made state.
+    assert type(losers[0]) is ConflictError and "already approved by" in losers[0].message
+    assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
+    req.refresh_from_db()
+    assert req.status == "approved" and req.decision_note == req.decided_by.username
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_window(
+    reseeded, frontline, frontline2
+):
+    """Frontline may give one customer 150 EUR in refunds per 30 days; two agents granting
+    100 each at the same moment on two complaints: one is granted, the other waits."""
+    assert connection.vendor == "postgresql"
+    a, b = (complaint_in("apologized", customer_email="same@example.com") for _ in range(2))
+    assert a.customer_id == b.customer_id
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def go(complaint, actor):
+        try:
+            barrier.wait()
+            out = remedy(complaint, actor, [{"kind": "refund", "amount": "50"}] * 2)
+            outcomes[complaint.pk] = out.granted
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=go, args=(c, who)) for c, who in ((a, frontline), (b, frontline2))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes.values()) == [False, True]
+    given = CompensationRequest.objects.filter(customer_id=a.customer_id, status="granted")
+    assert sum(r.amount for r in given) == Decimal("100")
