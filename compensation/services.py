@@ -48,6 +48,7 @@ from complaints.errors import (
     RuleViolationError,
 )
 from complaints.models import OPEN_STATES, Complaint, Customer, State, TransitionLog
+from webhooks.services import outbox_record
 
 APPROVAL_REQUIRED = "approval required"
 WINDOW = timedelta(days=30)
@@ -259,6 +260,14 @@ def _entry(request: CompensationRequest) -> dict:
     }
 
 
+def _publish(event: str, request: CompensationRequest) -> None:
+    """Webhook outbox row, in the caller's transaction."""
+    outbox_record(
+        type=event,
+        payload={"complaint_id": request.complaint_id, "request": _entry(request)},
+    )
+
+
 def _label(actor: Any) -> str:
     if actor is None:
         return complaint_services.SYSTEM_LABEL
@@ -320,6 +329,8 @@ def _create_requests(
                 created_at=now,
             )
         )
+    for request in created:
+        _publish("compensation.requested", request)
     return created
 
 
@@ -631,15 +642,14 @@ def _approve(
                     "reason",
                 ]
             )
+            _publish("compensation.approved", r)
         root_cause = next((r.root_cause for r in pending if r.root_cause), "")
         approved = complaint_services.complaint_approve(
             complaint_id=complaint.pk,
             actor=actor,
             note=note,
-            payload={
-                "compensation": [_entry(r) for r in pending],
-                **({"root_cause": root_cause} if root_cause else {}),
-            },
+            root_cause=root_cause,
+            payload={"compensation": [_entry(r) for r in pending]},
         )
         remedy_message = next((r.remedy_message for r in pending if r.remedy_message), "")
         if remedy_message:
@@ -710,6 +720,7 @@ def _reject(
             r.decided_at = now
             r.decision_note = note
             r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+            _publish("compensation.rejected", r)
         payload = {"compensation": [_entry(r) for r in pending]}
         if complaint.state != State.ESCALATED and pending:
             # The complaint already left escalated some other way; record the refusal only.

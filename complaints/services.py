@@ -550,6 +550,7 @@ def complaint_approve(
     complaint_id: int,
     actor: Any,
     note: str = "",
+    root_cause: str = "",
     payload: dict | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
@@ -560,14 +561,22 @@ def complaint_approve(
     """
     check = _Checker()
     note = check.text("note", note, max_length=MAX_TEXT, required=False)
+    root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE, required=False)
     check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        if root_cause:
+            c.root_cause = root_cause
+        return ["root_cause"]
+
     return _fire(
         complaint_id=complaint_id,
         actor=actor,
         name="approve",
         reason=note,
         expected_version=expected_version,
-        payload=payload or {},
+        apply=apply,
+        payload={**(payload or {}), **({"root_cause": root_cause} if root_cause else {})},
         messages=[(MessageKind.STAFF, Visibility.INTERNAL, note and f"Approved: {note}")],
     )
 

@@ -442,3 +442,27 @@ def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_windo
     assert sorted(outcomes.values()) == [False, True]
     given = CompensationRequest.objects.filter(customer_id=a.customer_id, status="granted")
     assert sum(r.amount for r in given) == Decimal("100")
+
+
+@pytest.mark.django_db
+def test_approval_records_root_cause_and_publishes_webhook_events(frontline, manager):
+    from webhooks.models import OutboxEvent
+
+    c = complaint_in("apologized")
+    outcome = services.complaint_remedy_with_compensation(
+        complaint_id=c.pk,
+        actor=frontline,
+        message="Refund on its way",
+        root_cause="Courier lost parcel",
+        items=[{"kind": "refund", "amount": "400.00"}],
+    )
+    (req,) = outcome.requests
+    services.compensation_approve(request_id=req.pk, actor=manager, note="ok")
+    c.refresh_from_db()
+    assert (c.state, c.root_cause) == ("remedied", "Courier lost parcel")
+    types = list(OutboxEvent.objects.order_by("occurred_at").values_list("type", flat=True))
+    assert types.count("compensation.requested") == 1
+    assert types.count("compensation.approved") == 1
+    approved = OutboxEvent.objects.get(type="compensation.approved")
+    assert approved.payload["request"]["id"] == req.pk
+    assert approved.payload["request"]["amount"] == "400.00"
