@@ -161,16 +161,22 @@ def deadline_on_created(*, complaint_id: int) -> list[Deadline]:
     )
 
 
-@transaction.atomic
 def deadline_on_transition(
     *, complaint_id: int, transition: str, payload: dict | None = None, **_: Any
 ) -> None:
     """Meet, cancel or start deadlines after a complaint's transition has committed."""
+    payload = payload or {}
+    if transition == "escalate" and payload.get("approval_deadline_started"):
+        return  # the sweep started it in the same transaction as the escalation
+    with transaction.atomic():
+        _follow_transition(complaint_id=complaint_id, transition=transition)
+
+
+def _follow_transition(*, complaint_id: int, transition: str) -> None:
     complaint = Complaint.objects.filter(pk=complaint_id).first()
     if complaint is None:
         return
     now = timezone.now()
-    payload = payload or {}
     if transition == "acknowledge":
         _close_open(
             complaint_id=complaint_id,
@@ -185,8 +191,6 @@ def deadline_on_transition(
     elif transition == "set_limits":
         _close_open(complaint_id=complaint_id, kinds=None, status=DeadlineStatus.CANCELLED, now=now)
     elif transition == "escalate":
-        if payload.get("approval_deadline_started"):
-            return  # the sweep started it in the same transaction as the escalation
         if complaint.state == State.ESCALATED:
             _start_from_policy(complaint=complaint, kinds=[DeadlineKind.APPROVAL], now=now)
     elif transition == "return":
