@@ -49,3 +49,15 @@ def acknowledged(committed, filed, agent):
         )
 
     return make
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """For transactional tests: what the data migrations seed (an earlier transactional test
+    may have flushed it), put back idempotently by the migrations' own functions."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("complaints.migrations.0002_roles").create_groups(apps, None)
+    importlib.import_module("escalation.migrations.0002_default_policies").seed(apps, None)

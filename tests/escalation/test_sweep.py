@@ -185,8 +185,8 @@ def test_sweep_works_in_batches(filed, team, sweep):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_concurrent_sweeps_escalate_each_complaint_exactly_once(team):
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_escalate_each_complaint_exactly_once(seeded, team):
     complaints = [factories.complaint_new() for _ in range(60)]
     from escalation.services import deadline_on_created
 
