@@ -79,7 +79,8 @@ def pytest_runtest_setup(item):
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
+    from django.db import connections
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        db.setdefault("TEST", {}).setdefault("NAME", str(settings.VAR_DIR / "test-db.sqlite3"))
+    db = connections["default"].settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db["TEST"].get("NAME"):
+        db["TEST"]["NAME"] = str(settings.VAR_DIR / "test-db.sqlite3")
