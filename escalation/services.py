@@ -18,11 +18,13 @@ This module may import complaints, never compensation.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -335,8 +337,10 @@ def _take_writer_lock() -> None:
         Deadline.objects.filter(pk=-1).update(status=DeadlineStatus.PENDING)
 
 
-def _due(qs, batch_size: int, fields: tuple[str, ...]) -> list[dict]:
-    return list(qs.select_for_update(skip_locked=True).order_by("pk").values(*fields)[:batch_size])
+def _due(qs, batch_size: int, fields: tuple[str, ...], order: str = "pk") -> list[dict]:
+    """Lock up to `batch_size` rows that no other sweep holds; skip the ones it does."""
+    qs = qs.select_for_update(skip_locked=True).order_by(order)
+    return list(qs.values(*fields)[:batch_size])
 
 
 def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> SweepResult:
@@ -377,7 +381,7 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
         qs = Deadline.objects.filter(
             status=DeadlineStatus.PENDING, paused_at__isnull=True, warn_at__lte=now, due_at__gt=now
         )
-        rows = _due(qs, batch_size, ("pk", "complaint_id", "kind"))
+        rows = _due(qs, batch_size, ("pk", "complaint_id", "kind"), order="warn_at")
         if not rows:
             return 0
         Deadline.objects.filter(pk__in=[r["pk"] for r in rows]).update(
@@ -394,7 +398,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         qs = Deadline.objects.filter(
             status__in=OPEN_STATUSES, paused_at__isnull=True, due_at__lte=now
         )
-        rows = _due(qs, batch_size, ("pk", "complaint_id", "kind", "due_at"))
+        rows = _due(qs, batch_size, ("pk", "complaint_id", "kind", "due_at"), order="due_at")
         if not rows:
             return 0
         complaints = {
@@ -427,13 +431,13 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             transaction.on_commit(
                 lambda row=log_row: complaint_events.complaint_transitioned.send(
                     sender=Complaint,
-                    complaint_id=row.complaint_id,
-                    transition=row.transition,
-                    from_state=row.from_state,
-                    to_state=row.to_state,
+                    complaint_id=row["complaint_id"],
+                    transition=row["transition"],
+                    from_state=row["from_state"],
+                    to_state=row["to_state"],
                     actor_id=None,
-                    log_id=row.pk,
-                    payload=row.payload,
+                    log_id=row["pk"],
+                    payload=row["payload"],
                 )
             )
     result.breached += len(breached)
@@ -443,9 +447,13 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
     return len(rows)
 
 
+def _local_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)  # cached by zoneinfo; cheaper than localtime() per row
+
+
 def _reason(deadline: dict) -> str:
     label = DeadlineKind(deadline["kind"]).label.lower()
-    due = timezone.localtime(deadline["due_at"])
+    due = deadline["due_at"].astimezone(_local_tz())
     return f"The {label} deadline ({due:%Y-%m-%d %H:%M %Z}) passed without an answer."
 
 
@@ -456,7 +464,7 @@ def _escalate_bulk(
     raise_ids: list[int],
     cause: dict[int, dict],
     now: datetime,
-) -> list[TransitionLog]:
+) -> list[dict]:
     """Escalate `ids` and raise the level of `raise_ids`, all rows already locked.
 
     Set-based: one guarded UPDATE per group, one bulk insert each for the logs, the timeline
@@ -482,6 +490,7 @@ def _escalate_bulk(
     logs, messages = [], []
     for cid in [*ids, *raise_ids]:
         c = complaints[cid]
+        escalating = c["state"] != State.ESCALATED
         to_tier = roles.next_tier(c["tier"]) or c["tier"]
         reason = _reason(cause[cid])
         payload = {
@@ -492,33 +501,64 @@ def _escalate_bulk(
             "deadline_kind": cause[cid]["kind"],
             "approval_deadline_started": cid in approvals,
         }
-        escalating = c["state"] != State.ESCALATED
         logs.append(
-            TransitionLog(
-                complaint_id=cid,
-                transition="escalate" if escalating else "raise_level",
-                from_state=c["state"],
-                to_state=State.ESCALATED,
-                actor=None,
-                actor_label=SWEEP_LABEL,
-                reason=reason,
-                payload=payload,
-                created_at=now,
-            )
+            {
+                "complaint_id": cid,
+                "transition": "escalate" if escalating else "raise_level",
+                "from_state": c["state"],
+                "to_state": State.ESCALATED,
+                "actor_id": None,
+                "actor_label": SWEEP_LABEL,
+                "reason": reason,
+                "payload": payload,
+                "created_at": now,
+            }
         )
         messages.append(
-            Message(
-                complaint_id=cid,
-                author_label=SWEEP_LABEL,
-                kind=MessageKind.SYSTEM,
-                visibility=Visibility.INTERNAL,
-                body=f"{'Escalated' if escalating else 'Raised'} to {to_tier}: {reason}",
-                created_at=now,
-            )
+            {
+                "complaint_id": cid,
+                "author_id": None,
+                "author_label": SWEEP_LABEL,
+                "kind": MessageKind.SYSTEM,
+                "visibility": Visibility.INTERNAL,
+                "body": f"{'Escalated' if escalating else 'Raised'} to {to_tier}: {reason}",
+                "created_at": now,
+            }
         )
-    TransitionLog.objects.bulk_create(logs)
-    Message.objects.bulk_create(messages)
-    return [row for row in logs if row.transition == "escalate"]
+    for row, pk in zip(logs, _insert(TransitionLog, logs, ids=True), strict=True):
+        row["pk"] = pk
+    _insert(Message, messages)
+    return [row for row in logs if row["transition"] == "escalate"]
+
+
+def _insert(model: Any, rows: list[dict], *, ids: bool = False) -> list[int]:
+    """Insert plain rows (keys are column names) in one go; return their ids if asked.
+
+    On PostgreSQL this is COPY with ids drawn from the sequence up front (no model instances,
+    several times faster than bulk_create); elsewhere bulk_create.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create([model(**row) for row in rows])
+        return [obj.pk for obj in created]
+    table = model._meta.db_table
+    columns = list(rows[0])
+    pks: list[int] = []
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            pks = [pk for (pk,) in cursor.fetchall()]
+        names = ", ".join(f'"{c}"' for c in (["id", *columns] if ids else columns))
+        json_columns = {c for c in columns if isinstance(rows[0][c], dict)}
+        with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for i, row in enumerate(rows):
+                values = [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                copy.write_row([pks[i], *values] if ids else values)
+    return pks
 
 
 def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: datetime) -> set[int]:
@@ -549,22 +589,23 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         due, warn = cache[key]
         paused = c["paused_at"]
         rows.append(
-            Deadline(
-                complaint_id=cid,
-                kind=DeadlineKind.APPROVAL,
-                calendar_id=policy.calendar_id,
-                started_at=now,
-                due_at=due,
-                warn_at=warn,
-                paused_at=paused,
-                remaining_seconds=policy.approval_minutes * 60 if paused else None,
-                warn_remaining_seconds=policy.approval_minutes * 60 * policy.warn_percent // 100
-                if paused
-                else None,
-            )
+            {
+                "complaint_id": cid,
+                "kind": DeadlineKind.APPROVAL,
+                "status": DeadlineStatus.PENDING,
+                "calendar_id": policy.calendar_id,
+                "started_at": now,
+                "due_at": due,
+                "warn_at": warn,
+                "paused_at": paused,
+                "remaining_seconds": policy.approval_minutes * 60 if paused else None,
+                "warn_remaining_seconds": (
+                    policy.approval_minutes * 60 * policy.warn_percent // 100 if paused else None
+                ),
+            }
         )
-    Deadline.objects.bulk_create(rows)
-    return {row.complaint_id for row in rows}
+    _insert(Deadline, rows)
+    return {row["complaint_id"] for row in rows}
 
 
 def _signal_after_commit(signal: Any, rows: list[dict]) -> None:
@@ -653,7 +694,7 @@ def _tier_emails(tiers: set[str]) -> dict[str, list[str]]:
 
 def _mail(deadline: dict, complaint: dict, what: str, to: list[str]) -> EmailMessage:
     label = DeadlineKind(deadline["kind"]).label.lower()
-    due = timezone.localtime(deadline["due_at"])
+    due = deadline["due_at"].astimezone(_local_tz())
     ref = complaint["reference"] or f"#{complaint['pk']}"
     if what == "warning":
         subject = f"[Redress] {ref}: {label} deadline at {due:%a %H:%M} is near"
