@@ -159,6 +159,9 @@ REDRESS_SWEEP_INTERVAL = env.int("REDRESS_SWEEP_INTERVAL", default=30)
 REDRESS_SWEEP_BATCH_SIZE = env.int("REDRESS_SWEEP_BATCH_SIZE", default=1000)
 REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu otherwise keeps its exchange table in ./control of whatever directory it runs in.
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(BROKER_DIR / "control")
 CELERY_BEAT_SCHEDULE["escalation-deadline-sweep"] = {
     "task": "escalation.deadline_sweep",
     "schedule": float(REDRESS_SWEEP_INTERVAL),
