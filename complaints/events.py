@@ -16,3 +16,6 @@ complaint_paused = Signal()
 complaint_resumed = Signal()
 # complaint_id, message_id, visibility, actor_id
 message_added = Signal()
+# complaint (locked instance), promised_by — sent synchronously by complaint_acknowledge inside its
+# transaction before anything is written; a receiver refuses the promise by raising a DomainError.
+validate_promise = Signal()

@@ -435,6 +435,7 @@ def complaint_acknowledge(
     check.raise_if_any()
 
     def apply(c: Complaint, _from: str) -> list[str]:
+        events.validate_promise.send(sender=Complaint, complaint=c, promised_by=promised_by)
         c.summary, c.summary_confirmed, c.promised_by = (
             summary,
             bool(summary_confirmed),

@@ -165,3 +165,18 @@ if not DEVELOPMENT:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Escalation (issue 4): the deadline sweep, run by beat every REDRESS_SWEEP_INTERVAL seconds.
+# `expires` drops sweeps queued while no worker ran; the next one does all the work anyway.
+REDRESS_SWEEP_INTERVAL = env.int("REDRESS_SWEEP_INTERVAL", default=30)
+REDRESS_SWEEP_BATCH_SIZE = env.int("REDRESS_SWEEP_BATCH_SIZE", default=1000)
+REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu otherwise keeps its exchange table in ./control of whatever directory it runs in.
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(BROKER_DIR / "control")
+CELERY_BEAT_SCHEDULE["escalation-deadline-sweep"] = {
+    "task": "escalation.deadline_sweep",
+    "schedule": float(REDRESS_SWEEP_INTERVAL),
+    "options": {"expires": float(max(2 * REDRESS_SWEEP_INTERVAL, 10))},
+}

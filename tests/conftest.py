@@ -81,3 +81,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# --- escalation (issue 4): postgres-only tests, and a file-based SQLite test database so a real
+# Celery worker process started by an integration test sees the same data.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+    from django.db import connections
+
+    db = connections["default"].settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db["TEST"].get("NAME"):
+        db["TEST"]["NAME"] = str(settings.VAR_DIR / "test-db.sqlite3")

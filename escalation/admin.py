@@ -1,0 +1,98 @@
+"""Admin for calendars and response policies (managers edit, all staff read) and deadlines
+(read-only: only the services and the sweep write them)."""
+
+from django.contrib import admin
+
+from complaints import roles
+from escalation.models import BusinessCalendar, ClosedDate, Deadline, ResponsePolicy
+
+
+class ManagersEditMixin:
+    """Any agent may look; only a manager (or superuser) may change the rules."""
+
+    def has_module_permission(self, request):
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.is_agent(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.user_rank(request.user) >= roles.tier_rank(roles.MANAGER)
+
+    has_add_permission = has_change_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.user_rank(request.user) >= roles.tier_rank(roles.MANAGER)
+
+
+class ClosedDateInline(ManagersEditMixin, admin.TabularInline):
+    model = ClosedDate
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(ManagersEditMixin, admin.ModelAdmin):
+    list_display = ["name", "time_zone", "holiday_country", "holiday_subdivision", "monday"]
+    inlines = [ClosedDateInline]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone", "holiday_country", "holiday_subdivision"]}),
+        (
+            "Working hours (e.g. 09:00-17:00; empty = closed)",
+            {
+                "fields": [
+                    "monday",
+                    "tuesday",
+                    "wednesday",
+                    "thursday",
+                    "friday",
+                    "saturday",
+                    "sunday",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(ResponsePolicy)
+class ResponsePolicyAdmin(ManagersEditMixin, admin.ModelAdmin):
+    list_display = [
+        "category",
+        "severity",
+        "calendar",
+        "first_response_minutes",
+        "resolution_minutes",
+        "approval_minutes",
+        "warn_percent",
+    ]
+    list_editable = [
+        "first_response_minutes",
+        "resolution_minutes",
+        "approval_minutes",
+        "warn_percent",
+    ]
+    list_filter = ["category", "severity"]
+    list_select_related = ["calendar"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ["complaint", "kind", "status", "due_at", "warn_at", "paused_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["complaint"]
+    search_fields = ["complaint__reference"]
+    date_hierarchy = "due_at"
+
+    def has_module_permission(self, request):
+        return roles.is_agent(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.is_agent(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,230 @@
+"""Calendars, response policies and deadlines.
+
+A Deadline row is the clock's source of truth: the sweep acts on rows whose `due_at`/`warn_at`
+has passed, never on in-memory timers or long Celery ETAs. Only escalation.services writes
+deadlines. This module may import complaints, never compensation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from functools import cached_property
+from zoneinfo import ZoneInfo, available_timezones
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints.models import Category, Complaint, Severity
+from escalation.businesstime import Schedule
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_hours(value: str) -> tuple[time, time] | None:
+    """'09:00-17:00' → (09:00, 17:00); '' → closed; '00:00-24:00' → the whole day."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        opens_s, closes_s = (part.strip() for part in value.split("-"))
+        opens = time.fromisoformat(opens_s)
+        closes = time(0) if closes_s == "24:00" else time.fromisoformat(closes_s)
+    except ValueError:
+        raise ValidationError(f"'{value}' is not like 09:00-17:00.") from None
+    if closes != time(0) and closes <= opens:
+        raise ValidationError(f"'{value}': closing time must be after opening time.")
+    return opens, closes
+
+
+class BusinessCalendar(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
+    holiday_country = models.CharField(
+        max_length=8, blank=True, help_text="ISO country code for the `holidays` package, e.g. DE."
+    )
+    holiday_subdivision = models.CharField(
+        max_length=8, blank=True, help_text="Optional state/province code, e.g. BE."
+    )
+    monday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
+    tuesday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
+    wednesday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
+    thursday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
+    friday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
+    saturday = models.CharField(max_length=11, blank=True, default="")
+    sunday = models.CharField(max_length=11, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.time_zone not in available_timezones():
+            errors["time_zone"] = ["Unknown time zone."]
+        for day in WEEKDAYS:
+            try:
+                parse_hours(getattr(self, day.lower()))
+            except ValidationError as e:
+                errors[day.lower()] = e.messages
+        if self.holiday_country:
+            try:
+                holidays.country_holidays(
+                    self.holiday_country, subdiv=self.holiday_subdivision or None
+                )
+            except NotImplementedError as e:
+                errors["holiday_country"] = [str(e)]
+        if not errors and all(not getattr(self, d.lower()).strip() for d in WEEKDAYS):
+            errors["monday"] = ["At least one weekday needs working hours."]
+        if errors:
+            raise ValidationError(errors)
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """The pure-function view of this calendar (holidays expand lazily by year)."""
+        extra = frozenset(self.closed_dates.values_list("date", flat=True)) if self.pk else set()
+        hol = (
+            holidays.country_holidays(self.holiday_country, subdiv=self.holiday_subdivision or None)
+            if self.holiday_country
+            else {}
+        )
+
+        def is_closed(day: date) -> bool:
+            return day in extra or day in hol
+
+        return Schedule(
+            tz=ZoneInfo(self.time_zone),
+            hours=tuple(parse_hours(getattr(self, d.lower())) for d in WEEKDAYS),
+            is_closed=is_closed,
+        )
+
+
+class ClosedDate(models.Model):
+    """A day the calendar's team does not work, beyond public holidays (e.g. a company event)."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="closed_dates"
+    )
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="closed_date_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} ({self.reason or 'closed'})"
+
+
+class ResponsePolicy(models.Model):
+    """How soon a complaint of a category and severity must be answered, in business minutes."""
+
+    category = models.CharField(max_length=32, choices=Category.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.PROTECT, related_name="policies"
+    )
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    approval_minutes = models.PositiveIntegerField()
+    warn_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="Warn the assignee when this share of the window has passed."
+    )
+
+    class Meta:
+        ordering = ["category", "severity"]
+        verbose_name_plural = "response policies"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "severity"], name="policy_per_cell"),
+            models.CheckConstraint(
+                condition=Q(warn_percent__gte=1, warn_percent__lte=100), name="warn_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_response_minutes__gt=0)
+                & Q(resolution_minutes__gt=0)
+                & Q(approval_minutes__gt=0),
+                name="policy_windows_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} / {self.get_severity_display()}"
+
+
+class DeadlineKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    PROMISE = "promise", "Promise to the customer"
+    RESOLUTION = "resolution", "Resolution"
+    APPROVAL = "approval", "Approval decision"
+
+
+class DeadlineStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    WARNED = "warned", "Warned"
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.WARNED)
+
+
+class Deadline(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(max_length=16, choices=DeadlineKind.choices)
+    status = models.CharField(
+        max_length=16, choices=DeadlineStatus.choices, default=DeadlineStatus.PENDING
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    warned_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # While the complaint waits on the customer the clock stops: the business time that was
+    # left is kept here and due_at/warn_at are recomputed from it on resume.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    warn_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Set in the transaction that sends the email, so a retried sweep never sends it twice.
+    warn_notified_at = models.DateTimeField(null=True, blank=True)
+    breach_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["complaint", "status"], name="deadline_complaint_status"),
+            models.Index(
+                fields=["due_at"],
+                name="deadline_due_sweep",
+                condition=Q(status__in=["pending", "warned"], paused_at__isnull=True),
+            ),
+            models.Index(
+                fields=["warn_at"],
+                name="deadline_warn_sweep",
+                condition=Q(status="pending", paused_at__isnull=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="deadline_notify_sweep",
+                condition=(Q(warned_at__isnull=False, warn_notified_at__isnull=True))
+                | Q(breached_at__isnull=False, breach_notified_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

@@ -1,0 +1,221 @@
+"""The sweep: warnings once, breaches escalate exactly once, bulk work, re-delivery, races."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint, Message, TransitionLog
+from escalation import events, tasks
+from escalation.models import Deadline
+from escalation.services import SWEEP_LABEL, deadline_sweep
+from tests import factories
+
+
+@pytest.fixture
+def team(db):
+    return {
+        "lead": factories.UserFactory(username="lead9", groups=["team_lead"], email="lead@x.test"),
+        "lead2": factories.UserFactory(username="lead8", groups=["team_lead"], email="l2@x.test"),
+        "manager": factories.UserFactory(username="mgr9", groups=["manager"], email="mgr@x.test"),
+    }
+
+
+@pytest.fixture
+def received():
+    got = []
+
+    def on_warned(**kw):
+        got.append(("warned", kw["kind"], kw["complaint_id"]))
+
+    def on_breached(**kw):
+        got.append(("breached", kw["kind"], kw["complaint_id"]))
+
+    events.deadline_warned.connect(on_warned, weak=False, dispatch_uid="test-warned")
+    events.deadline_breached.connect(on_breached, weak=False, dispatch_uid="test-breached")
+    yield got
+    events.deadline_warned.disconnect(dispatch_uid="test-warned")
+    events.deadline_breached.disconnect(dispatch_uid="test-breached")
+
+
+@pytest.fixture
+def sweep(django_capture_on_commit_callbacks):
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return deadline_sweep(**kwargs)
+
+    return run
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_warning_emails_the_assignee_once(acknowledged, agent, sweep, received, committed):
+    c = acknowledged(promise_in=timedelta(hours=1))
+    committed(services.complaint_assign, complaint_id=c.pk, actor=agent, assignee=agent)
+    promise = Deadline.objects.get(complaint=c, kind="promise")
+    at = promise.warn_at + timedelta(seconds=1)
+    first = sweep(now=at)
+    assert first.warned == 1 and first.breached == 0
+    promise.refresh_from_db()
+    assert promise.status == "warned" and promise.warn_notified_at is not None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["agent@example.com"]
+    assert c.reference in mail.outbox[0].subject
+    assert received == [("warned", "promise", c.pk)]
+    again = sweep(now=at)
+    assert (again.warned, again.notified) == (0, 0)
+    assert len(mail.outbox) == 1
+
+
+def test_breach_escalates_notifies_the_next_tier_and_says_why(acknowledged, team, sweep, received):
+    c = acknowledged(promise_in=timedelta(hours=1))
+    promise = Deadline.objects.get(complaint=c, kind="promise")
+    result = sweep(now=promise.due_at + timedelta(seconds=1))
+    assert (result.breached, result.escalated, result.raised) == (1, 1, 0)
+    c.refresh_from_db()
+    assert (c.state, c.tier, c.escalation_level, c.escalated_from) == (
+        "escalated",
+        "team_lead",
+        1,
+        "acknowledged",
+    )
+    assert c.assignee_id is None
+    log = TransitionLog.objects.get(complaint=c, transition="escalate")
+    assert log.actor is None and log.actor_label == SWEEP_LABEL
+    assert "promise" in log.reason and "passed" in log.reason
+    assert log.payload["deadline_id"] == promise.pk
+    assert Message.objects.filter(complaint=c, kind="system", visibility="internal").exists()
+    promise.refresh_from_db()
+    assert promise.status == "breached" and promise.breach_notified_at is not None
+    # the lead tier gets exactly one message; warnings that were never sent are dropped
+    assert len(mail.outbox) == 1
+    assert sorted(mail.outbox[0].to) == ["l2@x.test", "lead@x.test"]
+    assert "missed" in mail.outbox[0].subject
+    assert ("breached", "promise", c.pk) in received
+    # the next tier's approval clock runs, started once (not again by the event receiver)
+    assert Deadline.objects.filter(complaint=c, kind="approval", status="pending").count() == 1
+
+
+def test_breach_of_an_escalated_complaint_raises_the_level(committed, filed, agent, team, sweep):
+    c = filed()
+    committed(services.complaint_escalate, complaint_id=c.pk, actor=agent, reason="big")
+    approval = Deadline.objects.get(complaint=c, kind="approval")
+    result = sweep(now=approval.due_at + timedelta(seconds=1))
+    assert (result.escalated, result.raised) == (0, 1)
+    c.refresh_from_db()
+    assert (c.state, c.tier, c.escalation_level) == ("escalated", "manager", 2)
+    assert TransitionLog.objects.filter(complaint=c, transition="raise_level").count() == 1
+    assert mail.outbox[-1].to == ["mgr@x.test"]
+    # the manager's own approval clock: at the top tier a breach raises no further
+    top = Deadline.objects.get(complaint=c, kind="approval", status="pending")
+    sweep(now=top.due_at + timedelta(seconds=1))
+    c.refresh_from_db()
+    assert (c.tier, c.escalation_level) == ("manager", 3)
+    assert not Deadline.objects.filter(complaint=c, status="pending", kind="approval").exists()
+
+
+def test_deadline_of_a_closed_complaint_is_cancelled_not_escalated(acknowledged, agent, sweep):
+    c = acknowledged()
+    # closed without the receivers running (as if the event were lost)
+    services.complaint_apologize(complaint_id=c.pk, actor=agent, message="m", fault="company")
+    services.complaint_remedy(complaint_id=c.pk, actor=agent, message="m", root_cause="r")
+    result = sweep(now=timezone.now() + timedelta(days=60))
+    assert result.escalated == 0 and result.breached == 0 and result.cancelled >= 1
+    assert Complaint.objects.get(pk=c.pk).state == "remedied"
+    assert mail.outbox == []
+
+
+def test_same_task_delivered_twice_escalates_once(
+    acknowledged, team, django_capture_on_commit_callbacks
+):
+    c = acknowledged(promise_in=timedelta(seconds=1))
+    Deadline.objects.filter(complaint=c, kind="promise").update(
+        due_at=timezone.now() - timedelta(seconds=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.deadline_sweep.apply()
+        tasks.deadline_sweep.apply()
+    c.refresh_from_db()
+    assert c.escalation_level == 1
+    assert (
+        TransitionLog.objects.filter(
+            complaint=c, transition__in=["escalate", "raise_level"]
+        ).count()
+        == 1
+    )
+    assert len(mail.outbox) == 1
+    assert tasks.deadline_sweep.acks_late
+
+
+def test_batches_are_set_based(filed, team, sweep):
+    """The queries of a sweep do not grow with the number of due rows."""
+
+    def count(n):
+        complaints = [filed() for _ in range(n)]
+        Deadline.objects.filter(complaint__in=complaints, kind="first_response").update(
+            due_at=timezone.now() - timedelta(minutes=1)
+        )
+        Deadline.objects.exclude(kind="first_response").update(
+            due_at=timezone.now() + timedelta(days=9)
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            result = sweep(batch_size=100)
+        assert result.escalated == n
+        return len(ctx.captured_queries)
+
+    assert count(3) == count(12)
+
+
+def test_sweep_works_in_batches(filed, team, sweep):
+    complaints = [filed() for _ in range(7)]
+    Deadline.objects.filter(complaint__in=complaints, kind="first_response").update(
+        due_at=timezone.now() - timedelta(minutes=1)
+    )
+    result = sweep(batch_size=3)
+    assert result.escalated == 7 and result.notified == 7
+    assert (
+        Complaint.objects.filter(pk__in=[c.pk for c in complaints], state="escalated").count() == 7
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_sweeps_escalate_each_complaint_exactly_once(seeded, team):
+    complaints = [factories.complaint_new() for _ in range(60)]
+    from escalation.services import deadline_on_created
+
+    for c in complaints:
+        deadline_on_created(complaint_id=c.pk)
+    Deadline.objects.filter(kind="first_response").update(
+        due_at=timezone.now() - timedelta(minutes=1)
+    )
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(deadline_sweep(batch_size=7))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.escalated for r in results) == 60
+    ids = [c.pk for c in complaints]
+    assert Complaint.objects.filter(pk__in=ids, escalation_level=1, state="escalated").count() == 60
+    assert TransitionLog.objects.filter(complaint_id__in=ids, transition="escalate").count() == 60
+    assert Deadline.objects.filter(complaint_id__in=ids, kind="approval").count() == 60
+    assert len(mail.outbox) == 60

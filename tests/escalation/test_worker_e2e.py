@@ -1,0 +1,117 @@
+"""End to end: a real Celery worker (with embedded beat) escalates a lapsed promise.
+
+The worker is a separate process on the same database (the file-based SQLite test database, or
+PostgreSQL's test database) and the same broker as the test run (filesystem or Redis), so the
+data is committed (transactional test).
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint, TransitionLog
+from escalation.models import Deadline
+from escalation.services import SWEEP_LABEL
+from tests import factories
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_escalates_an_acknowledged_complaint_after_its_promise_lapses(seeded, tmp_path):
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDRESS_SWEEP_INTERVAL": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "DJANGO_ENV": "development",
+    }
+    agent = factories.UserFactory(username="e2e-agent", groups=["frontline"])
+    factories.UserFactory(username="e2e-lead", groups=["team_lead"], email="e2e-lead@x.test")
+    complaint = factories.complaint_new(subject="Coconut opener missing (e2e)")
+    promised_by = timezone.now() + timedelta(seconds=3)
+    services.complaint_acknowledge(
+        complaint_id=complaint.pk,
+        actor=agent,
+        summary="Four coconuts came without the promised opener.",
+        message="I understand — we will get back to you shortly.",
+        promised_by=promised_by,
+    )
+    assert Deadline.objects.get(complaint=complaint, kind="promise").due_at == promised_by
+
+    log_path = tmp_path / "worker.log"
+    celery = Path(sys.executable).with_name("celery")
+    started = time.monotonic()
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(tmp_path / "beat-schedule"),
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"e2e-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            while time.monotonic() - started < 45:
+                complaint.refresh_from_db()
+                if complaint.state == "escalated" and list(mail_dir.glob("*.log")):
+                    break
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                time.sleep(0.3)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                worker.kill()
+                worker.wait()
+    output = log_path.read_text()
+    assert complaint.state == "escalated", output[-3000:]
+    assert timezone.now() >= promised_by
+    assert (complaint.tier, complaint.escalation_level) == ("team_lead", 1)
+    why = TransitionLog.objects.get(complaint=complaint, transition="escalate")
+    assert why.actor_label == SWEEP_LABEL and "promise" in why.reason
+    assert Deadline.objects.get(complaint=complaint, kind="promise").status == "breached"
+    mails = "".join(p.read_text() for p in mail_dir.glob("*.log"))
+    assert "e2e-lead@x.test" in mails and complaint.reference in mails
+    assert Complaint.objects.get(pk=complaint.pk).escalation_level == 1
