@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,10 +22,30 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from complaints import forms, roles, selectors, services
 from complaints.errors import DomainError
 from complaints.models import Complaint, Customer, Message, TransitionLog
+from complaints.pagination import CappedCountPaginator
+from complaints.urgency import urgency
+
+
+def _workflow_or_bulk_action_form(method: Callable) -> Callable:
+    """`action_form` has two callers: the workflow asks it for transition `name`'s form class
+    (`self.action_form(name, request, complaint)`, a hook higher apps override), while Django's
+    changelist builds its bulk-action form with `self.action_form(data, auto_id=None)`. Calls
+    with `auto_id` get Django's form; subclasses' overrides are wrapped the same way."""
+
+    def action_form(self, *args, **kwargs):
+        if "auto_id" in kwargs:
+            return helpers.ActionForm(*args, **kwargs)
+        return method(self, *args, **kwargs)
+
+    action_form.workflow_form = method
+    action_form.__doc__ = method.__doc__
+    return action_form
 
 
 @dataclass(frozen=True)
@@ -129,11 +150,74 @@ class _RoleGatedAdmin(admin.ModelAdmin):
         return False
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The frontline queue: by default my open complaints and my team's (DESIGN §6).
+
+    A search looks everywhere unless a queue is chosen; filtering by state keeps closed ones.
+    """
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            (selectors.QUEUE_OPEN, _("All open complaints")),
+            (selectors.QUEUE_ALL, _("Everything")),
+        ]
+
+    def scope(self, request: HttpRequest) -> str:
+        value = self.value()
+        if value in (selectors.QUEUE_OPEN, selectors.QUEUE_ALL):
+            return value
+        return selectors.QUEUE_ALL if request.GET.get("q") else selectors.QUEUE_MINE
+
+    def choices(self, changelist):
+        value = self.value()
+        yield {
+            "selected": value not in (selectors.QUEUE_OPEN, selectors.QUEUE_ALL),
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Mine and my team's"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return selectors.complaint_queue_scope(
+            queryset,
+            user=request.user,
+            scope=self.scope(request),
+            open_only="state__exact" not in request.GET,
+        )
+
+
+class EscalationLevelFilter(admin.SimpleListFilter):
+    """Fixed choices: the default filter would run SELECT DISTINCT over the table each load."""
+
+    title = _("escalation level")
+    parameter_name = "escalation_level"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("Not escalated")), ("1", "1"), ("2", "2"), ("3", _("3 or more"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "3":
+            return queryset.filter(escalation_level__gte=3)
+        if value in ("0", "1", "2"):
+            return queryset.filter(escalation_level=int(value))
+        return queryset
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(_RoleGatedAdmin):
     change_form_template = "admin/complaints/complaint/change_form.html"
     list_display = (
         "reference",
+        "time_left",
         "customer_name",
         "subject",
         "state",
@@ -144,7 +228,19 @@ class ComplaintAdmin(_RoleGatedAdmin):
         "age",
     )
     list_display_links = ("reference", "subject")
-    list_filter = ("state", "category", "severity", "tier", "channel", "escalation_level")
+    list_filter = (
+        QueueFilter,
+        "state",
+        "category",
+        "severity",
+        EscalationLevelFilter,
+        "tier",
+        "channel",
+    )
+    actions = ["assign_to_me", "assign_to"]
+    # No COUNT(*) of the whole table on each page load (100,000 complaints must stay quick).
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     search_fields = (
         "reference",
         "subject",
@@ -155,7 +251,6 @@ class ComplaintAdmin(_RoleGatedAdmin):
     )
     list_select_related = ("customer", "assignee")
     list_per_page = 50
-    date_hierarchy = "created_at"
     fields = (
         "reference",
         "state",
@@ -188,16 +283,77 @@ class ComplaintAdmin(_RoleGatedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return roles.can_file(request.user) and roles.is_agent(request.user)
 
-    def get_queryset(self, request: HttpRequest):
-        return selectors.complaint_list(user=request.user)
+    class Media:
+        css = {"all": ["complaints/redress.css"]}
 
-    @admin.display(description="Customer", ordering="customer__name")
+    def get_queryset(self, request: HttpRequest):
+        return selectors.complaint_queue(user=request.user)
+
+    def get_ordering(self, request: HttpRequest):
+        return selectors.QUEUE_ORDERING
+
+    @admin.display(description=_("Customer"), ordering="customer__name")
     def customer_name(self, obj: Complaint) -> str:
         return obj.customer.name
 
-    @admin.display(description="Age", ordering="created_at")
+    @admin.display(description=_("Age"), ordering="created_at")
     def age(self, obj: Complaint) -> str:
         return timesince(obj.created_at, timezone.now()).split(",")[0]
+
+    @admin.display(description=_("Time left"), ordering=selectors.QUEUE_ORDERING[1])
+    def time_left(self, obj: Complaint) -> str:
+        due = urgency(obj.promised_by, timezone.now(), paused=obj.paused_at is not None)
+        return format_html(
+            '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
+        )
+
+    # --- bulk assignment (each complaint through complaints.services.complaint_assign) ----------
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if roles.user_rank(request.user) < 2:
+            actions.pop("assign_to", None)  # only a lead or above assigns others
+        return actions
+
+    @admin.action(description=_("Assign to me"))
+    def assign_to_me(self, request: HttpRequest, queryset) -> None:
+        self._assign(request, queryset, request.user)
+
+    @admin.action(description=_("Assign to…"))
+    def assign_to(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        form = forms.AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._assign(request, queryset, form.cleaned_data["assignee"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Assign complaints"),
+            "complaints": list(queryset.values_list("pk", "reference", "subject")),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/assign.html", context)
+
+    def _assign(self, request: HttpRequest, queryset, assignee: Any) -> None:
+        done = 0
+        for pk, reference in queryset.values_list("pk", "reference"):
+            try:
+                services.complaint_assign(complaint_id=pk, actor=request.user, assignee=assignee)
+            except DomainError as error:
+                messages.error(request, f"{reference}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d complaint assigned to %(name)s.",
+                    "%(count)d complaints assigned to %(name)s.",
+                    done,
+                )
+                % {"count": done, "name": assignee.get_full_name() or assignee.get_username()},
+            )
 
     def get_urls(self):
         opts = self.model._meta
@@ -207,12 +363,12 @@ class ComplaintAdmin(_RoleGatedAdmin):
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
-                name="%s_%s_transition" % info,
+                name="{}_{}_transition".format(*info),
             ),
             path(
                 "<int:object_id>/message/",
                 wrap(self.message_view),
-                name="%s_%s_message" % info,
+                name="{}_{}_message".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -299,10 +455,18 @@ class ComplaintAdmin(_RoleGatedAdmin):
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
 
+    @_workflow_or_bulk_action_form
     def action_form(
         self, name: str, request: HttpRequest, complaint: Complaint
     ) -> type[django_forms.Form]:
+        """The form class for workflow transition `name` (higher apps override this)."""
         return self.actions_by_name[name].form
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("action_form")
+        if callable(own) and not isinstance(own, type) and not hasattr(own, "workflow_form"):
+            cls.action_form = _workflow_or_bulk_action_form(own)
 
     def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         change_url = reverse("admin:complaints_complaint_change", args=[object_id])

@@ -5,6 +5,7 @@ Forms only parse input; every rule is checked by the service the admin view call
 
 from django import forms
 
+from complaints import selectors
 from complaints.models import Category, Channel, Fault, Severity, Visibility
 
 _text = forms.Textarea(attrs={"rows": 3, "cols": 70})
@@ -93,3 +94,7 @@ class IntakeForm(forms.Form):
         max_length=10_000,
         help_text="The customer's own words, as they said them.",
     )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=selectors.staff_agents(), label="Assign to")
