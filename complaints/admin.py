@@ -15,7 +15,13 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,9 +31,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import forms, roles, selectors, services
+from complaints import forms, roles, selectors, services, tone
 from complaints.errors import DomainError
-from complaints.models import Complaint, Customer, Message, TransitionLog
+from complaints.models import CannedText, Complaint, Customer, Message, TransitionLog
 from complaints.pagination import CappedCountPaginator
 from complaints.urgency import urgency
 
@@ -115,6 +121,14 @@ def _take(**kw):
     kw.pop("expected_version")
     return services.complaint_assign(assignee=kw["actor"], **kw)
 
+
+# Which canned texts a transition's message box offers first.
+CANNED_FOR = {
+    "acknowledge": "empathy",
+    "apologize": "apology",
+    "remedy": "remedy",
+    "set_limits": "limit_setting",
+}
 
 ACTIONS: dict[str, Action] = {
     "acknowledge": Action("Acknowledge", forms.AcknowledgeForm, _ack, "primary"),
@@ -360,6 +374,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
         info = opts.app_label, opts.model_name
         wrap = self.admin_site.admin_view
         return [
+            path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
@@ -407,9 +422,28 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
             "extra_panels": self.extra_panels(request, complaint),
             "complaint": complaint,
+            **self.words_context(),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
+
+    # --- words that help: canned texts and the tone hint ---------------------------------------
+
+    def words_context(self, *, prefer: str = "") -> dict[str, Any]:
+        """What the reply boxes need: the canned texts and the tone endpoint's URL."""
+        return {
+            "canned_texts": selectors.canned_texts(),
+            "canned_prefer": prefer,
+            "tone_url": reverse("admin:complaints_complaint_tone"),
+        }
+
+    def tone_view(self, request: HttpRequest) -> HttpResponse:
+        """Tone hints for a draft reply, from the same `complaints.tone.tone_hints` as the tests."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        text = request.POST.get("text", "") if request.method == "POST" else ""
+        text = text or request.GET.get("text", "")
+        return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
 
     # --- workflow buttons ----------------------------------------------------------------------
 
@@ -452,6 +486,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "form": form,
             "change_url": change_url,
             "initial_version": complaint.version,
+            **self.words_context(prefer=CANNED_FOR.get(name, "")),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
 
@@ -512,6 +547,32 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "change_url": reverse("admin:complaints_complaint_changelist"),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
+
+
+@admin.register(CannedText)
+class CannedTextAdmin(_RoleGatedAdmin):
+    """Every agent reads the canned texts; managers (and above) write them."""
+
+    list_display = ("title", "kind", "active", "position", "excerpt")
+    list_filter = ("kind", "active")
+    list_editable = ("active", "position")
+    search_fields = ("title", "body")
+
+    def _manager(self, request: HttpRequest) -> bool:
+        return roles.user_rank(request.user) >= roles.tier_rank(roles.MANAGER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manager(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._manager(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manager(request)
+
+    @admin.display(description=_("Text"))
+    def excerpt(self, obj: CannedText) -> str:
+        return obj.body[:80]
 
 
 @admin.register(Customer)

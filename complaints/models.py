@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from complaints import roles
@@ -280,3 +281,32 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("TransitionLog rows cannot be deleted")
+
+
+class CannedKind(models.TextChoices):
+    EMPATHY = "empathy", _("Empathy")
+    APOLOGY = "apology", _("Apology")
+    REMEDY = "remedy", _("Remedy")
+    LIMIT_SETTING = "limit_setting", _("Limit setting")
+
+
+class CannedText(models.Model):
+    """A ready phrase an agent inserts into a reply and then makes their own.
+
+    Managers edit these in admin (see complaints.admin.CannedTextAdmin); defaults are seeded by
+    a data migration.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=CannedKind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "title"]
+        verbose_name = _("canned text")
+        verbose_name_plural = _("canned texts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

@@ -13,7 +13,14 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django_fsm import get_available_user_FIELD_transitions
 
 from complaints import roles
-from complaints.models import OPEN_STATES, Complaint, Message, TransitionLog, Visibility
+from complaints.models import (
+    OPEN_STATES,
+    CannedText,
+    Complaint,
+    Message,
+    TransitionLog,
+    Visibility,
+)
 from complaints.services import TRANSITION_METHODS
 
 _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
@@ -93,6 +100,14 @@ def customer_other_complaints(*, complaint: Complaint, limit: int = 20) -> Query
         .select_related("assignee")
         .order_by("-created_at")[:limit]
     )
+
+
+def canned_texts() -> list[dict[str, str]]:
+    """Active canned texts for the reply picker, grouped by kind in display order."""
+    return [
+        {"kind": t.kind, "kind_label": str(t.get_kind_display()), "title": t.title, "body": t.body}
+        for t in CannedText.objects.filter(active=True)
+    ]
 
 
 def complaint_get(*, complaint_id: int) -> Complaint:

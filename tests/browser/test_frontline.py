@@ -30,9 +30,11 @@ def login(page, username: str, password: str = "demo") -> None:
     page.wait_for_url("**/admin/complaints/complaint/")
 
 
-def fire(page, transition: str, fields: dict[str, str], selects=None, checks=()) -> None:
+def fire(page, transition, fields, selects=None, checks=(), before=None) -> None:
     page.click(f"a[data-transition={transition}]")
     page.wait_for_selector("#transition-form")
+    if before:
+        before(page)
     for selector, value in fields.items():
         page.fill(selector, value)
     for selector, value in (selects or {}).items():
@@ -60,6 +62,20 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
         page.wait_for_selector("#timeline")
         assert "taken me for a ride" in page.locator("#timeline").inner_text()
 
+        def words_that_help(page):
+            # The canned empathy texts come first; one is inserted into the reply box.
+            picker = page.locator("#transition-form select.redress-canned-picker")
+            first = picker.locator("option[data-kind]").first
+            assert first.get_attribute("data-kind") == "empathy"
+            picker.select_option(first.get_attribute("value"))
+            assert "I understand" in page.input_value("#id_message")
+            # A harsh draft gets a hint from the server's tone function before it is sent.
+            page.fill("#id_message", "That's our policy, you should have checked.")
+            hints = page.locator(".redress-tone-hints li")
+            hints.first.wait_for()
+            assert hints.count() == 2
+            assert page.locator(".redress-tone-hints li[data-kind=policy]").count() == 1
+
         step("acknowledge")
         promise = (timezone.localtime() + timedelta(days=2)).replace(hour=17, minute=0)
         fire(
@@ -71,6 +87,7 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
                 "#id_promised_by": promise.strftime("%Y-%m-%dT%H:%M"),
             },
             checks=["#id_summary_confirmed"],
+            before=words_that_help,
         )
 
         step("apologize")
