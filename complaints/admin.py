@@ -422,6 +422,10 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
             "extra_panels": self.extra_panels(request, complaint),
             "complaint": complaint,
+            "customer_complaints": list(selectors.customer_other_complaints(complaint=complaint)),
+            "promise": urgency(
+                complaint.promised_by, timezone.now(), paused=complaint.paused_at is not None
+            ),
             **self.words_context(),
             **(extra_context or {}),
         }

@@ -143,6 +143,7 @@ class TimelineEntry:
     author: str
     title: str
     body: str
+    source: str = ""  # customer, staff or system for messages; "step" for workflow steps
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
@@ -158,6 +159,7 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
             author=m.author_label,
             title=m.get_kind_display(),
             body=m.body,
+            source=m.kind,
         )
         for m in messages
     ]
@@ -170,6 +172,7 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
                 author=log.actor_label,
                 title=_step_title(log),
                 body=log.reason,
+                source="step",
             )
             for log in TransitionLog.objects.filter(complaint=complaint)
         ]
