@@ -131,17 +131,17 @@ CANNED_FOR = {
 }
 
 ACTIONS: dict[str, Action] = {
-    "acknowledge": Action("Acknowledge", forms.AcknowledgeForm, _ack, "primary"),
-    "apologize": Action("Apologize", forms.ApologizeForm, _apologize, "primary"),
-    "remedy": Action("Remedy", forms.RemedyForm, _remedy, "primary"),
-    "escalate": Action("Escalate", forms.ReasonForm, _escalate),
-    "approve": Action("Approve", forms.NoteForm, _approve, "primary"),
-    "return": Action("Return", forms.ReturnForm, _return),
-    "set_limits": Action("Set limits", forms.SetLimitsForm, _set_limits, "danger"),
-    "reopen": Action("Reopen", forms.MessageOnlyForm, _reopen),
-    "pause": Action("Pause clock", forms.PauseForm, _pause),
-    "resume": Action("Resume clock", forms.EmptyForm, _resume),
-    "take": Action("Take it", forms.EmptyForm, _take),
+    "acknowledge": Action(_("Acknowledge"), forms.AcknowledgeForm, _ack, "primary"),
+    "apologize": Action(_("Apologize"), forms.ApologizeForm, _apologize, "primary"),
+    "remedy": Action(_("Remedy"), forms.RemedyForm, _remedy, "primary"),
+    "escalate": Action(_("Escalate"), forms.ReasonForm, _escalate),
+    "approve": Action(_("Approve"), forms.NoteForm, _approve, "primary"),
+    "return": Action(_("Return"), forms.ReturnForm, _return),
+    "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
+    "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),
+    "pause": Action(_("Pause clock"), forms.PauseForm, _pause),
+    "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
+    "take": Action(_("Take it"), forms.EmptyForm, _take),
 }
 
 
@@ -456,7 +456,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
         action = self.actions_by_name.get(name)
         change_url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
         if action is None:
-            messages.error(request, f"Unknown action {name!r}.")
+            messages.error(request, _("Unknown action %(name)r.") % {"name": name})
             return HttpResponseRedirect(change_url)
         form_class = self.action_form(name, request, complaint)
         form = form_class(request.POST or None)
@@ -479,7 +479,11 @@ class ComplaintAdmin(_RoleGatedAdmin):
                         form.add_error(target, err)
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"{action.label}: done for {complaint.reference}.")
+                messages.success(
+                    request,
+                    _("%(action)s: done for %(ref)s.")
+                    % {"action": action.label, "ref": complaint.reference},
+                )
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -521,9 +525,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Added to the timeline.")
+                messages.success(request, _("Added to the timeline."))
         elif request.method == "POST":
-            messages.error(request, "The message was empty or too long.")
+            messages.error(request, _("The message was empty or too long."))
         return HttpResponseRedirect(change_url)
 
     # --- staff intake (a phone call, a walk-in) ------------------------------------------------
@@ -538,16 +542,16 @@ class ComplaintAdmin(_RoleGatedAdmin):
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"Filed {complaint.reference}.")
+                messages.success(request, _("Filed %(ref)s.") % {"ref": complaint.reference})
                 return HttpResponseRedirect(
                     reverse("admin:complaints_complaint_change", args=[complaint.pk])
                 )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "File a complaint",
+            "title": _("File a complaint"),
             "form": form,
-            "action": Action("File complaint", forms.IntakeForm, lambda **kw: None, "primary"),
+            "action": Action(_("File complaint"), forms.IntakeForm, lambda **kw: None, "primary"),
             "change_url": reverse("admin:complaints_complaint_changelist"),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
@@ -638,6 +642,6 @@ class MessageAdmin(_RoleGatedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Text")
+    @admin.display(description=_("Text"))
     def excerpt(self, obj: Message) -> str:
         return format_html("{}", obj.body[:80])

@@ -18,53 +18,53 @@ from complaints import roles
 
 
 class State(models.TextChoices):
-    VENTING = "venting", "Venting"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    APOLOGIZED = "apologized", "Apologized"
-    REMEDIED = "remedied", "Remedied"
-    ESCALATED = "escalated", "Escalated"
-    LIMIT_SET = "limit_set", "Limit set"
+    VENTING = "venting", _("Venting")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    APOLOGIZED = "apologized", _("Apologized")
+    REMEDIED = "remedied", _("Remedied")
+    ESCALATED = "escalated", _("Escalated")
+    LIMIT_SET = "limit_set", _("Limit set")
 
 
 OPEN_STATES = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED, State.ESCALATED)
 
 
 class Channel(models.TextChoices):
-    API = "api", "API"
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    CHAT = "chat", "Chat"
-    IN_PERSON = "in_person", "In person"
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    IN_PERSON = "in_person", _("In person")
 
 
 class Category(models.TextChoices):
-    MISSING_ITEM = "missing_item", "Missing item"
-    DAMAGED = "damaged", "Damaged or defective"
-    DELIVERY = "delivery", "Delivery"
-    BILLING = "billing", "Billing"
-    SERVICE = "service", "Service"
-    PRODUCT = "product", "Product quality"
-    OTHER = "other", "Other"
+    MISSING_ITEM = "missing_item", _("Missing item")
+    DAMAGED = "damaged", _("Damaged or defective")
+    DELIVERY = "delivery", _("Delivery")
+    BILLING = "billing", _("Billing")
+    SERVICE = "service", _("Service")
+    PRODUCT = "product", _("Product quality")
+    OTHER = "other", _("Other")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Fault(models.TextChoices):
-    COMPANY = "company", "Ours"
-    CUSTOMER = "customer", "Customer's misunderstanding"
-    SHARED = "shared", "Shared"
-    UNDETERMINED = "undetermined", "Not yet known"
+    COMPANY = "company", _("Ours")
+    CUSTOMER = "customer", _("Customer's misunderstanding")
+    SHARED = "shared", _("Shared")
+    UNDETERMINED = "undetermined", _("Not yet known")
 
 
 class Tier(models.TextChoices):
-    FRONTLINE = roles.FRONTLINE, "Frontline"
-    TEAM_LEAD = roles.TEAM_LEAD, "Team lead"
-    MANAGER = roles.MANAGER, "Manager"
+    FRONTLINE = roles.FRONTLINE, _("Frontline")
+    TEAM_LEAD = roles.TEAM_LEAD, _("Team lead")
+    MANAGER = roles.MANAGER, _("Manager")
 
 
 class Customer(models.Model):
@@ -203,14 +203,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INTERNAL = "internal", "Internal note"
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal note")
 
 
 class MessageKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    STAFF = "staff", "Staff"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", _("Customer")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
 
 
 class Message(models.Model):

@@ -152,3 +152,8 @@ if not DEVELOPMENT:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- i18n (issue 6): English and Simplified Chinese; the compiled .mo files are committed, so
+# nothing here needs gettext installed. LocaleMiddleware picks the language per request.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
