@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from complaints import forms, roles, selectors, services, tone
+from complaints.charts import svg_bars
 from complaints.errors import DomainError
 from complaints.models import CannedText, Complaint, Customer, Message, TransitionLog
 from complaints.pagination import CappedCountPaginator
@@ -375,6 +376,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
+            path("dashboard/", wrap(self.dashboard_view), name="{}_{}_dashboard".format(*info)),
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
@@ -448,6 +450,42 @@ class ComplaintAdmin(_RoleGatedAdmin):
         text = request.POST.get("text", "") if request.method == "POST" else ""
         text = text or request.GET.get("text", "")
         return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
+
+    # --- the insight dashboard --------------------------------------------------------------
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
+        tested selectors; charts are SVG drawn here, on the server."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        insight = selectors.insight_summary(days=30)
+        charts = {
+            "open_by_state": svg_bars(
+                [(label, n) for _state, label, n in insight["open_by_state"]],
+                title=_("Open complaints by state"),
+            ),
+            "top_categories": svg_bars(
+                [(label, n) for _cat, label, n in insight["top_categories"]],
+                title=_("Top categories"),
+                color="#79aec8",
+            ),
+            "top_root_causes": svg_bars(
+                insight["top_root_causes"], title=_("Top root causes"), color="#c77f2a"
+            ),
+            "repeat_complainants": svg_bars(
+                [(c.name, n) for c, n in insight["repeat_complainants"]],
+                title=_("Repeat complainants"),
+                color="#ba2121",
+            ),
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Complaint insight"),
+            "insight": insight,
+            "charts": charts,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
 
     # --- workflow buttons ----------------------------------------------------------------------
 

@@ -5,18 +5,22 @@ Selectors own select_related/prefetch_related so that no list issues a query per
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
 from complaints import roles
 from complaints.models import (
     OPEN_STATES,
     CannedText,
+    Category,
     Complaint,
+    Customer,
     Message,
     TransitionLog,
     Visibility,
@@ -187,3 +191,96 @@ def _step_title(log: TransitionLog) -> str:
 
 def transition_log_for(*, complaint: Complaint) -> QuerySet[TransitionLog]:
     return TransitionLog.objects.filter(complaint=complaint).select_related("actor")
+
+
+# --- insight (the dashboard): complaints are gifts -------------------------------------------
+# Each figure is one aggregate query (or two), never a loop over complaints.
+
+
+def _since(days: int, now: datetime | None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=days)
+
+
+def insight_open_by_state() -> list[tuple[str, str, int]]:
+    """(state, label, count) for every open state, in workflow order, zeros included."""
+    counts = dict(
+        Complaint.objects.filter(state__in=OPEN_STATES)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    return [(s.value, str(s.label), counts.get(s.value, 0)) for s in OPEN_STATES]
+
+
+def insight_top_categories(
+    *, days: int = 30, limit: int = 5, now: datetime | None = None
+) -> list[tuple[str, str, int]]:
+    """(category, label, count) of complaints filed in the last `days`, most frequent first."""
+    labels = dict(Category.choices)
+    rows = (
+        Complaint.objects.filter(created_at__gte=_since(days, now))
+        .order_by()
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category")[:limit]
+    )
+    return [(category, str(labels.get(category, category)), n) for category, n in rows]
+
+
+def insight_top_root_causes(
+    *, days: int = 30, limit: int = 5, now: datetime | None = None
+) -> list[tuple[str, int]]:
+    """(root cause, count) recorded on complaints filed in the last `days`."""
+    return list(
+        Complaint.objects.filter(created_at__gte=_since(days, now))
+        .exclude(root_cause="")
+        .order_by()
+        .values_list("root_cause")
+        .annotate(n=Count("id"))
+        .order_by("-n", "root_cause")[:limit]
+    )
+
+
+def insight_repeat_complainants(
+    *, days: int = 30, at_least: int = 2, limit: int = 10, now: datetime | None = None
+) -> list[tuple[Customer, int]]:
+    """Customers with `at_least` complaints filed in the last `days`, most first."""
+    since = _since(days, now)
+    customers = (
+        Customer.objects.annotate(
+            recent=Count("complaints", filter=Q(complaints__created_at__gte=since))
+        )
+        .filter(recent__gte=at_least)
+        .order_by("-recent", "name")[:limit]
+    )
+    return [(c, c.recent) for c in customers]
+
+
+def insight_median_hours_to(
+    *, transition: str, days: int = 30, now: datetime | None = None
+) -> float | None:
+    """Median hours from filing to the first `transition` (e.g. acknowledge, remedy) among
+    complaints that reached it in the last `days`; None when there are none."""
+    rows = (
+        TransitionLog.objects.filter(transition=transition, created_at__gte=_since(days, now))
+        .order_by()
+        .values("complaint_id")
+        .annotate(first=Min("created_at"), filed=Min("complaint__created_at"))
+    )
+    hours = [(r["first"] - r["filed"]).total_seconds() / 3600 for r in rows]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def insight_summary(*, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, in one dict."""
+    return {
+        "days": days,
+        "open_by_state": insight_open_by_state(),
+        "top_categories": insight_top_categories(days=days, now=now),
+        "top_root_causes": insight_top_root_causes(days=days, now=now),
+        "repeat_complainants": insight_repeat_complainants(days=days, now=now),
+        "median_hours_to_acknowledge": insight_median_hours_to(
+            transition="acknowledge", days=days, now=now
+        ),
+        "median_hours_to_remedy": insight_median_hours_to(transition="remedy", days=days, now=now),
+    }
