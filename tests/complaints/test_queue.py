@@ -217,3 +217,19 @@ def test_subclass_overriding_the_workflow_form_hook_keeps_bulk_actions(rf, front
     response.render()
     assert 'value="assign_to_me"' in response.content.decode()
     assert reverse("admin:complaints_complaint_changelist") == CHANGELIST
+
+
+@pytest.mark.django_db
+def test_paginator_pages_match_plain_slicing(frontline):
+    make(7, assignee=frontline, promised_by=hours(5))
+    make(6, promised_by=hours(-5))
+    make(4)
+    queue = selectors.complaint_queue(user=frontline)
+    expected = list(queue)
+    paginator = CappedCountPaginator(queue, 5)
+    pages = [list(paginator.page(n).object_list) for n in paginator.page_range]
+    assert [c.pk for page in pages for c in page] == [c.pk for c in expected]
+    with CaptureQueriesContext(connection) as ctx:
+        list(paginator.page(2).object_list)
+    (sql,) = [q["sql"] for q in ctx.captured_queries]
+    assert "IN (SELECT" in sql.upper() and "LIMIT" in sql.upper()
