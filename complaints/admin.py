@@ -180,22 +180,26 @@ class QueueFilter(admin.SimpleListFilter):
             (selectors.QUEUE_ALL, _("Everything")),
         ]
 
-    def scope(self, request: HttpRequest) -> str:
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.searching = bool(request.GET.get("q"))
+
+    def scope(self) -> str:
         value = self.value()
         if value in (selectors.QUEUE_OPEN, selectors.QUEUE_ALL):
             return value
-        return selectors.QUEUE_ALL if request.GET.get("q") else selectors.QUEUE_MINE
+        return selectors.QUEUE_ALL if self.searching else selectors.QUEUE_MINE
 
     def choices(self, changelist):
-        value = self.value()
+        scope = self.scope()
         yield {
-            "selected": value not in (selectors.QUEUE_OPEN, selectors.QUEUE_ALL),
+            "selected": scope == selectors.QUEUE_MINE,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
             "display": _("Mine and my team's"),
         }
         for lookup, title in self.lookup_choices:
             yield {
-                "selected": value == lookup,
+                "selected": scope == lookup,
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
@@ -204,7 +208,7 @@ class QueueFilter(admin.SimpleListFilter):
         return selectors.complaint_queue_scope(
             queryset,
             user=request.user,
-            scope=self.scope(request),
+            scope=self.scope(),
             open_only="state__exact" not in request.GET,
         )
 

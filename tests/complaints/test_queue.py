@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -115,8 +116,11 @@ def test_changelist_default_is_my_queue_with_time_left(client, frontline):
     assert "redress-due-overdue" in page
     everything = client.get(CHANGELIST, {"queue": "all"}).content.decode()
     assert elsewhere.reference in everything
-    # A search looks everywhere.
-    assert elsewhere.reference in client.get(CHANGELIST, {"q": elsewhere.subject}).content.decode()
+    assert re.search(r'class="selected">\s*<a[^>]*>Mine and my team', page)
+    # A search looks everywhere, and the filter says so.
+    found = client.get(CHANGELIST, {"q": elsewhere.subject}).content.decode()
+    assert elsewhere.reference in found
+    assert re.search(r'class="selected">\s*<a[^>]*>Everything', found)
 
 
 @pytest.mark.django_db
