@@ -9,7 +9,7 @@ Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms as django_forms
@@ -34,7 +34,7 @@ from django.utils.translation import ngettext
 from complaints import forms, roles, selectors, services, tone
 from complaints.charts import svg_bars
 from complaints.errors import DomainError
-from complaints.models import CannedText, Complaint, Customer, Message, TransitionLog
+from complaints.models import CannedText, Complaint, Customer, Message, State, TransitionLog
 from complaints.pagination import CappedCountPaginator
 from complaints.urgency import urgency
 
@@ -144,6 +144,35 @@ ACTIONS: dict[str, Action] = {
     "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
     "take": Action(_("Take it"), forms.EmptyForm, _take),
 }
+
+
+# How workflow steps read in the timeline (TransitionLog.transition -> label); unknown steps,
+# such as those higher apps log, fall back to their name.
+STEP_LABELS = {
+    "intake": _("Complaint filed"),
+    **{name: action.label for name, action in ACTIONS.items()},
+    "pause": _("Clock paused"),
+    "resume": _("Clock resumed"),
+    "raise_level": _("Escalation level raised"),
+    "assign": _("Assigned"),
+}
+
+
+def timeline_for_display(entries: list[selectors.TimelineEntry]) -> list[selectors.TimelineEntry]:
+    """Timeline entries with step titles in the user's language ("Acknowledge: Venting →
+    Acknowledged"); messages keep their (already translated) titles."""
+    states = dict(State.choices)
+    shown = []
+    for entry in entries:
+        if entry.step:
+            title = str(STEP_LABELS.get(entry.step, entry.step.replace("_", " ")))
+            if entry.from_state != entry.to_state:
+                title = f"{title}: {states.get(entry.from_state, entry.from_state)} → " + str(
+                    states.get(entry.to_state, entry.to_state)
+                )
+            entry = replace(entry, title=title)
+        shown.append(entry)
+    return shown
 
 
 class _RoleGatedAdmin(admin.ModelAdmin):
@@ -423,7 +452,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
                 }
                 for n in self.available_actions(complaint, request.user)
             ],
-            "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
+            "timeline": timeline_for_display(
+                selectors.complaint_timeline(complaint=complaint, include_internal=True)
+            ),
             "message_form": forms.MessageForm(),
             "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
             "extra_panels": self.extra_panels(request, complaint),

@@ -148,6 +148,9 @@ class TimelineEntry:
     title: str
     body: str
     source: str = ""  # customer, staff or system for messages; "step" for workflow steps
+    step: str = ""  # for steps: the TransitionLog's transition name, and its states
+    from_state: str = ""
+    to_state: str = ""
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
@@ -177,6 +180,9 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
                 title=_step_title(log),
                 body=log.reason,
                 source="step",
+                step=log.transition,
+                from_state=log.from_state,
+                to_state=log.to_state,
             )
             for log in TransitionLog.objects.filter(complaint=complaint)
         ]

@@ -111,9 +111,9 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
         step("timeline")
         timeline = page.locator("#timeline").inner_text()
         for text in (
-            "acknowledge",
-            "apologize",
-            "remedy",
+            "Acknowledge: Venting → Acknowledged",
+            "Apologize: Acknowledged → Apologized",
+            "Remedy: Apologized → Remedied",
             "arrived incomplete too",
             "our packer forgot the opener",
             "extra coconut",

@@ -66,5 +66,6 @@ def test_pages_follow_the_browsers_language(client, frontline, walk):
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/", **zh)
     html = page.content.decode()
     assert "时间线" in html and "致歉" in html  # timeline heading, the Apologize button
+    assert "确认受理: 倾诉中 → 已确认受理" in html  # the workflow step, in the timeline
     english = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
     assert "Timeline" in english and "时间线" not in english
