@@ -3,7 +3,14 @@
 The admin only parses forms and calls services: the state field is read-only, every workflow
 button posts to `transition_view`, which calls the one service for that transition. Access follows
 `complaints.roles` (the same rules as the services), not Django's per-model permissions.
-Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`.
+Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
+`extra_panels` and the `action_form(name, request, complaint)` hook.
+
+Screens here: the frontline queue (changelist: mine and my team's first, earliest promise first,
+bulk assignment through `services.complaint_assign`, no full-table count), the complaint
+workbench (change view), the transition forms, canned texts and the tone-hint endpoint (which
+runs `complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
+from `selectors.insight_*`, charts from `complaints.charts`). Nothing here decides a rule.
 """
 
 from __future__ import annotations
