@@ -3,28 +3,47 @@
 The admin only parses forms and calls services: the state field is read-only, every workflow
 button posts to `transition_view`, which calls the one service for that transition. Access follows
 `complaints.roles` (the same rules as the services), not Django's per-model permissions.
-Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`.
+Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
+`extra_panels` and the `workflow_form(name, request, complaint)` hook.
+
+Screens here: the frontline queue (changelist: mine and my team's first, earliest promise first,
+bulk assignment through `services.complaint_assign`, no full-table count), the complaint
+workbench (change view), the transition forms, canned texts and the tone-hint endpoint (which
+runs `complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
+from `selectors.insight_*`, charts from `complaints.charts`). Nothing here decides a rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.admin import helpers
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from complaints import forms, roles, selectors, services
+from complaints import forms, roles, selectors, services, tone
+from complaints.charts import svg_bars
 from complaints.errors import DomainError
-from complaints.models import Complaint, Customer, Message, TransitionLog
+from complaints.models import CannedText, Complaint, Customer, Message, State, TransitionLog
+from complaints.pagination import CappedCountPaginator
+from complaints.urgency import urgency
 
 
 @dataclass(frozen=True)
@@ -95,19 +114,56 @@ def _take(**kw):
     return services.complaint_assign(assignee=kw["actor"], **kw)
 
 
-ACTIONS: dict[str, Action] = {
-    "acknowledge": Action("Acknowledge", forms.AcknowledgeForm, _ack, "primary"),
-    "apologize": Action("Apologize", forms.ApologizeForm, _apologize, "primary"),
-    "remedy": Action("Remedy", forms.RemedyForm, _remedy, "primary"),
-    "escalate": Action("Escalate", forms.ReasonForm, _escalate),
-    "approve": Action("Approve", forms.NoteForm, _approve, "primary"),
-    "return": Action("Return", forms.ReturnForm, _return),
-    "set_limits": Action("Set limits", forms.SetLimitsForm, _set_limits, "danger"),
-    "reopen": Action("Reopen", forms.MessageOnlyForm, _reopen),
-    "pause": Action("Pause clock", forms.PauseForm, _pause),
-    "resume": Action("Resume clock", forms.EmptyForm, _resume),
-    "take": Action("Take it", forms.EmptyForm, _take),
+# Which canned texts a transition's message box offers first.
+CANNED_FOR = {
+    "acknowledge": "empathy",
+    "apologize": "apology",
+    "remedy": "remedy",
+    "set_limits": "limit_setting",
 }
+
+ACTIONS: dict[str, Action] = {
+    "acknowledge": Action(_("Acknowledge"), forms.AcknowledgeForm, _ack, "primary"),
+    "apologize": Action(_("Apologize"), forms.ApologizeForm, _apologize, "primary"),
+    "remedy": Action(_("Remedy"), forms.RemedyForm, _remedy, "primary"),
+    "escalate": Action(_("Escalate"), forms.ReasonForm, _escalate),
+    "approve": Action(_("Approve"), forms.NoteForm, _approve, "primary"),
+    "return": Action(_("Return"), forms.ReturnForm, _return),
+    "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
+    "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),
+    "pause": Action(_("Pause clock"), forms.PauseForm, _pause),
+    "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
+    "take": Action(_("Take it"), forms.EmptyForm, _take),
+}
+
+
+# How workflow steps read in the timeline (TransitionLog.transition -> label); unknown steps,
+# such as those higher apps log, fall back to their name.
+STEP_LABELS = {
+    "intake": _("Complaint filed"),
+    **{name: action.label for name, action in ACTIONS.items()},
+    "pause": _("Clock paused"),
+    "resume": _("Clock resumed"),
+    "raise_level": _("Escalation level raised"),
+    "assign": _("Assigned"),
+}
+
+
+def timeline_for_display(entries: list[selectors.TimelineEntry]) -> list[selectors.TimelineEntry]:
+    """Timeline entries with step titles in the user's language ("Acknowledge: Venting →
+    Acknowledged"); messages keep their (already translated) titles."""
+    states = dict(State.choices)
+    shown = []
+    for entry in entries:
+        if entry.step:
+            title = str(STEP_LABELS.get(entry.step, entry.step.replace("_", " ")))
+            if entry.from_state != entry.to_state:
+                title = f"{title}: {states.get(entry.from_state, entry.from_state)} → " + str(
+                    states.get(entry.to_state, entry.to_state)
+                )
+            entry = replace(entry, title=title)
+        shown.append(entry)
+    return shown
 
 
 class _RoleGatedAdmin(admin.ModelAdmin):
@@ -129,11 +185,78 @@ class _RoleGatedAdmin(admin.ModelAdmin):
         return False
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The frontline queue: by default my open complaints and my team's (DESIGN §6).
+
+    A search looks everywhere unless a queue is chosen; filtering by state keeps closed ones.
+    """
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            (selectors.QUEUE_OPEN, _("All open complaints")),
+            (selectors.QUEUE_ALL, _("Everything")),
+        ]
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.searching = bool(request.GET.get("q"))
+
+    def scope(self) -> str:
+        value = self.value()
+        if value in (selectors.QUEUE_OPEN, selectors.QUEUE_ALL):
+            return value
+        return selectors.QUEUE_ALL if self.searching else selectors.QUEUE_MINE
+
+    def choices(self, changelist):
+        scope = self.scope()
+        yield {
+            "selected": scope == selectors.QUEUE_MINE,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Mine and my team's"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": scope == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        return selectors.complaint_queue_scope(
+            queryset,
+            user=request.user,
+            scope=self.scope(),
+            open_only="state__exact" not in request.GET,
+        )
+
+
+class EscalationLevelFilter(admin.SimpleListFilter):
+    """Fixed choices: the default filter would run SELECT DISTINCT over the table each load."""
+
+    title = _("escalation level")
+    parameter_name = "escalation_level"
+
+    def lookups(self, request, model_admin):
+        return [("0", _("Not escalated")), ("1", "1"), ("2", "2"), ("3", _("3 or more"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "3":
+            return queryset.filter(escalation_level__gte=3)
+        if value in ("0", "1", "2"):
+            return queryset.filter(escalation_level=int(value))
+        return queryset
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(_RoleGatedAdmin):
     change_form_template = "admin/complaints/complaint/change_form.html"
     list_display = (
         "reference",
+        "time_left",
         "customer_name",
         "subject",
         "state",
@@ -144,7 +267,19 @@ class ComplaintAdmin(_RoleGatedAdmin):
         "age",
     )
     list_display_links = ("reference", "subject")
-    list_filter = ("state", "category", "severity", "tier", "channel", "escalation_level")
+    list_filter = (
+        QueueFilter,
+        "state",
+        "category",
+        "severity",
+        EscalationLevelFilter,
+        "tier",
+        "channel",
+    )
+    actions = ["assign_to_me", "assign_to"]
+    # No COUNT(*) of the whole table on each page load (100,000 complaints must stay quick).
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     search_fields = (
         "reference",
         "subject",
@@ -155,7 +290,6 @@ class ComplaintAdmin(_RoleGatedAdmin):
     )
     list_select_related = ("customer", "assignee")
     list_per_page = 50
-    date_hierarchy = "created_at"
     fields = (
         "reference",
         "state",
@@ -188,8 +322,8 @@ class ComplaintAdmin(_RoleGatedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return roles.can_file(request.user) and roles.is_agent(request.user)
 
-    def get_queryset(self, request: HttpRequest):
-        return selectors.complaint_list(user=request.user)
+    class Media:
+        css = {"all": ["complaints/redress.css"]}
 
     def save_model(self, request, obj, form, change) -> None:
         # The generic form only edits triage data; the service audits it. State never goes here.
@@ -199,19 +333,82 @@ class ComplaintAdmin(_RoleGatedAdmin):
             **{f: form.cleaned_data[f] for f in self.editable_fields if f in form.changed_data},
         )
 
-    @admin.display(description="Customer", ordering="customer__name")
+    def get_queryset(self, request: HttpRequest):
+        return selectors.complaint_queue(user=request.user)
+
+    def get_ordering(self, request: HttpRequest):
+        return selectors.QUEUE_ORDERING
+
+    @admin.display(description=_("Customer"), ordering="customer__name")
     def customer_name(self, obj: Complaint) -> str:
         return obj.customer.name
 
-    @admin.display(description="Age", ordering="created_at")
+    @admin.display(description=_("Age"), ordering="created_at")
     def age(self, obj: Complaint) -> str:
         return timesince(obj.created_at, timezone.now()).split(",")[0]
+
+    @admin.display(description=_("Time left"), ordering=selectors.QUEUE_ORDERING[1])
+    def time_left(self, obj: Complaint) -> str:
+        due = urgency(obj.promised_by, timezone.now(), paused=obj.paused_at is not None)
+        return format_html(
+            '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
+        )
+
+    # --- bulk assignment (each complaint through complaints.services.complaint_assign) ----------
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if roles.user_rank(request.user) < 2:
+            actions.pop("assign_to", None)  # only a lead or above assigns others
+        return actions
+
+    @admin.action(description=_("Assign to me"))
+    def assign_to_me(self, request: HttpRequest, queryset) -> None:
+        self._assign(request, queryset, request.user)
+
+    @admin.action(description=_("Assign to…"))
+    def assign_to(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        form = forms.AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._assign(request, queryset, form.cleaned_data["assignee"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Assign complaints"),
+            "complaints": list(queryset.values_list("pk", "reference", "subject")),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/assign.html", context)
+
+    def _assign(self, request: HttpRequest, queryset, assignee: Any) -> None:
+        done = 0
+        for pk, reference in queryset.values_list("pk", "reference"):
+            try:
+                services.complaint_assign(complaint_id=pk, actor=request.user, assignee=assignee)
+            except DomainError as error:
+                messages.error(request, f"{reference}: {error.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d complaint assigned to %(name)s.",
+                    "%(count)d complaints assigned to %(name)s.",
+                    done,
+                )
+                % {"count": done, "name": assignee.get_full_name() or assignee.get_username()},
+            )
 
     def get_urls(self):
         opts = self.model._meta
         info = opts.app_label, opts.model_name
         wrap = self.admin_site.admin_view
         return [
+            path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
+            path("dashboard/", wrap(self.dashboard_view), name="{}_{}_dashboard".format(*info)),
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
@@ -254,14 +451,75 @@ class ComplaintAdmin(_RoleGatedAdmin):
                 }
                 for n in self.available_actions(complaint, request.user)
             ],
-            "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
+            "timeline": timeline_for_display(
+                selectors.complaint_timeline(complaint=complaint, include_internal=True)
+            ),
             "message_form": forms.MessageForm(),
             "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
             "extra_panels": self.extra_panels(request, complaint),
             "complaint": complaint,
+            "customer_complaints": list(selectors.customer_other_complaints(complaint=complaint)),
+            "promise": urgency(
+                complaint.promised_by, timezone.now(), paused=complaint.paused_at is not None
+            ),
+            **self.words_context(),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
+
+    # --- words that help: canned texts and the tone hint ---------------------------------------
+
+    def words_context(self, *, prefer: str = "") -> dict[str, Any]:
+        """What the reply boxes need: the canned texts and the tone endpoint's URL."""
+        return {
+            "canned_texts": selectors.canned_texts(),
+            "canned_prefer": prefer,
+            "tone_url": reverse("admin:complaints_complaint_tone"),
+        }
+
+    def tone_view(self, request: HttpRequest) -> HttpResponse:
+        """Tone hints for a draft reply, from the same `complaints.tone.tone_hints` as the tests."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        text = request.POST.get("text", "") if request.method == "POST" else ""
+        text = text or request.GET.get("text", "")
+        return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
+
+    # --- the insight dashboard --------------------------------------------------------------
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
+        tested selectors; charts are SVG drawn here, on the server."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        insight = selectors.insight_summary(days=30)
+        charts = {
+            "open_by_state": svg_bars(
+                [(label, n) for _state, label, n in insight["open_by_state"]],
+                title=_("Open complaints by state"),
+            ),
+            "top_categories": svg_bars(
+                [(label, n) for _cat, label, n in insight["top_categories"]],
+                title=_("Top categories"),
+                color="#79aec8",
+            ),
+            "top_root_causes": svg_bars(
+                insight["top_root_causes"], title=_("Top root causes"), color="#c77f2a"
+            ),
+            "repeat_complainants": svg_bars(
+                [(c.name, n) for c, n in insight["repeat_complainants"]],
+                title=_("Repeat complainants"),
+                color="#ba2121",
+            ),
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Complaint insight"),
+            "insight": insight,
+            "charts": charts,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
 
     # --- workflow buttons ----------------------------------------------------------------------
 
@@ -270,9 +528,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
         action = self.actions_by_name.get(name)
         change_url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
         if action is None:
-            messages.error(request, f"Unknown action {name!r}.")
+            messages.error(request, _("Unknown action %(name)r.") % {"name": name})
             return HttpResponseRedirect(change_url)
-        form_class = self.action_form(name, request, complaint)
+        form_class = self.workflow_form(name, request, complaint)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -293,7 +551,11 @@ class ComplaintAdmin(_RoleGatedAdmin):
                         form.add_error(target, err)
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"{action.label}: done for {complaint.reference}.")
+                messages.success(
+                    request,
+                    _("%(action)s: done for %(ref)s.")
+                    % {"action": action.label, "ref": complaint.reference},
+                )
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -304,12 +566,14 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "form": form,
             "change_url": change_url,
             "initial_version": complaint.version,
+            **self.words_context(prefer=CANNED_FOR.get(name, "")),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
 
-    def action_form(
+    def workflow_form(
         self, name: str, request: HttpRequest, complaint: Complaint
     ) -> type[django_forms.Form]:
+        """The form class for workflow transition `name` (higher apps override this)."""
         return self.actions_by_name[name].form
 
     def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -326,9 +590,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, "Added to the timeline.")
+                messages.success(request, _("Added to the timeline."))
         elif request.method == "POST":
-            messages.error(request, "The message was empty or too long.")
+            messages.error(request, _("The message was empty or too long."))
         return HttpResponseRedirect(change_url)
 
     # --- staff intake (a phone call, a walk-in) ------------------------------------------------
@@ -339,23 +603,51 @@ class ComplaintAdmin(_RoleGatedAdmin):
         form = forms.IntakeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                complaint, _ = services.complaint_intake(actor=request.user, **form.cleaned_data)
+                complaint, _created = services.complaint_intake(
+                    actor=request.user, **form.cleaned_data
+                )
             except DomainError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"Filed {complaint.reference}.")
+                messages.success(request, _("Filed %(ref)s.") % {"ref": complaint.reference})
                 return HttpResponseRedirect(
                     reverse("admin:complaints_complaint_change", args=[complaint.pk])
                 )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "File a complaint",
+            "title": _("File a complaint"),
             "form": form,
-            "action": Action("File complaint", forms.IntakeForm, lambda **kw: None, "primary"),
+            "action": Action(_("File complaint"), forms.IntakeForm, lambda **kw: None, "primary"),
             "change_url": reverse("admin:complaints_complaint_changelist"),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
+
+
+@admin.register(CannedText)
+class CannedTextAdmin(_RoleGatedAdmin):
+    """Every agent reads the canned texts; managers (and above) write them."""
+
+    list_display = ("title", "kind", "active", "position", "excerpt")
+    list_filter = ("kind", "active")
+    list_editable = ("active", "position")
+    search_fields = ("title", "body")
+
+    def _manager(self, request: HttpRequest) -> bool:
+        return roles.user_rank(request.user) >= roles.tier_rank(roles.MANAGER)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manager(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._manager(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._manager(request)
+
+    @admin.display(description=_("Text"))
+    def excerpt(self, obj: CannedText) -> str:
+        return obj.body[:80]
 
 
 @admin.register(Customer)
@@ -417,6 +709,6 @@ class MessageAdmin(_RoleGatedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Text")
+    @admin.display(description=_("Text"))
     def excerpt(self, obj: Message) -> str:
         return format_html("{}", obj.body[:80])

@@ -4,7 +4,9 @@ Forms only parse input; every rule is checked by the service the admin view call
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from complaints import selectors
 from complaints.models import Category, Channel, Fault, Severity, Visibility
 
 _text = forms.Textarea(attrs={"rows": 3, "cols": 70})
@@ -12,62 +14,90 @@ _text = forms.Textarea(attrs={"rows": 3, "cols": 70})
 
 class AcknowledgeForm(forms.Form):
     summary = forms.CharField(
-        widget=_text, max_length=10_000, help_text="The key points, restated in your words."
+        label=_("Summary"),
+        widget=_text,
+        max_length=10_000,
+        help_text=_("The key points, restated in your words."),
     )
     summary_confirmed = forms.BooleanField(
-        required=False, label="The customer confirmed the summary"
+        required=False, label=_("The customer confirmed the summary")
     )
     message = forms.CharField(
-        widget=_text, max_length=10_000, help_text="Show understanding (sent to the customer)."
+        label=_("Message"),
+        widget=_text,
+        max_length=10_000,
+        help_text=_("Show understanding (sent to the customer)."),
     )
     promised_by = forms.DateTimeField(
+        label=_("Promised by"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="When the customer will hear from us next.",
+        help_text=_("When the customer will hear from us next."),
     )
 
 
 class ApologizeForm(forms.Form):
-    message = forms.CharField(widget=_text, max_length=10_000)
-    fault = forms.ChoiceField(choices=Fault.choices, help_text="Whose fault it was.")
+    message = forms.CharField(label=_("Message"), widget=_text, max_length=10_000)
+    fault = forms.ChoiceField(
+        label=_("Fault"), choices=Fault.choices, help_text=_("Whose fault it was.")
+    )
 
 
 class RemedyForm(forms.Form):
     message = forms.CharField(
-        widget=_text, max_length=10_000, help_text="What we do to put it right."
+        label=_("Message"),
+        widget=_text,
+        max_length=10_000,
+        help_text=_("What we do to put it right."),
     )
-    root_cause = forms.CharField(max_length=200, help_text="So the problem gets fixed for good.")
+    root_cause = forms.CharField(
+        label=_("Root cause"),
+        max_length=200,
+        help_text=_("So the problem gets fixed for good."),
+    )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=_text, max_length=10_000)
+    reason = forms.CharField(label=_("Reason"), widget=_text, max_length=10_000)
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(widget=_text, max_length=10_000, required=False)
+    note = forms.CharField(label=_("Note"), widget=_text, max_length=10_000, required=False)
 
 
 class ReturnForm(forms.Form):
-    note = forms.CharField(widget=_text, max_length=10_000, help_text="Guidance for the agent.")
+    note = forms.CharField(
+        label=_("Note"), widget=_text, max_length=10_000, help_text=_("Guidance for the agent.")
+    )
 
 
 class SetLimitsForm(forms.Form):
     reason = forms.CharField(
-        widget=_text, max_length=10_000, help_text="Internal: why, documented."
+        label=_("Reason"),
+        widget=_text,
+        max_length=10_000,
+        help_text=_("Internal: why, documented."),
     )
     message = forms.CharField(
-        widget=_text, max_length=10_000, help_text="Final message to the customer."
+        label=_("Message"),
+        widget=_text,
+        max_length=10_000,
+        help_text=_("Final message to the customer."),
     )
-    abuse = forms.BooleanField(required=False, label="Flag abuse (managers only)")
+    abuse = forms.BooleanField(required=False, label=_("Flag abuse (managers only)"))
 
 
 class MessageOnlyForm(forms.Form):
-    message = forms.CharField(widget=_text, max_length=10_000)
+    message = forms.CharField(label=_("Message"), widget=_text, max_length=10_000)
 
 
 class PauseForm(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="What we are waiting for.")
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, help_text=_("What we are waiting for.")
+    )
     until = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
 
@@ -76,20 +106,29 @@ class EmptyForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(widget=_text, max_length=10_000, label="Reply or note")
-    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
+    body = forms.CharField(label=_("Reply or note"), widget=_text, max_length=10_000)
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=Visibility.choices, initial=Visibility.PUBLIC
+    )
 
 
 class IntakeForm(forms.Form):
-    customer_name = forms.CharField(max_length=200)
-    customer_email = forms.EmailField(max_length=254)
-    customer_phone = forms.CharField(max_length=40, required=False)
-    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
-    category = forms.ChoiceField(choices=Category.choices)
-    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.NORMAL)
-    subject = forms.CharField(max_length=200)
+    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
+    customer_email = forms.EmailField(label=_("Customer email"), max_length=254)
+    customer_phone = forms.CharField(label=_("Customer phone"), max_length=40, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
         max_length=10_000,
-        help_text="The customer's own words, as they said them.",
+        help_text=_("The customer's own words, as they said them."),
     )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=selectors.staff_agents(), label=_("Assign to"))

@@ -11,59 +11,60 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from complaints import roles
 
 
 class State(models.TextChoices):
-    VENTING = "venting", "Venting"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    APOLOGIZED = "apologized", "Apologized"
-    REMEDIED = "remedied", "Remedied"
-    ESCALATED = "escalated", "Escalated"
-    LIMIT_SET = "limit_set", "Limit set"
+    VENTING = "venting", _("Venting")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    APOLOGIZED = "apologized", _("Apologized")
+    REMEDIED = "remedied", _("Remedied")
+    ESCALATED = "escalated", _("Escalated")
+    LIMIT_SET = "limit_set", _("Limit set")
 
 
 OPEN_STATES = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED, State.ESCALATED)
 
 
 class Channel(models.TextChoices):
-    API = "api", "API"
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    CHAT = "chat", "Chat"
-    IN_PERSON = "in_person", "In person"
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    IN_PERSON = "in_person", _("In person")
 
 
 class Category(models.TextChoices):
-    MISSING_ITEM = "missing_item", "Missing item"
-    DAMAGED = "damaged", "Damaged or defective"
-    DELIVERY = "delivery", "Delivery"
-    BILLING = "billing", "Billing"
-    SERVICE = "service", "Service"
-    PRODUCT = "product", "Product quality"
-    OTHER = "other", "Other"
+    MISSING_ITEM = "missing_item", _("Missing item")
+    DAMAGED = "damaged", _("Damaged or defective")
+    DELIVERY = "delivery", _("Delivery")
+    BILLING = "billing", _("Billing")
+    SERVICE = "service", _("Service")
+    PRODUCT = "product", _("Product quality")
+    OTHER = "other", _("Other")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Fault(models.TextChoices):
-    COMPANY = "company", "Ours"
-    CUSTOMER = "customer", "Customer's misunderstanding"
-    SHARED = "shared", "Shared"
-    UNDETERMINED = "undetermined", "Not yet known"
+    COMPANY = "company", _("Ours")
+    CUSTOMER = "customer", _("Customer's misunderstanding")
+    SHARED = "shared", _("Shared")
+    UNDETERMINED = "undetermined", _("Not yet known")
 
 
 class Tier(models.TextChoices):
-    FRONTLINE = roles.FRONTLINE, "Frontline"
-    TEAM_LEAD = roles.TEAM_LEAD, "Team lead"
-    MANAGER = roles.MANAGER, "Manager"
+    FRONTLINE = roles.FRONTLINE, _("Frontline")
+    TEAM_LEAD = roles.TEAM_LEAD, _("Team lead")
+    MANAGER = roles.MANAGER, _("Manager")
 
 
 class Customer(models.Model):
@@ -202,14 +203,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INTERNAL = "internal", "Internal note"
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal note")
 
 
 class MessageKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    STAFF = "staff", "Staff"
-    SYSTEM = "system", "System"
+    CUSTOMER = "customer", _("Customer")
+    STAFF = "staff", _("Staff")
+    SYSTEM = "system", _("System")
 
 
 class Message(models.Model):
@@ -280,3 +281,32 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("TransitionLog rows cannot be deleted")
+
+
+class CannedKind(models.TextChoices):
+    EMPATHY = "empathy", _("Empathy")
+    APOLOGY = "apology", _("Apology")
+    REMEDY = "remedy", _("Remedy")
+    LIMIT_SETTING = "limit_setting", _("Limit setting")
+
+
+class CannedText(models.Model):
+    """A ready phrase an agent inserts into a reply and then makes their own.
+
+    Managers edit these in admin (see complaints.admin.CannedTextAdmin); defaults are seeded by
+    a data migration.
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=CannedKind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "title"]
+        verbose_name = _("canned text")
+        verbose_name_plural = _("canned texts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

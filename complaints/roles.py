@@ -51,6 +51,14 @@ def next_tier(tier: str) -> str | None:
     return TIERS[index + 1] if index + 1 < len(TIERS) else None
 
 
+def user_tiers(user: Any) -> tuple[str, ...]:
+    """The team tiers `user` works in; a superuser works in all of them."""
+    if user_rank(user) == SUPERUSER_RANK:
+        return TIERS
+    names = user_roles(user)
+    return tuple(t for t in TIERS if t in names)
+
+
 def is_agent(user: Any) -> bool:
     return user_rank(user) >= 1
 

@@ -5,15 +5,26 @@ Selectors own select_related/prefetch_related so that no list issues a query per
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
 from complaints import roles
-from complaints.models import Complaint, Message, TransitionLog, Visibility
+from complaints.models import (
+    OPEN_STATES,
+    CannedText,
+    Category,
+    Complaint,
+    Customer,
+    Message,
+    TransitionLog,
+    Visibility,
+)
 from complaints.services import TRANSITION_METHODS
 
 _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
@@ -22,6 +33,85 @@ _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
 def complaint_list(*, user: Any = None) -> QuerySet[Complaint]:
     """Complaints with the customer and assignee joined (one query for a whole page)."""
     return Complaint.objects.select_related("customer", "assignee")
+
+
+# The frontline queue (DESIGN §6): mine first, then my team's, then the rest; within each, the
+# earliest promise first (overdue ones are in the past, so they lead), then the oldest.
+QUEUE_MINE = "mine"  # my open complaints and my team's (the default view)
+QUEUE_OPEN = "open"  # every open complaint
+QUEUE_ALL = "all"
+QUEUE_ORDERING = (
+    F("queue_rank").asc(),
+    F("promised_by").asc(nulls_last=True),
+    F("created_at").asc(),
+    F("pk").asc(),
+)
+
+
+def complaint_queue(*, user: Any) -> QuerySet[Complaint]:
+    """Every complaint, annotated with `queue_rank` for `user` (0 mine, 1 my team's, 2 other)
+    and in queue order. One query for a whole page: customer and assignee are joined and the
+    rank is computed in SQL. Narrow it with `complaint_queue_scope`."""
+    tiers = roles.user_tiers(user)
+    return (
+        complaint_list(user=user)
+        .annotate(
+            queue_rank=Case(
+                When(assignee_id=getattr(user, "pk", None), then=Value(0)),
+                When(tier__in=tiers, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by(*QUEUE_ORDERING)
+    )
+
+
+def complaint_queue_scope(
+    queryset: QuerySet[Complaint], *, user: Any, scope: str, open_only: bool = True
+) -> QuerySet[Complaint]:
+    """`QUEUE_MINE`: mine and my team's; `QUEUE_OPEN`: all open; `QUEUE_ALL`: no narrowing.
+    `open_only=False` keeps closed ones in `QUEUE_MINE` (when the user filters by state)."""
+    if scope == QUEUE_ALL:
+        return queryset
+    if scope == QUEUE_OPEN or open_only:
+        queryset = queryset.filter(state__in=OPEN_STATES)
+    if scope == QUEUE_MINE:
+        queryset = queryset.filter(
+            Q(assignee_id=getattr(user, "pk", None)) | Q(tier__in=roles.user_tiers(user))
+        )
+    return queryset
+
+
+def staff_agents() -> QuerySet:
+    """Active users who can be assigned complaints: members of a tier group, or superusers."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=roles.TIERS) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+def customer_other_complaints(*, complaint: Complaint, limit: int = 20) -> QuerySet[Complaint]:
+    """The same customer's other complaints, newest first, for the workbench."""
+    return (
+        Complaint.objects.filter(customer_id=complaint.customer_id)
+        .exclude(pk=complaint.pk)
+        .select_related("assignee")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def canned_texts() -> list[dict[str, str]]:
+    """Active canned texts for the reply picker, grouped by kind in display order."""
+    return [
+        {"kind": t.kind, "kind_label": str(t.get_kind_display()), "title": t.title, "body": t.body}
+        for t in CannedText.objects.filter(active=True)
+    ]
 
 
 def complaint_get(*, complaint_id: int) -> Complaint:
@@ -57,6 +147,10 @@ class TimelineEntry:
     author: str
     title: str
     body: str
+    source: str = ""  # customer, staff or system for messages; "step" for workflow steps
+    step: str = ""  # for steps: the TransitionLog's transition name, and its states
+    from_state: str = ""
+    to_state: str = ""
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
@@ -72,6 +166,7 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
             author=m.author_label,
             title=m.get_kind_display(),
             body=m.body,
+            source=m.kind,
         )
         for m in messages
     ]
@@ -84,6 +179,10 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
                 author=log.actor_label,
                 title=_step_title(log),
                 body=log.reason,
+                source="step",
+                step=log.transition,
+                from_state=log.from_state,
+                to_state=log.to_state,
             )
             for log in TransitionLog.objects.filter(complaint=complaint)
         ]
@@ -98,3 +197,96 @@ def _step_title(log: TransitionLog) -> str:
 
 def transition_log_for(*, complaint: Complaint) -> QuerySet[TransitionLog]:
     return TransitionLog.objects.filter(complaint=complaint).select_related("actor")
+
+
+# --- insight (the dashboard): complaints are gifts -------------------------------------------
+# Each figure is one aggregate query (or two), never a loop over complaints.
+
+
+def _since(days: int, now: datetime | None) -> datetime:
+    return (now or timezone.now()) - timedelta(days=days)
+
+
+def insight_open_by_state() -> list[tuple[str, str, int]]:
+    """(state, label, count) for every open state, in workflow order, zeros included."""
+    counts = dict(
+        Complaint.objects.filter(state__in=OPEN_STATES)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    return [(s.value, str(s.label), counts.get(s.value, 0)) for s in OPEN_STATES]
+
+
+def insight_top_categories(
+    *, days: int = 30, limit: int = 5, now: datetime | None = None
+) -> list[tuple[str, str, int]]:
+    """(category, label, count) of complaints filed in the last `days`, most frequent first."""
+    labels = dict(Category.choices)
+    rows = (
+        Complaint.objects.filter(created_at__gte=_since(days, now))
+        .order_by()
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category")[:limit]
+    )
+    return [(category, str(labels.get(category, category)), n) for category, n in rows]
+
+
+def insight_top_root_causes(
+    *, days: int = 30, limit: int = 5, now: datetime | None = None
+) -> list[tuple[str, int]]:
+    """(root cause, count) recorded on complaints filed in the last `days`."""
+    return list(
+        Complaint.objects.filter(created_at__gte=_since(days, now))
+        .exclude(root_cause="")
+        .order_by()
+        .values_list("root_cause")
+        .annotate(n=Count("id"))
+        .order_by("-n", "root_cause")[:limit]
+    )
+
+
+def insight_repeat_complainants(
+    *, days: int = 30, at_least: int = 2, limit: int = 10, now: datetime | None = None
+) -> list[tuple[Customer, int]]:
+    """Customers with `at_least` complaints filed in the last `days`, most first."""
+    since = _since(days, now)
+    customers = (
+        Customer.objects.annotate(
+            recent=Count("complaints", filter=Q(complaints__created_at__gte=since))
+        )
+        .filter(recent__gte=at_least)
+        .order_by("-recent", "name")[:limit]
+    )
+    return [(c, c.recent) for c in customers]
+
+
+def insight_median_hours_to(
+    *, transition: str, days: int = 30, now: datetime | None = None
+) -> float | None:
+    """Median hours from filing to the first `transition` (e.g. acknowledge, remedy) among
+    complaints that reached it in the last `days`; None when there are none."""
+    rows = (
+        TransitionLog.objects.filter(transition=transition, created_at__gte=_since(days, now))
+        .order_by()
+        .values("complaint_id")
+        .annotate(first=Min("created_at"), filed=Min("complaint__created_at"))
+    )
+    hours = [(r["first"] - r["filed"]).total_seconds() / 3600 for r in rows]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def insight_summary(*, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, in one dict."""
+    return {
+        "days": days,
+        "open_by_state": insight_open_by_state(),
+        "top_categories": insight_top_categories(days=days, now=now),
+        "top_root_causes": insight_top_root_causes(days=days, now=now),
+        "repeat_complainants": insight_repeat_complainants(days=days, now=now),
+        "median_hours_to_acknowledge": insight_median_hours_to(
+            transition="acknowledge", days=days, now=now
+        ),
+        "median_hours_to_remedy": insight_median_hours_to(transition="remedy", days=days, now=now),
+    }

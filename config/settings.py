@@ -180,3 +180,7 @@ CELERY_BEAT_SCHEDULE["escalation-deadline-sweep"] = {
     "schedule": float(REDRESS_SWEEP_INTERVAL),
     "options": {"expires": float(max(2 * REDRESS_SWEEP_INTERVAL, 10))},
 }
+# --- i18n (issue 6): English and Simplified Chinese; the compiled .mo files are committed, so
+# nothing here needs gettext installed. LocaleMiddleware picks the language per request.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -67,20 +67,29 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# --- compensation (issue 3): tests marked `postgres` need row locks; skip them on SQLite. ---
-# On PostgreSQL they run last: their transactional teardown flushes the tables, data-migration
-# rows (groups, authority rules) included, which later tests would miss.
 def pytest_collection_modifyitems(config, items):
+    """Marker handling for the whole suite.
+
+    - `postgres` tests need row locks and real concurrency: skipped on SQLite (CI runs them).
+    - A transactional test (threads, live server, real worker) flushes the database when it
+      ends, taking the rows data migrations seeded (groups, rules, policies) with it; each gets
+      them back (serialized_rollback), so the order tests run in does not matter.
+    """
     from django.conf import settings as django_settings
 
-    engine = django_settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" in engine:
-        items.sort(key=lambda item: "postgres" in item.keywords)  # stable: others keep order
-        return
+    on_postgres = "postgresql" in django_settings.DATABASES["default"]["ENGINE"]
     skip = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL=postgres://...)")
     for item in items:
-        if "postgres" in item.keywords:
+        if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 # --- escalation (issue 4): postgres-only tests, and a file-based SQLite test database so a real

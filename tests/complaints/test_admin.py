@@ -78,7 +78,7 @@ def test_frontline_walks_a_complaint_to_remedied_with_the_buttons(client, frontl
     assert history == ["intake", "acknowledge", "apologize", "remedy"]
     page = client.get(change_url(c))
     titles = [e.title for e in page.context["timeline"]]
-    assert "remedy: apologized → remedied" in titles
+    assert "Remedy: Apologized → Remedied" in titles
 
 
 @pytest.mark.django_db

@@ -1,0 +1,52 @@
+"""How urgent a promise or deadline is, as a pure function of (due, now).
+
+Used by the queue's time-left column and the complaint page; it touches no database and knows
+nothing about where `due` came from (today `Complaint.promised_by`, later the deadline rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils.translation import gettext as _
+
+SOON = timedelta(hours=4)
+TODAY = timedelta(hours=24)
+
+# Levels, most urgent first; they are also the CSS class suffixes (redress-due-<level>).
+OVERDUE, SOON_LEVEL, TODAY_LEVEL, LATER, NONE = "overdue", "soon", "today", "later", "none"
+
+
+@dataclass(frozen=True)
+class Urgency:
+    level: str
+    label: str
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)dd %(h)dh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)dh %(m)02dm") % {"h": hours, "m": minutes}
+    return _("%(m)dm") % {"m": minutes}
+
+
+def urgency(due: datetime | None, now: datetime, *, paused: bool = False) -> Urgency:
+    """The level and a short label ("3h 05m left", "2d 1h overdue") for a due time."""
+    if due is None:
+        return Urgency(NONE, "—")
+    left = due - now
+    if paused:
+        return Urgency(LATER, _("paused"))
+    if left < timedelta(0):
+        return Urgency(OVERDUE, _("%(span)s overdue") % {"span": _span(left)})
+    label = _("%(span)s left") % {"span": _span(left)}
+    if left <= SOON:
+        return Urgency(SOON_LEVEL, label)
+    if left <= TODAY:
+        return Urgency(TODAY_LEVEL, label)
+    return Urgency(LATER, label)

@@ -1,0 +1,81 @@
+"""Canned texts (seeded, manager-edited) and the tone endpoint the reply boxes call."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from complaints.models import CannedKind, CannedText
+from complaints.tone import tone_hints
+
+TONE = "/admin/complaints/complaint/tone/"
+CANNED = "/admin/complaints/cannedtext/"
+
+
+@pytest.mark.django_db
+def test_defaults_are_seeded_for_every_kind():
+    kinds = set(CannedText.objects.filter(active=True).values_list("kind", flat=True))
+    assert kinds == set(CannedKind.values)
+    for text in CannedText.objects.all():
+        assert tone_hints(text.body) == [], text.title  # our own defaults pass the tone check
+
+
+@pytest.mark.django_db
+def test_tone_endpoint_runs_the_same_function(client, frontline):
+    client.force_login(frontline)
+    text = "That's our policy. You should have read it."
+    response = client.post(TONE, {"text": text})
+    assert response.status_code == 200
+    assert response.json() == {"hints": [h.as_dict() for h in tone_hints(text)]}
+    assert len(response.json()["hints"]) == 2
+    assert client.post(TONE, {"text": "Thank you, I understand."}).json() == {"hints": []}
+
+
+@pytest.mark.django_db
+def test_tone_endpoint_is_for_staff(client, integration):
+    assert client.post(TONE, {"text": "never"}).status_code == 302  # to the login page
+    client.force_login(integration)
+    assert client.post(TONE, {"text": "never"}).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_only_managers_edit_canned_texts(client, frontline, manager):
+    text = CannedText.objects.first()
+    client.force_login(frontline)
+    assert client.get(CANNED).status_code == 200
+    change = f"{CANNED}{text.pk}/change/"
+    client.post(change, {"kind": text.kind, "title": "Hacked", "body": "x", "position": 0})
+    text.refresh_from_db()
+    assert text.title != "Hacked"
+    assert client.get(f"{CANNED}add/").status_code == 403
+
+    client.force_login(manager)
+    response = client.post(
+        change, {"kind": text.kind, "title": "Edited", "body": "Kind words.", "position": 1}
+    )
+    assert response.status_code == 302
+    text.refresh_from_db()
+    assert (text.title, text.body, text.active) == ("Edited", "Kind words.", False)
+    response = client.post(
+        f"{CANNED}add/",
+        {"kind": "empathy", "title": "New", "body": "I hear you.", "active": "on", "position": 0},
+    )
+    assert response.status_code == 302 and CannedText.objects.filter(title="New").exists()
+
+
+@pytest.mark.django_db
+def test_reply_boxes_get_the_picker_and_the_tone_hint(client, frontline, walk):
+    complaint = walk("venting")
+    client.force_login(frontline)
+    for url in (
+        f"/admin/complaints/complaint/{complaint.pk}/change/",
+        f"/admin/complaints/complaint/{complaint.pk}/do/acknowledge/",
+    ):
+        page = client.get(url).content.decode()
+        assert 'id="redress-words"' in page and "complaints/words.js" in page
+        assert f'data-tone-url="{TONE}"' in page
+        start = page.index('id="redress-canned"')
+        payload = page[page.index(">", start) + 1 : page.index("</script>", start)]
+        assert {t["kind"] for t in json.loads(payload)} == set(CannedKind.values)
+    assert 'data-prefer="empathy"' in page
