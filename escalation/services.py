@@ -61,6 +61,7 @@ from escalation.models import (
     DeadlineStatus,
     ResponsePolicy,
 )
+from webhooks.services import outbox_record_many
 
 log = logging.getLogger(__name__)
 
@@ -387,6 +388,7 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
         Deadline.objects.filter(pk__in=[r["pk"] for r in rows]).update(
             status=DeadlineStatus.WARNED, warned_at=now
         )
+        outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
         _signal_after_commit(events.deadline_warned, rows)
     result.warned += len(rows)
     return len(rows)
@@ -406,7 +408,17 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             for c in Complaint.objects.select_for_update()
             .filter(pk__in={r["complaint_id"] for r in rows})
             .order_by("pk")
-            .values("pk", "state", "tier", "assignee_id", "category", "severity", "paused_at")
+            .values(
+                "pk",
+                "reference",
+                "state",
+                "tier",
+                "escalation_level",
+                "assignee_id",
+                "category",
+                "severity",
+                "paused_at",
+            )
         }
         breached, cancelled = [], []
         cause: dict[int, dict] = {}  # complaint → the first deadline that broke it
@@ -425,6 +437,26 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         to_raise = [c for c in cause if complaints[c]["state"] == State.ESCALATED]
         escalated_logs = _escalate_bulk(
             complaints=complaints, ids=to_escalate, raise_ids=to_raise, cause=cause, now=now
+        )
+        outbox_record_many(
+            events=[("deadline.breached", _hook(r, now)) for r in breached]
+            + [
+                (
+                    "complaint.transitioned",
+                    {
+                        "complaint_id": row["complaint_id"],
+                        "reference": complaints[row["complaint_id"]]["reference"],
+                        "transition": row["transition"],
+                        "from_state": row["from_state"],
+                        "to_state": row["to_state"],
+                        "actor": row["actor_label"],
+                        "reason": row["reason"],
+                        "escalation_level": complaints[row["complaint_id"]]["escalation_level"] + 1,
+                        "at": now,
+                    },
+                )
+                for row in escalated_logs
+            ]
         )
         _signal_after_commit(events.deadline_breached, breached)
         for log_row in escalated_logs:
@@ -445,6 +477,16 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
     result.escalated += len(to_escalate)
     result.raised += len(to_raise)
     return len(rows)
+
+
+def _hook(deadline: dict, now: datetime) -> dict:
+    """Webhook payload of a deadline event."""
+    return {
+        "deadline_id": deadline["pk"],
+        "complaint_id": deadline["complaint_id"],
+        "kind": deadline["kind"],
+        "at": now,
+    }
 
 
 def _local_tz() -> ZoneInfo:

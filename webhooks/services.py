@@ -53,6 +53,19 @@ def outbox_record(*, type: str, payload: dict) -> OutboxEvent:  # noqa: A002 - t
     return OutboxEvent.objects.create(type=type, payload=data)
 
 
+def outbox_record_many(*, events: list[tuple[str, dict]]) -> int:
+    """Record many events at once (set-based callers such as the deadline sweep)."""
+    unknown = {t for t, _ in events} - set(EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown event types {sorted(unknown)!r}")
+    rows = [
+        OutboxEvent(type=t, payload=json.loads(json.dumps(p, cls=DjangoJSONEncoder)))
+        for t, p in events
+    ]
+    OutboxEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def sign(*, secret: str, timestamp: int, body: bytes) -> str:
     """The `X-Redress-Signature` header value: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)

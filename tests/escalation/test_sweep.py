@@ -219,3 +219,26 @@ def test_two_concurrent_sweeps_escalate_each_complaint_exactly_once(seeded, team
     assert TransitionLog.objects.filter(complaint_id__in=ids, transition="escalate").count() == 60
     assert Deadline.objects.filter(complaint_id__in=ids, kind="approval").count() == 60
     assert len(mail.outbox) == 60
+
+
+def test_sweep_records_webhook_events_for_warnings_breaches_and_escalations(acknowledged, sweep):
+    from webhooks.models import OutboxEvent
+
+    c = acknowledged(promise_in=timedelta(hours=1))
+    promise = Deadline.objects.get(complaint=c, kind="promise")
+    before = OutboxEvent.objects.count()
+    sweep(now=promise.warn_at + timedelta(seconds=1))
+    sweep(now=promise.due_at + timedelta(seconds=1))
+    new = OutboxEvent.objects.order_by("occurred_at")[before:]
+    by_type = {e.type: e.payload for e in new}
+    assert by_type["deadline.warned"]["deadline_id"] == promise.pk
+    assert by_type["deadline.breached"]["kind"] == "promise"
+    moved = by_type["complaint.transitioned"]
+    assert (moved["reference"], moved["transition"], moved["to_state"]) == (
+        c.reference,
+        "escalate",
+        "escalated",
+    )
+    assert moved["escalation_level"] == 1 and moved["actor"] == SWEEP_LABEL
+    sweep(now=promise.due_at + timedelta(seconds=2))  # nothing new on a second pass
+    assert OutboxEvent.objects.count() == before + len(new)
