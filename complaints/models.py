@@ -280,3 +280,7 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("TransitionLog rows cannot be deleted")
+
+
+# The REST API's own tables live in a module of their own; importing them here registers them.
+from complaints.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401

@@ -152,3 +152,37 @@ if not DEVELOPMENT:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- REST API (/api/v1/): token auth, one error shape, throttling, OpenAPI -----------------------
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "complaints.api_auth.ApiTokenAuthentication",  # first: a 401 says "Token"
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiThrottle"],
+        "EXCEPTION_HANDLER": "config.api.exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
+        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    }
+)
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Redress API",
+    "DESCRIPTION": (
+        "Complaint intake and workflow for external systems. Authenticate with "
+        "`Authorization: Token <key>` (`manage.py create_api_token <username>`). Every error "
+        'is `{"code", "message", "fields"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
+}
