@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from complaints.api_models import ApiToken, IdempotencyRecord
 from complaints.errors import InvalidDataError, NotFoundError, RuleViolationError
 
 KEY_PREFIX = "rdr"
+_PREFIX = re.compile(r"[0-9a-f]{12}")
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # at most one write per token per 5 minutes
 
 
@@ -70,8 +72,8 @@ def api_token_revoke(*, token_id: int) -> ApiToken:
 def api_token_authenticate(*, key: str) -> ApiToken | None:
     """The active token whose key is `key` (with its user joined), or None."""
     parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 12:
-        return None
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not _PREFIX.fullmatch(parts[1]):
+        return None  # never send arbitrary bytes (NUL, say) to the database
     token = (
         ApiToken.objects.select_related("user")
         .filter(prefix=parts[1], revoked_at__isnull=True)

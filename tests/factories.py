@@ -26,7 +26,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         self.save()
         for name in extracted or []:
-            self.groups.add(Group.objects.get(name=name))
+            # get_or_create: transactional tests flush the rows the data migration made.
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -29,7 +29,16 @@ def test_no_token_is_401_with_challenge():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "header",
-    ["Token nonsense", "Token rdr_000000000000_x", "Token a b", "Token", "Bearer x", "Token é"],
+    [
+        "Token nonsense",
+        "Token rdr_000000000000_x",
+        "Token rdr_00000000000\x00_x",
+        "Token rdr_ABCDEF\x00\x00\x00\x00\x00\x00_x",
+        "Token a b",
+        "Token",
+        "Bearer x",
+        "Token é",
+    ],
 )
 def test_bad_token_is_401(header, integration):
     token_for(integration)
