@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -75,6 +76,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Intake matches customers by email case-insensitively (UPPER(email) = UPPER(%s)).
+        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
