@@ -45,6 +45,7 @@ from complaints.serializers import (
     ResumeIn,
     ReturnIn,
     SetLimitsIn,
+    complaint_rows,
 )
 from config.api import CursorPagination, ErrorSerializer
 
@@ -146,8 +147,7 @@ class ComplaintListCreateApi(ComplaintApi):
         qs = selectors.complaint_search(user=request.user, **filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        data = ComplaintOut(page, many=True, context={"now": timezone.now()}).data
-        return paginator.get_paginated_response(data)
+        return paginator.get_paginated_response(complaint_rows(page, now=timezone.now()))
 
     @extend_schema(
         operation_id="complaints_create",

@@ -266,3 +266,58 @@ class MessageOut(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices)
     author = serializers.CharField(source="author_label")
     body = serializers.CharField()
+
+
+# --- the list's hot path -----------------------------------------------------------------------
+
+_datetime = serializers.DateTimeField()
+
+
+def _dt(value):
+    return _datetime.to_representation(value) if value is not None else None
+
+
+def complaint_rows(complaints, *, now) -> list[dict]:
+    """Exactly `ComplaintOut(complaints, many=True).data`, built without DRF's per-field
+    machinery (a page of 100 renders several times faster). `ComplaintOut` stays the documented
+    shape; tests/api/test_serializers.py asserts the two never drift apart."""
+    rows = []
+    for c in complaints:
+        customer, assignee = c.customer, c.assignee
+        rows.append(
+            {
+                "id": c.id,
+                "reference": c.reference,
+                "state": c.state,
+                "subject": c.subject,
+                "channel": c.channel,
+                "category": c.category,
+                "severity": c.severity,
+                "customer": {
+                    "name": customer.name,
+                    "email": customer.email,
+                    "phone": customer.phone,
+                    "external_ref": customer.external_ref,
+                },
+                "assignee": None
+                if assignee is None
+                else {
+                    "id": assignee.id,
+                    "username": assignee.username,
+                    "name": assignee.get_full_name(),
+                },
+                "tier": c.tier,
+                "escalation_level": c.escalation_level,
+                "reopen_count": c.reopen_count,
+                "promised_by": _dt(c.promised_by),
+                "overdue": bool(c.is_open and c.promised_by is not None and c.promised_by < now),
+                "paused": c.paused_at is not None,
+                "pause_until": _dt(c.pause_until),
+                "external_id": c.external_id,
+                "version": c.version,
+                "created_at": _dt(c.created_at),
+                "updated_at": _dt(c.updated_at),
+                "state_changed_at": _dt(c.state_changed_at),
+            }
+        )
+    return rows
