@@ -166,7 +166,6 @@ REST_FRAMEWORK.update(
         "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiThrottle"],
         "EXCEPTION_HANDLER": "config.api.exception_handler",
         "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
-        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     }
 )
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token

@@ -492,3 +492,17 @@ def test_message_retry_with_key_is_not_duplicated(api_as, integration):
 def test_unauthenticated_transition_is_401(complaint):
     response = Api().post(f"/complaints/{complaint.pk}/escalate/", {"reason": "x"})
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_higher_apps_add_detail_sections_without_complaints_importing_them(api_as, frontline):
+    from complaints import apis
+
+    complaint = factories.complaint_new()
+    apis.DETAIL_SECTIONS["deadlines"] = lambda c, user: [{"kind": "first_response", "id": c.pk}]
+    try:
+        body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
+    finally:
+        del apis.DETAIL_SECTIONS["deadlines"]
+    assert body["deadlines"] == [{"kind": "first_response", "id": complaint.pk}]
+    assert body["compensation_requests"] == []
