@@ -6,9 +6,10 @@ the admin uses); errors are DomainErrors rendered by `config.api.exception_handl
 Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
 
-Higher apps add sections to the complaint detail without this app importing them: from their
-`AppConfig.ready()` they set `DETAIL_SECTIONS["deadlines"]` or `["compensation_requests"]` to a
-function (complaint, user) -> list of dicts. This module must not import those apps.
+Higher apps plug in without this app importing them: from their `AppConfig.ready()` they set
+`DETAIL_SECTIONS["deadlines"]` or `["compensation_requests"]` to a function
+(complaint, user) -> list of dicts, and `REMEDY_WITH_COMPENSATION` (remedy with compensation
+items). This module must not import those apps.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ from complaints.serializers import (
 from config.api import CursorPagination, ErrorSerializer
 
 DETAIL_SECTIONS: dict[str, Callable[[Complaint, Any], list[dict]]] = {}
+# Set by the compensation app's AppConfig.ready(): remedy and decide each compensation item
+# ({kind, amount: Decimal, currency, quantity, note}) in one transaction. Called with keyword
+# arguments complaint_id, actor, message, root_cause, compensations, expected_version.
+REMEDY_WITH_COMPENSATION: Callable[..., Any] | None = None
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -271,14 +276,16 @@ class ApologizeApi(TransitionApi):
 )
 class RemedyApi(TransitionApi):
     def call(self, *, data, **kw):
-        if data.pop("compensations", None):
-            # The compensation app wires this when it lands; until then nothing is written.
+        compensations = data.pop("compensations", None)
+        if not compensations:
+            return services.complaint_remedy(**data, **kw)
+        if REMEDY_WITH_COMPENSATION is None:  # until the compensation app sets it: nothing written
             raise RuleViolationError(
                 "Compensation cannot be granted through the API yet; remedy without "
                 "`compensations` or grant it in the staff screens.",
                 fields={"compensations": ["Not available yet."]},
             )
-        return services.complaint_remedy(**data, **kw)
+        return REMEDY_WITH_COMPENSATION(compensations=compensations, **data, **kw)
 
 
 @_transition("escalate", EscalateIn, "Hand over to the next tier", conflicts=WRONG_STATE)

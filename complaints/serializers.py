@@ -161,9 +161,7 @@ class MessageIn(serializers.Serializer):
 
 class ComplaintFilterIn(serializers.Serializer):
     state = serializers.ChoiceField(State.choices, required=False)
-    overdue = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Promise passed, still open."
-    )
+    overdue = serializers.BooleanField(required=False, help_text="Promise passed, still open.")
     assignee = serializers.RegexField(
         r"^(me|none|[0-9]{1,18})$",
         max_length=18,

@@ -189,6 +189,8 @@ def test_list_filters(api_as, frontline, lead):
         {"state": "closed"},
         {"category": "nope"},
         {"overdue": "maybe"},
+        {"overdue": ""},
+        {"overdue": "null"},
         {"assignee": "bob"},
         {"assignee": "9" * 30},
         {"updated_since": "yesterday"},
@@ -506,3 +508,71 @@ def test_higher_apps_add_detail_sections_without_complaints_importing_them(api_a
         del apis.DETAIL_SECTIONS["deadlines"]
     assert body["deadlines"] == [{"kind": "first_response", "id": complaint.pk}]
     assert body["compensation_requests"] == []
+
+
+ENDPOINTS = [
+    "acknowledge",
+    "apologize",
+    "remedy",
+    "escalate",
+    "return",
+    "set_limits",
+    "reopen",
+    "pause",
+    "resume",
+    "messages",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_every_post_endpoint_refuses_strangers_and_missing_complaints(
+    name, api_as, manager, outsider
+):
+    complaint = factories.complaint_new()
+    before = counts()
+    anonymous = Api().post(f"/complaints/{complaint.pk}/{name}/", {})
+    assert anonymous.status_code == 401 and anonymous.data["code"] == "not_authenticated"
+    stranger = api_as(outsider).post(f"/complaints/{complaint.pk}/{name}/", {})
+    assert stranger.status_code == 403 and stranger.data["code"] == "not_permitted"
+    missing = api_as(manager).post(f"/complaints/987654/{name}/", VALID_BODIES[name])
+    assert missing.status_code == 404 and missing.data["code"] == "not_found"
+    assert counts() == before
+
+
+VALID_BODIES = {
+    "acknowledge": {"summary": "s", "message": "m", "promised_by": "2099-01-01T00:00:00Z"},
+    "apologize": {"message": "m", "fault": "company"},
+    "remedy": {"message": "m", "root_cause": "r"},
+    "escalate": {"reason": "r"},
+    "return": {"note": "n"},
+    "set_limits": {"reason": "r", "message": "m"},
+    "reopen": {"message": "m"},
+    "pause": {"reason": "r"},
+    "resume": {},
+    "messages": {"body": "b"},
+}
+
+
+@pytest.mark.django_db
+def test_remedy_hands_compensations_to_the_hook_a_higher_app_sets(api_as, frontline, monkeypatch):
+    from decimal import Decimal
+
+    from complaints import apis
+
+    seen = {}
+
+    def remedy_with_compensation(*, compensations, **kwargs):
+        seen.update(compensations=compensations, **kwargs)
+        return services.complaint_remedy(**kwargs)
+
+    monkeypatch.setattr(apis, "REMEDY_WITH_COMPENSATION", remedy_with_compensation)
+    complaint = factories.complaint_in("apologized")
+    item = {"kind": "gift", "amount": "3.50", "currency": "EUR", "quantity": 1, "note": "coconut"}
+    response = api_as(frontline).post(
+        f"/complaints/{complaint.pk}/remedy/",
+        {"message": "Opener and a coconut", "root_cause": "Packing", "compensations": [item]},
+    )
+    assert response.status_code == 200 and response.data["state"] == "remedied"
+    assert seen["compensations"] == [{**item, "amount": Decimal("3.50")}]
+    assert seen["actor"] == frontline and seen["complaint_id"] == complaint.pk
