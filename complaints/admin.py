@@ -22,6 +22,7 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -38,7 +39,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import forms, roles, selectors, services, tone
+from complaints import api_services, forms, roles, selectors, services, tone
+from complaints.api_models import ApiToken
 from complaints.charts import svg_bars
 from complaints.errors import DomainError
 from complaints.models import CannedText, Complaint, Customer, Message, State, TransitionLog
@@ -712,3 +714,48 @@ class MessageAdmin(_RoleGatedAdmin):
     @admin.display(description=_("Text"))
     def excerpt(self, obj: Message) -> str:
         return format_html("{}", obj.body[:80])
+
+
+# --- API tokens (issue 5): issued and revoked here, the key shown once -------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Django's own model permissions apply (superusers by default): tokens are credentials."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    list_select_related = ("user",)
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.fields if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":  # the service refuses inactive users; offer only active ones
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        token, key = api_services.api_token_issue(user=obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
+        obj._state.adding = False
+        messages.warning(
+            request,
+            f"The key of {token.name!r} for {token.user} — copy it now, it is not shown again: "
+            f"{key}",
+        )
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for token_id in queryset.values_list("pk", flat=True):
+            api_services.api_token_revoke(token_id=token_id)
+        messages.success(request, "Revoked.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -76,6 +77,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Intake matches customers by email case-insensitively (UPPER(email) = UPPER(%s)).
+        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -310,3 +313,7 @@ class CannedText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+# The REST API's own tables live in a module of their own; importing them here registers them.
+from complaints.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401

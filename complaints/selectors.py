@@ -290,3 +290,56 @@ def insight_summary(*, days: int = 30, now: datetime | None = None) -> dict[str,
         ),
         "median_hours_to_remedy": insight_median_hours_to(transition="remedy", days=days, now=now),
     }
+
+
+# --- the REST API's list and actions (issue 5) --------------------------------------------------
+
+
+def complaint_search(
+    *,
+    user: Any,
+    state: str | None = None,
+    overdue: bool | None = None,
+    assignee: str | None = None,
+    category: str | None = None,
+    updated_since: datetime | None = None,
+    search: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Complaint]:
+    """`complaint_list` filtered; `assignee` is a user id, "me" or "none".
+
+    Overdue means the promise made at acknowledge has passed while the complaint is open.
+    """
+    qs = complaint_list(user=user)
+    if state:
+        qs = qs.filter(state=state)
+    if category:
+        qs = qs.filter(category=category)
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
+    if assignee == "me":
+        qs = qs.filter(assignee_id=getattr(user, "pk", None))
+    elif assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee:
+        qs = qs.filter(assignee_id=int(assignee))
+    if overdue is not None:
+        late = Q(state__in=OPEN_STATES, promised_by__lt=now or timezone.now())
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    if search:
+        qs = qs.filter(
+            Q(reference__icontains=search)
+            | Q(subject__icontains=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__email__icontains=search)
+            | Q(external_id=search)
+        )
+    return qs
+
+
+def complaint_available_actions(*, complaint: Complaint, user: Any) -> list[str]:
+    """Workflow transitions plus pausing or resuming the clock, as the user may do them now."""
+    names = complaint_available_transitions(complaint=complaint, user=user)
+    if roles.is_agent(user) and complaint.is_open:
+        names.append("resume" if complaint.paused_at else "pause")
+    return names

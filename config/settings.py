@@ -184,3 +184,35 @@ CELERY_BEAT_SCHEDULE["escalation-deadline-sweep"] = {
 # nothing here needs gettext installed. LocaleMiddleware picks the language per request.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# --- REST API (/api/v1/): token auth, one error shape, throttling, OpenAPI -----------------------
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "complaints.api_auth.ApiTokenAuthentication",  # first: a 401 says "Token"
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiThrottle"],
+        "EXCEPTION_HANDLER": "config.api.exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
+    }
+)
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Redress API",
+    "DESCRIPTION": (
+        "Complaint intake and workflow for external systems. Authenticate with "
+        "`Authorization: Token <key>` (`manage.py create_api_token <username>`). Every error "
+        'is `{"code", "message", "fields"}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
+    },
+}

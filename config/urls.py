@@ -1,7 +1,7 @@
-"""URL map: the staff admin at /admin/; / sends staff to the admin."""
+"""URL map: the staff admin at /admin/, the REST API at /api/v1/; / sends staff to the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Redress"
@@ -11,4 +11,5 @@ admin.site.index_title = "Complaint handling"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
 ]

@@ -26,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def groups(self, create, extracted, **kwargs):
         self.save()
         for name in extracted or []:
+            # get_or_create: transactional tests flush the rows the data migration made.
             self.groups.add(Group.objects.get_or_create(name=name)[0])
 
 

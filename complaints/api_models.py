@@ -1,0 +1,62 @@
+"""Models that only the REST API needs: integration tokens and idempotency records.
+
+`ApiToken` keeps a key's SHA-256 and a short public prefix, never the key itself: the key is shown
+once when issued. A fast hash is enough because keys are 256-bit random strings (no dictionary to
+guess from), and it keeps authentication to one indexed lookup. Revoking sets `revoked_at`; rows
+are kept for the audit trail.
+
+`IdempotencyRecord` remembers the first successful answer to a POST sent with an
+`Idempotency-Key`, so a retry gets the same answer; it is written in the same transaction as the
+change it answers. Imported by `complaints.models` so Django registers both with the app.
+This module must not import the escalation or compensation apps.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, default="default", help_text="Which integration.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        app_label = "complaints"
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        indexes = [models.Index(fields=["user", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) for {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class IdempotencyRecord(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        app_label = "complaints"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status_code}"

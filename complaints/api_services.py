@@ -1,0 +1,145 @@
+"""Write services of the REST API's own data: issuing and revoking tokens, idempotent replies.
+
+Invariants kept here:
+- A token key exists in clear only in the return value of `api_token_issue`; the database holds
+  its prefix and SHA-256. Issuing for a (user, name) that already has an active token rotates it:
+  the old one is revoked in the same transaction.
+- `idempotent_call` runs a change and stores its answer under (user, key) in ONE transaction, so
+  either both are committed or neither. Two concurrent calls with one key: the loser's change is
+  rolled back by the unique constraint and it answers with the winner's stored reply.
+  The same key with a different request is refused (422); failed calls store nothing.
+This module must not import the escalation or compensation apps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaints.api_models import ApiToken, IdempotencyRecord
+from complaints.errors import InvalidDataError, NotFoundError, RuleViolationError
+
+KEY_PREFIX = "rdr"
+_PREFIX = re.compile(r"[0-9a-f]{12}")
+LAST_USED_RESOLUTION = timedelta(minutes=5)  # at most one write per token per 5 minutes
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: Any, name: str = "default") -> tuple[ApiToken, str]:
+    """Create (or rotate) the token `name` of `user`; returns the token and its clear key."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidDataError(fields={"name": ["Between 1 and 100 characters."]})
+    if not user.is_active:
+        raise InvalidDataError(fields={"user": ["The user is inactive."]})
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).update(revoked_at=now)
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=_hash(key), created_at=now
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token_id: int) -> ApiToken:
+    try:
+        token = ApiToken.objects.select_for_update().get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise NotFoundError("No such token.") from None
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The active token whose key is `key` (with its user joined), or None."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not _PREFIX.fullmatch(parts[1]):
+        return None  # never send arbitrary bytes (NUL, say) to the database
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.key_hash, _hash(key)):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- idempotency -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+def request_fingerprint(*, method: str, path: str, data: Any) -> str:
+    """A hash of what was asked: the same JSON in any key order gives the same fingerprint."""
+    canonical = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=False
+    )
+    return _hash(f"{method.upper()} {path}\n{canonical}")
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Reply:
+    if record.request_hash != fingerprint:
+        raise RuleViolationError(
+            "This Idempotency-Key was already used with a different request; "
+            "use a new key for a new request.",
+            fields={"Idempotency-Key": ["Already used with a different request."]},
+        )
+    return Reply(record.status_code, record.response, replayed=True)
+
+
+def idempotent_call(
+    *, user: Any, key: str | None, fingerprint: str, run: Callable[[], Reply]
+) -> Reply:
+    """Run `run` once per (user, key); a retry gets the first successful reply again."""
+    if not key:
+        return run()
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            reply = run()
+            if 200 <= reply.status < 300:
+                IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=reply.status,
+                    response=reply.body,
+                )
+    except IntegrityError:
+        # A concurrent call with the same key committed first; ours was rolled back whole.
+        winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if winner is None:
+            raise
+        return _replay(winner, fingerprint)
+    return reply

@@ -1,0 +1,351 @@
+"""The complaints REST API (`/api/v1/complaints/...`): thin classes over services and selectors.
+
+Each class parses input with a serializer, calls one service or selector, and renders the result.
+Rules live in `complaints.services`; permissions come from `complaints.roles` (the same functions
+the admin uses); errors are DomainErrors rendered by `config.api.exception_handler`.
+Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
+`If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
+
+Higher apps plug in without this app importing them: from their `AppConfig.ready()` they set
+`DETAIL_SECTIONS["deadlines"]` or `["compensation_requests"]` to a function
+(complaint, user) -> list of dicts, and `REMEDY_WITH_COMPENSATION` (remedy with compensation
+items). This module must not import those apps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import roles, selectors, services
+from complaints.api_auth import CanUseComplaintsApi
+from complaints.api_services import Reply, idempotent_call, request_fingerprint
+from complaints.errors import InvalidDataError, NotFoundError, RuleViolationError
+from complaints.models import Complaint
+from complaints.serializers import (
+    AcknowledgeIn,
+    ApologizeIn,
+    ComplaintDetailOut,
+    ComplaintFilterIn,
+    ComplaintOut,
+    EscalateIn,
+    IntakeIn,
+    MessageIn,
+    MessageOut,
+    PauseIn,
+    RemedyIn,
+    ReopenIn,
+    ResumeIn,
+    ReturnIn,
+    SetLimitsIn,
+    complaint_rows,
+)
+from config.api import CursorPagination, ErrorSerializer
+
+DETAIL_SECTIONS: dict[str, Callable[[Complaint, Any], list[dict]]] = {}
+# Set by the compensation app's AppConfig.ready(): remedy and decide each compensation item
+# ({kind, amount: Decimal, currency, quantity, note}) in one transaction. Called with keyword
+# arguments complaint_id, actor, message, root_cause, compensations, expected_version.
+REMEDY_WITH_COMPENSATION: Callable[..., Any] | None = None
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Retry safely: the same key and body return the first answer; another body, 422.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The complaint `version` you last saw, e.g. `"3"`; 409 if it changed since.',
+)
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_ETAG = re.compile(r'^(?:W/)?"?([0-9]{1,9})"?$')
+
+
+def _parse(serializer_class: type[drf_serializers.Serializer], data: Any) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise InvalidDataError(
+            fields={"Idempotency-Key": ["1 to 255 printable ASCII characters, no spaces."]}
+        )
+    return key
+
+
+def _expected_version(request: Request, data: dict) -> int | None:
+    version = data.pop("expected_version", None)
+    header = request.headers.get("If-Match")
+    if version is None and header is not None:
+        match = _ETAG.match(header.strip())
+        if not match:
+            raise InvalidDataError(fields={"If-Match": ['A complaint version, e.g. "3".']})
+        version = int(match.group(1))
+    return version
+
+
+def _idempotent(request: Request, run: Callable[[], Reply]) -> Response:
+    key = _idempotency_key(request)
+    data = request.data if isinstance(request.data, (dict, list)) else {}
+    reply = idempotent_call(
+        user=request.user,
+        key=key,
+        fingerprint=request_fingerprint(method=request.method, path=request.path, data=data),
+        run=run,
+    )
+    headers = {"Idempotent-Replayed": "true"} if reply.replayed else {}
+    return Response(reply.body, status=reply.status, headers=headers)
+
+
+def complaint_detail_data(*, complaint_id: int, user: Any) -> dict:
+    """The full complaint as the API shows it to `user` (internal entries for staff only)."""
+    try:
+        complaint = selectors.complaint_get(complaint_id=complaint_id)
+    except Complaint.DoesNotExist:
+        raise NotFoundError("No such complaint.") from None
+    context = {
+        "now": timezone.now(),
+        "timeline": selectors.complaint_timeline(
+            complaint=complaint, include_internal=roles.is_agent(user)
+        ),
+        "sections": {name: fn(complaint, user) for name, fn in DETAIL_SECTIONS.items()},
+        "available_transitions": [
+            name
+            for name in selectors.complaint_available_actions(complaint=complaint, user=user)
+            if name in TRANSITIONS
+        ],
+    }
+    return ComplaintDetailOut(complaint, context=context).data
+
+
+class ComplaintApi(APIView):
+    permission_classes = [CanUseComplaintsApi]
+
+
+class ComplaintListCreateApi(ComplaintApi):
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="complaints_list",
+        summary="List complaints, newest first (cursor-paginated)",
+        parameters=[ComplaintFilterIn],
+        responses=ComplaintOut(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = _parse(ComplaintFilterIn, request.query_params.dict())
+        qs = selectors.complaint_search(user=request.user, **filters)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(complaint_rows(page, now=timezone.now()))
+
+    @extend_schema(
+        operation_id="complaints_create",
+        summary="File a complaint (idempotent with Idempotency-Key or external_id)",
+        request=IntakeIn,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: ComplaintDetailOut,
+            200: OpenApiResponse(ComplaintDetailOut, description="Known `external_id`."),
+            422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = _parse(IntakeIn, request.data)
+        customer = data.pop("customer")
+
+        def run() -> Reply:
+            complaint, created = services.complaint_intake(
+                customer_name=customer["name"],
+                customer_email=customer["email"],
+                customer_phone=customer["phone"],
+                customer_external_ref=customer["external_ref"],
+                actor=request.user,
+                **data,
+            )
+            body = complaint_detail_data(complaint_id=complaint.pk, user=request.user)
+            return Reply(201 if created else 200, body)
+
+        return _idempotent(request, run)
+
+
+class ComplaintDetailApi(ComplaintApi):
+    @extend_schema(
+        operation_id="complaints_retrieve",
+        summary="One complaint with its timeline and the transitions you may fire now",
+        responses=ComplaintDetailOut,
+    )
+    def get(self, request: Request, complaint_id: int) -> Response:
+        data = complaint_detail_data(complaint_id=complaint_id, user=request.user)
+        return Response(data, headers={"ETag": f'"{data["version"]}"'})
+
+
+class TransitionApi(ComplaintApi):
+    """POST /complaints/{id}/<name>/: one service call, the complaint returned."""
+
+    name: str
+    input_serializer: type[drf_serializers.Serializer]
+
+    def call(self, *, complaint_id: int, actor: Any, data: dict, expected_version: int | None):
+        raise NotImplementedError
+
+    def post(self, request: Request, complaint_id: int) -> Response:
+        data = _parse(self.input_serializer, request.data)
+        version = _expected_version(request, data)
+
+        def run() -> Reply:
+            self.call(
+                complaint_id=complaint_id,
+                actor=request.user,
+                data=data,
+                expected_version=version,
+            )
+            return Reply(200, complaint_detail_data(complaint_id=complaint_id, user=request.user))
+
+        return _idempotent(request, run)
+
+
+def _transition(name: str, serializer, summary: str, *, conflicts: str, rules: str | None = None):
+    responses: dict = {
+        200: ComplaintDetailOut,
+        409: OpenApiResponse(ErrorSerializer, description=conflicts),
+        422: OpenApiResponse(
+            ErrorSerializer, description=rules or "Idempotency-Key reused with another request."
+        ),
+    }
+
+    def decorate(cls):
+        cls.name = name
+        cls.input_serializer = serializer
+
+        def post(self, request: Request, complaint_id: int) -> Response:
+            return TransitionApi.post(self, request, complaint_id)
+
+        cls.post = extend_schema(
+            operation_id=f"complaints_{name}",
+            summary=summary,
+            request=serializer,
+            parameters=[IDEMPOTENCY_KEY, IF_MATCH],
+            responses=responses,
+        )(post)
+        TRANSITIONS[name] = cls
+        return cls
+
+    return decorate
+
+
+TRANSITIONS: dict[str, type[TransitionApi]] = {}
+WRONG_STATE = "Wrong state for this transition, or the complaint changed (`If-Match`)."
+
+
+@_transition("acknowledge", AcknowledgeIn, "Restate, empathise, promise", conflicts=WRONG_STATE)
+class AcknowledgeApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_acknowledge(**data, **kw)
+
+
+@_transition(
+    "apologize", ApologizeIn, "Apologise, saying whose fault it was", conflicts=WRONG_STATE
+)
+class ApologizeApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_apologize(**data, **kw)
+
+
+@_transition(
+    "remedy",
+    RemedyIn,
+    "Put it right",
+    conflicts=WRONG_STATE,
+    rules="Compensation refused (not available yet), or Idempotency-Key reused.",
+)
+class RemedyApi(TransitionApi):
+    def call(self, *, data, **kw):
+        compensations = data.pop("compensations", None)
+        if not compensations:
+            return services.complaint_remedy(**data, **kw)
+        if REMEDY_WITH_COMPENSATION is None:  # until the compensation app sets it: nothing written
+            raise RuleViolationError(
+                "Compensation cannot be granted through the API yet; remedy without "
+                "`compensations` or grant it in the staff screens.",
+                fields={"compensations": ["Not available yet."]},
+            )
+        return REMEDY_WITH_COMPENSATION(compensations=compensations, **data, **kw)
+
+
+@_transition("escalate", EscalateIn, "Hand over to the next tier", conflicts=WRONG_STATE)
+class EscalateApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_escalate(**data, **kw)
+
+
+@_transition("return", ReturnIn, "Send an escalated complaint back", conflicts=WRONG_STATE)
+class ReturnApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_return(**data, **kw)
+
+
+@_transition(
+    "set_limits",
+    SetLimitsIn,
+    "End an unconstructive interaction",
+    conflicts=WRONG_STATE,
+    rules="Refused while venting unless a manager flags abuse; or Idempotency-Key reused.",
+)
+class SetLimitsApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_set_limits(**data, **kw)
+
+
+@_transition("reopen", ReopenIn, "Reopen a remedied or closed complaint", conflicts=WRONG_STATE)
+class ReopenApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_reopen(**data, **kw)
+
+
+@_transition("pause", PauseIn, "Stop the deadline clock", conflicts="Closed, or already paused.")
+class PauseApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_pause(**data, **kw)
+
+
+@_transition("resume", ResumeIn, "Restart the deadline clock", conflicts="Not paused.")
+class ResumeApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_resume(**kw)
+
+
+class MessageCreateApi(ComplaintApi):
+    @extend_schema(
+        operation_id="complaints_messages_create",
+        summary="Add a reply or (staff only) an internal note",
+        request=MessageIn,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: MessageOut,
+            422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+        },
+    )
+    def post(self, request: Request, complaint_id: int) -> Response:
+        data = _parse(MessageIn, request.data)
+
+        def run() -> Reply:
+            message = services.message_add(complaint_id=complaint_id, actor=request.user, **data)
+            return Reply(201, MessageOut(message).data)
+
+        return _idempotent(request, run)

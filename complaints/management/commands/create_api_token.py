@@ -1,0 +1,39 @@
+"""`manage.py create_api_token <username> [--name NAME]`: issue or rotate an API token.
+
+The key is printed once, alone on the last line (so scripts can take `| tail -n1`); only its hash
+is stored. Running it again for the same user and name revokes the old key.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from complaints.api_services import api_token_issue
+from complaints.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Create (or rotate) an API token for a user and print its key on the last line."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("username")
+        parser.add_argument(
+            "--name", default="default", help="Which integration (default: default)."
+        )
+
+    def handle(self, *args, **options) -> None:
+        User = get_user_model()
+        try:
+            user = User.objects.get(**{User.USERNAME_FIELD: options["username"]})
+        except User.DoesNotExist:
+            raise CommandError(f"No user {options['username']!r}.") from None
+        try:
+            token, key = api_token_issue(user=user, name=options["name"])
+        except DomainError as error:
+            raise CommandError(f"{error.message} {error.fields}") from None
+        self.stdout.write(
+            f"API token {token.name!r} for {user.get_username()} (prefix {token.prefix}); "
+            "any earlier key of that name is revoked. Store the key now, it is not shown again:"
+        )
+        self.stdout.write(key)

@@ -1,0 +1,321 @@
+"""Serializers of the complaints API: they parse input and render output, nothing more.
+
+Input serializers check shape, types and sizes (so a 2 MB string or a NUL byte is a 400 before any
+service runs); every business rule stays in `complaints.services`. Output serializers describe
+exactly what the API returns, so the OpenAPI document matches the responses.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from complaints.models import Category, Channel, Fault, Severity, State, Visibility
+from complaints.services import MAX_LINE, MAX_TEXT
+
+COMPENSATION_KINDS = (
+    "refund",
+    "replacement",
+    "store_credit",
+    "voucher",
+    "gift",
+    "shipping_refund",
+)
+MAX_VERSION = 2**31 - 1
+
+
+class Text(serializers.CharField):
+    """A string and only a string: numbers and booleans are refused, not converted."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def text(max_length: int = MAX_TEXT, **kwargs) -> Text:
+    return Text(max_length=max_length, **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
+)
+class DecimalString(serializers.Field):
+    """Money as a decimal string ("12.50"); JSON numbers are refused so no float ever enters."""
+
+    default_error_messages = {
+        "invalid": 'A decimal string with at most 2 decimal places is required, e.g. "12.50".'
+    }
+    _pattern = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not self._pattern.match(data):
+            self.fail("invalid")
+        try:
+            return Decimal(data)
+        except InvalidOperation:
+            self.fail("invalid")
+
+    def to_representation(self, value):
+        return str(value)
+
+
+class ExpectedVersion(serializers.Serializer):
+    expected_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_VERSION,
+        help_text="The complaint's `version` you last saw; a mismatch is a 409 (also `If-Match`).",
+    )
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class CustomerIn(serializers.Serializer):
+    name = text(200)
+    email = serializers.EmailField(max_length=254)
+    phone = text(40, required=False, allow_blank=True, default="")
+    external_ref = text(128, required=False, allow_blank=True, default="")
+
+
+class IntakeIn(serializers.Serializer):
+    customer = CustomerIn()
+    subject = text(MAX_LINE)
+    description = text(MAX_TEXT, trim_whitespace=False, help_text="The customer's own words.")
+    channel = serializers.ChoiceField(Channel.choices, default=Channel.API)
+    category = serializers.ChoiceField(Category.choices, default=Category.OTHER)
+    severity = serializers.ChoiceField(Severity.choices, default=Severity.NORMAL)
+    external_id = text(
+        128,
+        required=False,
+        allow_null=True,
+        help_text="Your id for this complaint: filing it again returns the first complaint.",
+    )
+
+
+class AcknowledgeIn(ExpectedVersion):
+    summary = text(help_text="The key points, restated.")
+    message = text(help_text="Show understanding (sent to the customer).")
+    promised_by = serializers.DateTimeField(help_text="When the customer hears back (ISO 8601).")
+    summary_confirmed = serializers.BooleanField(required=False, default=False)
+
+
+class ApologizeIn(ExpectedVersion):
+    message = text()
+    fault = serializers.ChoiceField(Fault.choices)
+
+
+class CompensationItemIn(serializers.Serializer):
+    kind = serializers.ChoiceField(COMPENSATION_KINDS)
+    amount = DecimalString()
+    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, help_text="ISO 4217.")
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    note = text(2000, required=False, allow_blank=True, default="")
+
+
+class RemedyIn(ExpectedVersion):
+    message = text(help_text="What we do to put it right.")
+    root_cause = text(MAX_LINE)
+    compensations = serializers.ListField(
+        child=CompensationItemIn(), required=False, default=list, max_length=20
+    )
+
+
+class EscalateIn(ExpectedVersion):
+    reason = text()
+
+
+class ReturnIn(ExpectedVersion):
+    note = text(help_text="Guidance for the agent.")
+
+
+class SetLimitsIn(ExpectedVersion):
+    reason = text()
+    message = text(help_text="The final message to the customer.")
+    abuse = serializers.BooleanField(
+        required=False, default=False, help_text="Manager only: allows limits while venting."
+    )
+
+
+class ReopenIn(ExpectedVersion):
+    message = text()
+
+
+class PauseIn(ExpectedVersion):
+    reason = text(500)
+    until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ResumeIn(ExpectedVersion):
+    pass
+
+
+class MessageIn(serializers.Serializer):
+    body = text()
+    visibility = serializers.ChoiceField(Visibility.choices, default=Visibility.PUBLIC)
+
+
+class ComplaintFilterIn(serializers.Serializer):
+    state = serializers.ChoiceField(State.choices, required=False)
+    overdue = serializers.BooleanField(required=False, help_text="Promise passed, still open.")
+    assignee = serializers.RegexField(
+        r"^(me|none|[0-9]{1,18})$",
+        max_length=18,
+        required=False,
+        help_text="A user id, `me`, or `none` (unassigned).",
+    )
+    category = serializers.ChoiceField(Category.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+    search = text(200, required=False, help_text="Reference, subject, customer name or email.")
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class CustomerOut(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    external_ref = serializers.CharField()
+
+
+class UserOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class ComplaintOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(State.choices)
+    subject = serializers.CharField()
+    channel = serializers.ChoiceField(Channel.choices)
+    category = serializers.ChoiceField(Category.choices)
+    severity = serializers.ChoiceField(Severity.choices)
+    customer = CustomerOut()
+    assignee = UserOut(allow_null=True)
+    tier = serializers.CharField()
+    escalation_level = serializers.IntegerField()
+    reopen_count = serializers.IntegerField()
+    promised_by = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    paused = serializers.SerializerMethodField()
+    pause_until = serializers.DateTimeField(allow_null=True)
+    external_id = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    state_changed_at = serializers.DateTimeField()
+
+    def get_overdue(self, obj) -> bool:
+        now = self.context["now"]
+        return bool(obj.is_open and obj.promised_by is not None and obj.promised_by < now)
+
+    def get_paused(self, obj) -> bool:
+        return obj.paused_at is not None
+
+
+class TimelineEntryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(["message", "step"])
+    visibility = serializers.ChoiceField(Visibility.choices)
+    author = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+
+
+class ComplaintDetailOut(ComplaintOut):
+    description = serializers.CharField()
+    summary = serializers.CharField()
+    summary_confirmed = serializers.BooleanField()
+    fault = serializers.CharField(help_text="company, customer, shared, undetermined or empty.")
+    root_cause = serializers.CharField()
+    timeline = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    compensation_requests = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(TimelineEntryOut(many=True))
+    def get_timeline(self, obj):
+        return TimelineEntryOut(self.context["timeline"], many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_deadlines(self, obj):
+        return self.context["sections"].get("deadlines", [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_compensation_requests(self, obj):
+        return self.context["sections"].get("compensation_requests", [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, obj):
+        return self.context["available_transitions"]
+
+
+class MessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.CharField()
+    visibility = serializers.ChoiceField(Visibility.choices)
+    author = serializers.CharField(source="author_label")
+    body = serializers.CharField()
+
+
+# --- the list's hot path -----------------------------------------------------------------------
+
+_datetime = serializers.DateTimeField()
+
+
+def _dt(value):
+    return _datetime.to_representation(value) if value is not None else None
+
+
+def complaint_rows(complaints, *, now) -> list[dict]:
+    """Exactly `ComplaintOut(complaints, many=True).data`, built without DRF's per-field
+    machinery (a page of 100 renders several times faster). `ComplaintOut` stays the documented
+    shape; tests/api/test_serializers.py asserts the two never drift apart."""
+    rows = []
+    for c in complaints:
+        customer, assignee = c.customer, c.assignee
+        rows.append(
+            {
+                "id": c.id,
+                "reference": c.reference,
+                "state": c.state,
+                "subject": c.subject,
+                "channel": c.channel,
+                "category": c.category,
+                "severity": c.severity,
+                "customer": {
+                    "name": customer.name,
+                    "email": customer.email,
+                    "phone": customer.phone,
+                    "external_ref": customer.external_ref,
+                },
+                "assignee": None
+                if assignee is None
+                else {
+                    "id": assignee.id,
+                    "username": assignee.username,
+                    "name": assignee.get_full_name(),
+                },
+                "tier": c.tier,
+                "escalation_level": c.escalation_level,
+                "reopen_count": c.reopen_count,
+                "promised_by": _dt(c.promised_by),
+                "overdue": bool(c.is_open and c.promised_by is not None and c.promised_by < now),
+                "paused": c.paused_at is not None,
+                "pause_until": _dt(c.pause_until),
+                "external_id": c.external_id,
+                "version": c.version,
+                "created_at": _dt(c.created_at),
+                "updated_at": _dt(c.updated_at),
+                "state_changed_at": _dt(c.state_changed_at),
+            }
+        )
+    return rows

@@ -1,0 +1,199 @@
+"""REST API plumbing shared by every app's API classes: the one error shape and how it is reached.
+
+Every error the API answers has the body `{"code", "message", "fields"}`:
+- `DomainError`s raised by services keep their own code and status (403, 404, 409, 422, ...);
+- DRF's errors are mapped here (400 invalid/malformed, 401, 403, 404, 405, 406, 413, 415, 429);
+- bodies over DATA_UPLOAD_MAX_MEMORY_SIZE and JSON too deeply nested are refused before parsing
+  finishes, so no client input reaches a 500.
+The OpenAPI side (error responses on every operation) is in `config.api_schema`.
+This module holds no business rule and imports only `complaints.errors` from the project.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from base64 import b64decode
+from typing import Any
+from urllib import parse
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404
+from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
+from rest_framework.response import Response
+
+from complaints.errors import DomainError
+
+# --- the error shape ---------------------------------------------------------------------------
+
+_CODES = {
+    exceptions.ParseError: "malformed",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "not_permitted",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"customer.email": [...], "compensations.0.amount": [...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        items = detail.items()
+    elif isinstance(detail, list) and any(isinstance(d, (dict, list)) for d in detail):
+        items = ((str(i), d) for i, d in enumerate(detail))
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        return {prefix or "non_field_errors": [str(m) for m in messages]}
+    for key, value in items:
+        name = "non_field_errors" if key == "non_field_errors" and not prefix else str(key)
+        if value in ({}, [], None):
+            continue
+        out.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+    return out
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """The one exception handler of the API (REST_FRAMEWORK["EXCEPTION_HANDLER"])."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError("The request could not be read.")
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug, not input: Django's 500 handling logs it
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body("invalid", "Some fields are missing or invalid.", _flatten(exc.detail))
+    else:
+        code = _CODES.get(type(exc)) or getattr(exc, "default_code", "error")
+        body = error_body(code, str(exc.detail))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code, e.g. `invalid`.")
+    message = serializers.CharField(help_text="What went wrong, for a human.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-field messages; nested fields are dotted (`customer.email`).",
+    )
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with a size limit and no crash on absurd nesting."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if limit is not None and len(raw) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.decode(raw, encoding)
+            return json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError, LookupError) as e:
+            raise exceptions.ParseError(f"JSON parse error - {e}") from None
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# --- throttling, pagination --------------------------------------------------------------------
+
+
+class ApiThrottle(throttling.SimpleRateThrottle):
+    """Per token (or per staff user on a session); the rate is `settings.API_THROTTLE_RATE`."""
+
+    scope = "api"
+
+    def get_rate(self):
+        return getattr(settings, "API_THROTTLE_RATE", None)
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "auth", None)
+        if getattr(token, "pk", None) is not None:
+            ident = f"token-{token.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = f"ip-{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Newest first by id (unique, indexed, never changes); a bad cursor is a 400, not a 404."""
+
+    ordering = "-id"
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    _position = re.compile(r"^[0-9]{1,18}$")
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            querystring = b64decode(encoded.encode("ascii"), validate=False).decode("ascii")
+            tokens = parse.parse_qs(querystring, keep_blank_values=True)
+            offset = int(tokens.get("o", ["0"])[0])
+            offset = max(0, min(offset, self.offset_cutoff))
+            reverse = bool(int(tokens.get("r", ["0"])[0]))
+            position = tokens.get("p", [None])[0]
+        except (TypeError, ValueError, UnicodeError):
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+        if position is not None and not self._position.match(position):
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        return pagination.Cursor(offset=offset, reverse=reverse, position=position)

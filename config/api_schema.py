@@ -1,0 +1,38 @@
+"""OpenAPI generation for the API: every operation documents the error responses it can give.
+
+Kept apart from `config.api` because drf-spectacular imports DRF's views, which read the settings
+that point at `config.api`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema
+
+from config.api import ErrorSerializer
+
+# --- schema ------------------------------------------------------------------------------------
+
+ERROR_STATUSES = {
+    400: "Malformed or invalid input (`invalid`, `malformed`).",
+    401: "No or bad credentials (`not_authenticated`, `authentication_failed`).",
+    403: "The caller's role does not allow it (`not_permitted`).",
+    404: "No such object (`not_found`).",
+    429: "Too many requests for this token (`throttled`); see `Retry-After`.",
+}
+
+
+class ApiSchema(AutoSchema):
+    """Adds the error responses every operation can give, all in the one error shape."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, text in ERROR_STATUSES.items():
+            responses.setdefault(str(code), self._error(text))
+        responses.setdefault(
+            "default", self._error("Any other error (405, 406, 413, 415), in the same shape.")
+        )
+        return responses
+
+    def _error(self, description: str) -> dict:
+        response = self._get_response_for_code(ErrorSerializer, "400")
+        return {**response, "description": description}
