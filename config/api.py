@@ -197,3 +197,14 @@ class CursorPagination(pagination.CursorPagination):
         if position is not None and not self._position.match(position):
             raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
         return pagination.Cursor(offset=offset, reverse=reverse, position=position)
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: a bug under /api/ still answers in the error shape (the bug is logged)."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        body = error_body("server_error", "Something went wrong on our side; it was logged.")
+        return JsonResponse(body, status=500)
+    return html_server_error(request, *args, **kwargs)

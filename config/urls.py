@@ -13,3 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
+
+handler500 = "config.api.server_error"

@@ -1,5 +1,7 @@
 """The OpenAPI document and the interactive docs: served locally, every error documented."""
 
+import json
+
 import pytest
 import yaml
 from django.test import Client
@@ -73,3 +75,13 @@ def test_docs_page_uses_local_assets_only():
 def test_unknown_api_path_is_404_in_shape():
     response = Api().get("/no/such/thing/")
     assert response.status_code == 404 and response.data["code"] == "not_found"
+
+
+def test_a_bug_under_the_api_still_answers_in_shape(rf):
+    from config.api import server_error
+
+    response = server_error(rf.get("/api/v1/complaints/"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert set(json.loads(response.content)) == {"code", "message", "fields"}
+    assert server_error(rf.get("/admin/"))["Content-Type"].startswith("text/html")
