@@ -95,3 +95,17 @@ def complaint_pending_requester_ids(*, complaint_id: int) -> set[int]:
 
 def authority_rules() -> QuerySet[AuthorityRule]:
     return AuthorityRule.objects.order_by("role", "kind")
+
+
+def compensation_decidable(*, user: Any) -> QuerySet[CompensationRequest]:
+    """Pending requests `user` may decide (the API's approval queue): never their own."""
+    tiers = permissions.decidable_tiers(roles.user_rank(user))
+    if not tiers:
+        return CompensationRequest.objects.none()
+    return compensation_queue(user=user)
+
+
+def compensation_get(*, request_id: int) -> CompensationRequest:
+    return CompensationRequest.objects.select_related(
+        "complaint", "requested_by", "decided_by"
+    ).get(pk=request_id)

@@ -495,9 +495,23 @@ def compensation_request(
     Within authority: granted, the complaint stays where it is (an audited step). Beyond it:
     pending, and the complaint is escalated with reason "approval required".
     """
-    (item,) = compensation_items_parse(
-        [{"kind": kind, "amount": amount, "currency": currency, "quantity": quantity, "note": note}]
-    )
+    try:
+        (item,) = compensation_items_parse(
+            [
+                {
+                    "kind": kind,
+                    "amount": amount,
+                    "currency": currency,
+                    "quantity": quantity,
+                    "note": note,
+                }
+            ]
+        )
+    except InvalidDataError as error:
+        # One item: name the fields as the caller sent them (`amount`, not `items.1.amount`).
+        raise InvalidDataError(
+            error.message, fields={k.removeprefix("items.1."): v for k, v in error.fields.items()}
+        ) from None
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may request compensation.")
     with transaction.atomic():

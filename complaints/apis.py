@@ -9,7 +9,7 @@ Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_cal
 Higher apps plug in without this app importing them: from their `AppConfig.ready()` they set
 `DETAIL_SECTIONS["deadlines"]` or `["compensation_requests"]` to a function
 (complaint, user) -> list of dicts, and `REMEDY_WITH_COMPENSATION` (remedy with compensation
-items). This module must not import those apps.
+items) and `RETURN_WITH_COMPENSATION`. This module must not import those apps.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ DETAIL_SECTIONS: dict[str, Callable[[Complaint, Any], list[dict]]] = {}
 # ({kind, amount: Decimal, currency, quantity, note}) in one transaction. Called with keyword
 # arguments complaint_id, actor, message, root_cause, compensations, expected_version.
 REMEDY_WITH_COMPENSATION: Callable[..., Any] | None = None
+# Set by the compensation app: `return` rejects the pending compensation with the same note.
+RETURN_WITH_COMPENSATION: Callable[..., Any] | None = None
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -272,7 +274,7 @@ class ApologizeApi(TransitionApi):
     RemedyIn,
     "Put it right",
     conflicts=WRONG_STATE,
-    rules="Compensation refused (not available yet), or Idempotency-Key reused.",
+    rules="Compensation refused by a rule (currency, limits), or Idempotency-Key reused.",
 )
 class RemedyApi(TransitionApi):
     def call(self, *, data, **kw):
@@ -297,7 +299,7 @@ class EscalateApi(TransitionApi):
 @_transition("return", ReturnIn, "Send an escalated complaint back", conflicts=WRONG_STATE)
 class ReturnApi(TransitionApi):
     def call(self, *, data, **kw):
-        return services.complaint_return(**data, **kw)
+        return (RETURN_WITH_COMPENSATION or services.complaint_return)(**data, **kw)
 
 
 @_transition(

@@ -29,7 +29,8 @@ class NotFoundApi(APIView):
 
 urlpatterns = [
     path("", include("complaints.urls")),
-    # compensation and webhooks: path("", include("compensation.urls")),
+    path("", include("compensation.urls")),
+    path("", include("webhooks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^[\s\S]*$", NotFoundApi.as_view()),

@@ -397,23 +397,6 @@ def test_promise_in_the_past_is_400(api_as, frontline):
 
 
 @pytest.mark.django_db
-def test_remedy_with_compensation_is_422_until_the_compensation_app_lands(api_as, frontline):
-    complaint = factories.complaint_in("apologized")
-    before = counts()
-    response = api_as(frontline).post(
-        f"/complaints/{complaint.pk}/remedy/",
-        {
-            "message": "Refund",
-            "root_cause": "Packing",
-            "compensations": [{"kind": "refund", "amount": "12.50", "currency": "EUR"}],
-        },
-    )
-    assert response.status_code == 422
-    assert response.data["fields"] == {"compensations": ["Not available yet."]}
-    assert counts() == before and state_of(complaint.pk) == "apologized"
-
-
-@pytest.mark.django_db
 def test_transition_on_missing_complaint_is_404(api_as, frontline):
     response = api_as(frontline).post("/complaints/424242/escalate/", {"reason": "x"})
     assert response.status_code == 404 and response.data["code"] == "not_found"

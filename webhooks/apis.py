@@ -1,0 +1,97 @@
+"""The webhooks REST API: subscribe, list, unsubscribe, read the delivery log.
+
+Thin classes over `webhooks.services` and `webhooks.selectors`. A subscription belongs to the
+caller (its token's user); nobody sees another's. Permission comes from `complaints.roles`
+(a pure module): staff and integrations.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import roles
+from complaints.errors import NotFoundError
+from config.api import CursorPagination, ErrorSerializer
+from webhooks import selectors, services
+from webhooks.serializers import (
+    DeliveryOut,
+    SubscriptionCreatedOut,
+    SubscriptionIn,
+    SubscriptionOut,
+)
+
+
+class CanSubscribe(permissions.BasePermission):
+    message = "Only staff or an integration may subscribe to webhooks."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.can_file(request.user)
+
+
+class WebhookApi(APIView):
+    permission_classes = [CanSubscribe]
+
+    def own(self, request: Request, subscription_id: int):
+        found = selectors.webhook_subscriptions_of(owner=request.user).filter(pk=subscription_id)
+        subscription = found.first()
+        if subscription is None:
+            raise NotFoundError("No such webhook subscription of yours.")
+        return subscription
+
+
+class WebhookListCreateApi(WebhookApi):
+    @extend_schema(
+        operation_id="webhooks_list",
+        summary="Your webhook subscriptions",
+        responses=SubscriptionOut(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        subs = selectors.webhook_subscriptions_of(owner=request.user)
+        return Response(SubscriptionOut(subs, many=True).data)
+
+    @extend_schema(
+        operation_id="webhooks_create",
+        summary="Subscribe a URL to events; deliveries are signed with the secret",
+        request=SubscriptionIn,
+        responses={201: SubscriptionCreatedOut},
+    )
+    def post(self, request: Request) -> Response:
+        data = SubscriptionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.webhook_subscription_create(
+            owner=request.user, **data.validated_data
+        )
+        return Response(SubscriptionCreatedOut(subscription).data, status=201)
+
+
+class WebhookDetailApi(WebhookApi):
+    @extend_schema(
+        operation_id="webhooks_delete",
+        summary="Unsubscribe (stops new deliveries; the log is kept)",
+        responses={204: None, 404: OpenApiResponse(ErrorSerializer)},
+    )
+    def delete(self, request: Request, subscription_id: int) -> Response:
+        subscription = self.own(request, subscription_id)
+        services.webhook_subscription_deactivate(
+            subscription_id=subscription.pk, actor=request.user
+        )
+        return Response(status=204)
+
+
+class WebhookDeliveriesApi(WebhookApi):
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        summary="The delivery log: every delivery, newest first, with every attempt",
+        responses=DeliveryOut(many=True),
+    )
+    def get(self, request: Request, subscription_id: int) -> Response:
+        subscription = self.own(request, subscription_id)
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(
+            selectors.webhook_deliveries(subscription=subscription), request, view=self
+        )
+        return paginator.get_paginated_response(DeliveryOut(page, many=True).data)
