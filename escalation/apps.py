@@ -45,3 +45,25 @@ class EscalationConfig(AppConfig):
         events.validate_promise.connect(
             on_validate_promise, sender=Complaint, weak=False, dispatch_uid=uid
         )
+        _plug_into_complaints_api()
+
+
+def _plug_into_complaints_api() -> None:
+    """The complaint detail of the API lists the deadlines (complaints cannot import us)."""
+    from complaints import apis
+    from escalation import selectors
+
+    def deadlines(complaint, user):
+        return [
+            {
+                "kind": d.kind,
+                "status": d.status,
+                "due_at": d.due_at.isoformat() if d.due_at else None,
+                "warn_at": d.warn_at.isoformat() if d.warn_at else None,
+                "paused": d.paused_at is not None,
+            }
+            for d in selectors.deadline_list(complaint_id=complaint.pk)
+        ]
+
+    apis.DETAIL_SECTIONS["deadlines"] = deadlines
+

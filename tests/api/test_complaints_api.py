@@ -559,3 +559,14 @@ def test_remedy_hands_compensations_to_the_hook_a_higher_app_sets(api_as, frontl
     assert response.status_code == 200 and response.data["state"] == "remedied"
     assert seen["compensations"] == [{**item, "amount": Decimal("3.50")}]
     assert seen["actor"] == frontline and seen["complaint_id"] == complaint.pk
+
+
+@pytest.mark.django_db
+def test_detail_lists_the_deadlines(api_as, frontline, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # deadlines follow after commit
+        complaint = factories.complaint_in("acknowledged")
+    deadlines = api_as(frontline).get(f"/complaints/{complaint.pk}/").data["deadlines"]
+    by_kind = {d["kind"]: d for d in deadlines}
+    assert by_kind["first_response"]["status"] == "met"
+    assert by_kind["promise"]["status"] == "pending" and by_kind["promise"]["due_at"]
+    assert by_kind["promise"]["paused"] is False
