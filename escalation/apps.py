@@ -66,4 +66,3 @@ def _plug_into_complaints_api() -> None:
         ]
 
     apis.DETAIL_SECTIONS["deadlines"] = deadlines
-
