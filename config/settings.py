@@ -200,6 +200,16 @@ REST_FRAMEWORK.update(
     }
 )
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token
+# The throttle counts in Django's cache: per process by default; with several web processes set
+# CACHE_URL=redis://host:6379/1 so all of them share one count per token.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Redress API",
     "DESCRIPTION": (
