@@ -6,8 +6,9 @@ button posts to `transition_view`, which calls the one service for that transiti
 Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
 `extra_panels` and the `workflow_form(name, request, complaint)` hook.
 
-Screens here: the frontline queue (changelist: mine and my team's first, earliest promise first,
-bulk assignment through `services.complaint_assign`, no full-table count), the complaint
+Screens here: the frontline queue (changelist: mine and my team's first, nearest running
+deadline first by `Complaint.next_due_at`, which the escalation app keeps; bulk assignment
+through `services.complaint_assign`; no full-table count), the complaint
 workbench (change view), the transition forms, canned texts and the tone-hint endpoint (which
 runs `complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
 from `selectors.insight_*`, charts from `complaints.charts`). Nothing here decides a rule.
@@ -308,6 +309,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
         "escalation_level",
         "reopen_count",
         "promised_by",
+        "next_due_at",
         "paused_at",
         "pause_reason",
         "created_at",
@@ -349,7 +351,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
 
     @admin.display(description=_("Time left"), ordering=selectors.QUEUE_ORDERING[1])
     def time_left(self, obj: Complaint) -> str:
-        due = urgency(obj.promised_by, timezone.now(), paused=obj.paused_at is not None)
+        due = urgency(obj.next_due_at, timezone.now(), paused=obj.paused_at is not None)
         return format_html(
             '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
         )

@@ -36,13 +36,15 @@ def complaint_list(*, user: Any = None) -> QuerySet[Complaint]:
 
 
 # The frontline queue (DESIGN §6): mine first, then my team's, then the rest; within each, the
-# earliest promise first (overdue ones are in the past, so they lead), then the oldest.
+# nearest running deadline first (`next_due_at`, kept by the escalation app from the deadline
+# rows: overdue ones are in the past, so they lead; none running, e.g. paused, last), then the
+# oldest.
 QUEUE_MINE = "mine"  # my open complaints and my team's (the default view)
 QUEUE_OPEN = "open"  # every open complaint
 QUEUE_ALL = "all"
 QUEUE_ORDERING = (
     F("queue_rank").asc(),
-    F("promised_by").asc(nulls_last=True),
+    F("next_due_at").asc(nulls_last=True),
     F("created_at").asc(),
     F("pk").asc(),
 )
