@@ -4,7 +4,8 @@ The admin only parses forms and calls services: the state field is read-only, ev
 button posts to `transition_view`, which calls the one service for that transition. Access follows
 `complaints.roles` (the same rules as the services), not Django's per-model permissions.
 Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
-`extra_panels` and the `workflow_form(name, request, complaint)` hook.
+`extra_panels` (complaint page), `dashboard_panels` (insight dashboard) and the
+`workflow_form(name, request, complaint)` hook.
 
 Screens here: the frontline queue (changelist: mine and my team's first, nearest running
 deadline first by `Complaint.next_due_at`, which the escalation app keeps; bulk assignment
@@ -489,6 +490,11 @@ class ComplaintAdmin(_RoleGatedAdmin):
 
     # --- the insight dashboard --------------------------------------------------------------
 
+    def dashboard_panels(self, request: HttpRequest) -> list[str]:
+        """Rendered HTML blocks that higher apps add to the dashboard (escalation: breaches and
+        warnings; compensation: compensation granted). Each extends `super()`'s list."""
+        return []
+
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
         tested selectors; charts are SVG drawn here, on the server."""
@@ -520,6 +526,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "title": _("Complaint insight"),
             "insight": insight,
             "charts": charts,
+            "panels": self.dashboard_panels(request),
         }
         return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
 
