@@ -112,3 +112,13 @@ def test_dashboard_shows_every_panel_and_its_queries_stay_flat(client, manager, 
     many, html = load()
     assert "Shipping refund" in html and 'id="breaches-this-week">12<' in html
     assert many == few, f"{few} queries, then {many}"
+
+
+def test_dashboard_panels_follow_the_browsers_language(client, manager, frontline):
+    remedy(frontline, ("gift", "3.50"))
+    client.force_login(manager)
+    zh = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9").content.decode()
+    for text in ("本周超时与预警", "对客户的承诺", "已给予的补偿（最近 30 天）", "赠品", "一线"):
+        assert text in zh, text
+    english = client.get(DASHBOARD).content.decode()
+    assert "Breaches and warnings this week" in english and "本周" not in english

@@ -152,3 +152,12 @@ def test_time_left_column_reads_the_real_deadlines(client, queue_by_deadlines, f
     assert "redress-due-overdue" in row(late) and "overdue" in row(late)
     assert "redress-due-overdue" not in row(critical) and "left" in row(critical)
     assert "paused" in row(paused)
+
+
+def test_the_complaint_page_names_the_next_deadline_in_chinese(client, filed, frontline):
+    c = filed()
+    client.force_login(frontline)
+    url = f"/admin/complaints/complaint/{c.pk}/change/"
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9").content.decode()
+    assert "下一个截止时间" in zh
+    assert "Next deadline" in client.get(url).content.decode()
