@@ -6,8 +6,9 @@ Invariants:
   PostgreSQL; SQLite serialises writers, so the sweep takes the write lock first), and the
   escalation of the complaint commits in the same transaction as the breach. A re-delivered or
   concurrent sweep therefore finds nothing left to do.
-- Lock order is deadline → complaint (the sweep). Receivers lock only deadlines and complaint
-  services lock only complaints, so the three never wait on each other in a cycle.
+- Lock order is deadline → complaint (the sweep). Receivers lock deadlines and then, last,
+  the complaint row that `complaint_next_due_refresh` updates; complaint services lock only
+  complaints. So the three never wait on each other in a cycle.
 - Emails are sent inside the transaction that sets the `*_notified_at` marker: a retried sweep
   never sends a second message for the same event.
 - `Complaint.next_due_at` is the earliest `due_at` of the complaint's running deadlines (open,
