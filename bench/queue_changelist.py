@@ -63,7 +63,7 @@ def fill(rows: int, agents: list) -> None:
                 state=rng.choice(STATES),
                 tier=rng.choice(TIERS),
                 assignee=rng.choice(agents + [None] * 4),
-                promised_by=now + timedelta(hours=rng.uniform(-72, 96))
+                next_due_at=now + timedelta(hours=rng.uniform(-72, 96))
                 if rng.random() < 0.7
                 else None,
                 created_at=now - timedelta(hours=rng.uniform(0, 24 * 60)),

@@ -1,5 +1,9 @@
-"""Staff screens of the compensation app: authority rules, the approval queue, and the
-complaint page's Remedy / Approve / Return buttons with compensation.
+"""Staff screens of the compensation app: authority rules, the approval queue, the
+complaint page's Remedy / Approve / Return buttons with compensation, and the dashboard panel
+on compensation granted by kind and tier (figures from `selectors.compensation_granted`).
+
+The Complaint admin registered last (here) composes every app's panels: escalation's
+`DeadlineDashboardMixin` and this app's own.
 
 Thin on purpose: forms parse, one service or selector is called, the result is rendered. Who
 may see and press what comes from `compensation.permissions`; no decision logic lives here.
@@ -15,20 +19,25 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from compensation import forms, permissions, selectors, services
 from compensation.models import (
     AuthorityRule,
     AuthorityRuleChange,
     CompensationRequest,
+    Kind,
     PendingApproval,
+    RequiredTier,
 )
 from complaints import admin as complaints_admin
 from complaints import roles
 from complaints.admin import Action, ComplaintAdmin
+from complaints.charts import svg_bars
 from complaints.errors import DomainError
 from complaints.forms import NoteForm, ReturnForm
 from complaints.models import Complaint
+from escalation.admin import DeadlineDashboardMixin
 
 # --- the complaint page: Remedy / Approve / Return go through compensation ---------------------
 
@@ -56,8 +65,53 @@ COMPENSATION_ACTIONS: dict[str, Action] = {
 }
 
 
-class CompensationComplaintAdmin(ComplaintAdmin):
+# Kinds and tiers as the dashboard names them, in the user's language.
+KIND_LABELS = {
+    Kind.REFUND: _("Refund"),
+    Kind.REPLACEMENT: _("Replacement"),
+    Kind.STORE_CREDIT: _("Store credit"),
+    Kind.VOUCHER: _("Voucher"),
+    Kind.GIFT: _("Gift"),
+    Kind.SHIPPING_REFUND: _("Shipping refund"),
+}
+TIER_LABELS = {
+    RequiredTier.FRONTLINE: _("Frontline"),
+    RequiredTier.TEAM_LEAD: _("Team lead"),
+    RequiredTier.MANAGER: _("Manager"),
+    RequiredTier.SUPERUSER: _("Superuser"),
+}
+
+
+def granted_panel(request: HttpRequest, *, days: int = 30) -> str:
+    """The dashboard block: compensation given in the last `days`, by kind and by tier."""
+    granted = selectors.compensation_granted(days=days)
+    kind = lambda g: str(KIND_LABELS.get(g.kind, g.kind))  # noqa: E731
+    tier = lambda g: str(TIER_LABELS.get(g.tier, g.tier))  # noqa: E731
+    return render_to_string(
+        "admin/compensation/dashboard_granted.html",
+        {
+            "granted": granted,
+            "rows": [{"kind": kind(g), "tier": tier(g), "g": g} for g in granted["rows"]],
+            "by_kind_chart": svg_bars(
+                [(f"{kind(g)} · {g.currency}", g.total) for g in granted["by_kind"]],
+                title=_("Compensation granted by kind"),
+                color="#447e9b",
+            ),
+            "by_tier_chart": svg_bars(
+                [(f"{tier(g)} · {g.currency}", g.total) for g in granted["by_tier"]],
+                title=_("Compensation granted by tier"),
+                color="#5b8c5a",
+            ),
+        },
+        request=request,
+    )
+
+
+class CompensationComplaintAdmin(DeadlineDashboardMixin, ComplaintAdmin):
     actions_by_name = COMPENSATION_ACTIONS
+
+    def dashboard_panels(self, request: HttpRequest) -> list[str]:
+        return [*super().dashboard_panels(request), granted_panel(request)]
 
     def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
         """While compensation waits, offer Approve/Return only to who may decide it, and no

@@ -1,19 +1,22 @@
 """Read side of the compensation app: the approval queue, a complaint's requests, a customer's
-earlier compensation. Selectors own their joins so lists cost a fixed number of queries."""
+earlier compensation, and the dashboard's compensation granted by kind and tier. Selectors own
+their joins so lists cost a fixed number of queries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
 
 from compensation import money, permissions
 from compensation.decision import TIER_RANK
-from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Status
+from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Kind, Status
 from complaints import roles
 
 
@@ -109,3 +112,71 @@ def compensation_get(*, request_id: int) -> CompensationRequest:
     return CompensationRequest.objects.select_related(
         "complaint", "requested_by", "decided_by"
     ).get(pk=request_id)
+
+
+# --- the dashboard: compensation granted by kind and tier ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Granted:
+    """Compensation of one kind, given under one tier's authority, in one currency."""
+
+    kind: str
+    tier: str  # the authority it needed: frontline (granted on the spot) up to superuser
+    currency: str
+    count: int
+    total: Decimal
+
+    @property
+    def money(self) -> str:
+        return money.format_money(self.total, self.currency)
+
+
+def compensation_granted(*, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Compensation given (granted on the spot or approved) with its decision in the last
+    `days`: `rows` by kind × tier × currency, `by_kind` (kind × currency) and `by_tier`
+    (tier × currency), in the order of the kinds and tiers. One query; sums are Decimal."""
+    now = now or timezone.now()
+    kind_order = {k: i for i, k in enumerate(Kind.values)}
+    query = (
+        CompensationRequest.objects.filter(
+            status__in=GIVEN_STATUSES,
+            decided_at__gt=now - timedelta(days=days),
+            decided_at__lte=now,
+        )
+        .order_by()
+        .values("kind", "required_tier", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    rows = sorted(
+        (
+            Granted(
+                r["kind"],
+                r["required_tier"],
+                r["currency"],
+                r["n"],
+                Decimal(money.as_text(r["total"], r["currency"])),  # the currency's decimals
+            )
+            for r in query
+        ),
+        key=lambda g: (kind_order.get(g.kind, 99), TIER_RANK.get(g.tier, 99), g.currency),
+    )
+
+    def merge(key: str) -> list[Granted]:
+        merged: dict[tuple[str, str], Granted] = {}
+        for g in rows:
+            group = (getattr(g, key), g.currency)
+            old = merged.get(group)
+            merged[group] = Granted(
+                g.kind if key == "kind" else "",
+                g.tier if key == "tier" else "",
+                g.currency,
+                g.count + (old.count if old else 0),
+                g.total + (old.total if old else Decimal(0)),
+            )
+        return sorted(
+            merged.values(),
+            key=lambda g: (kind_order.get(g.kind, 99), TIER_RANK.get(g.tier, 99), g.currency),
+        )
+
+    return {"days": days, "rows": rows, "by_kind": merge("kind"), "by_tier": merge("tier")}

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from compensation import money
 from compensation.models import CompensationRequest
-from complaints.serializers import CompensationItemIn, text
+from complaints.serializers import COMPENSATION_KINDS, CompensationItemIn, text
 
 
 class CompensationIn(CompensationItemIn):
@@ -24,6 +24,7 @@ class RejectIn(serializers.Serializer):
 class CompensationOut(serializers.ModelSerializer):
     complaint = serializers.IntegerField(source="complaint_id")
     complaint_reference = serializers.CharField(source="complaint.reference")
+    kind = serializers.ChoiceField(COMPENSATION_KINDS)  # one enum in the schema with the input
     amount = serializers.SerializerMethodField()
     requested_by = serializers.CharField(source="requested_by.username")
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)

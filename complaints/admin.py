@@ -4,10 +4,12 @@ The admin only parses forms and calls services: the state field is read-only, ev
 button posts to `transition_view`, which calls the one service for that transition. Access follows
 `complaints.roles` (the same rules as the services), not Django's per-model permissions.
 Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
-`extra_panels` and the `workflow_form(name, request, complaint)` hook.
+`extra_panels` (complaint page), `dashboard_panels` (insight dashboard) and the
+`workflow_form(name, request, complaint)` hook.
 
-Screens here: the frontline queue (changelist: mine and my team's first, earliest promise first,
-bulk assignment through `services.complaint_assign`, no full-table count), the complaint
+Screens here: the frontline queue (changelist: mine and my team's first, nearest running
+deadline first by `Complaint.next_due_at`, which the escalation app keeps; bulk assignment
+through `services.complaint_assign`; no full-table count), the complaint
 workbench (change view), the transition forms, canned texts and the tone-hint endpoint (which
 runs `complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
 from `selectors.insight_*`, charts from `complaints.charts`). Nothing here decides a rule.
@@ -310,6 +312,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
         "escalation_level",
         "reopen_count",
         "promised_by",
+        "next_due_at",
         "paused_at",
         "pause_reason",
         "created_at",
@@ -351,7 +354,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
 
     @admin.display(description=_("Time left"), ordering=selectors.QUEUE_ORDERING[1])
     def time_left(self, obj: Complaint) -> str:
-        due = urgency(obj.promised_by, timezone.now(), paused=obj.paused_at is not None)
+        due = urgency(obj.next_due_at, timezone.now(), paused=obj.paused_at is not None)
         return format_html(
             '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
         )
@@ -489,6 +492,11 @@ class ComplaintAdmin(_RoleGatedAdmin):
 
     # --- the insight dashboard --------------------------------------------------------------
 
+    def dashboard_panels(self, request: HttpRequest) -> list[str]:
+        """Rendered HTML blocks that higher apps add to the dashboard (escalation: breaches and
+        warnings; compensation: compensation granted). Each extends `super()`'s list."""
+        return []
+
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
         tested selectors; charts are SVG drawn here, on the server."""
@@ -520,6 +528,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "title": _("Complaint insight"),
             "insight": insight,
             "charts": charts,
+            "panels": self.dashboard_panels(request),
         }
         return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
 

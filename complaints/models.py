@@ -117,6 +117,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     reopen_count = models.PositiveSmallIntegerField(default=0)
     abuse_flagged = models.BooleanField(default=False)
     promised_by = models.DateTimeField(null=True, blank=True)
+    # The earliest due time of the complaint's running deadlines (open and not paused), for the
+    # queue's order. Written only by the escalation app, with a queryset update (no version bump,
+    # no transition); null when no deadline is running.
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
     pause_until = models.DateTimeField(null=True, blank=True)

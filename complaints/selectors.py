@@ -36,13 +36,15 @@ def complaint_list(*, user: Any = None) -> QuerySet[Complaint]:
 
 
 # The frontline queue (DESIGN §6): mine first, then my team's, then the rest; within each, the
-# earliest promise first (overdue ones are in the past, so they lead), then the oldest.
+# nearest running deadline first (`next_due_at`, kept by the escalation app from the deadline
+# rows: overdue ones are in the past, so they lead; none running, e.g. paused, last), then the
+# oldest.
 QUEUE_MINE = "mine"  # my open complaints and my team's (the default view)
 QUEUE_OPEN = "open"  # every open complaint
 QUEUE_ALL = "all"
 QUEUE_ORDERING = (
     F("queue_rank").asc(),
-    F("promised_by").asc(nulls_last=True),
+    F("next_due_at").asc(nulls_last=True),
     F("created_at").asc(),
     F("pk").asc(),
 )
@@ -308,7 +310,8 @@ def complaint_search(
 ) -> QuerySet[Complaint]:
     """`complaint_list` filtered; `assignee` is a user id, "me" or "none".
 
-    Overdue means the promise made at acknowledge has passed while the complaint is open.
+    Overdue means a running deadline (first response, promise, resolution, approval: the
+    complaint's `next_due_at`, kept by the escalation app) has passed while it is open.
     """
     qs = complaint_list(user=user)
     if state:
@@ -324,7 +327,7 @@ def complaint_search(
     elif assignee:
         qs = qs.filter(assignee_id=int(assignee))
     if overdue is not None:
-        late = Q(state__in=OPEN_STATES, promised_by__lt=now or timezone.now())
+        late = Q(state__in=OPEN_STATES, next_due_at__lt=now or timezone.now())
         qs = qs.filter(late) if overdue else qs.exclude(late)
     if search:
         qs = qs.filter(

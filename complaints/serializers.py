@@ -161,7 +161,9 @@ class MessageIn(serializers.Serializer):
 
 class ComplaintFilterIn(serializers.Serializer):
     state = serializers.ChoiceField(State.choices, required=False)
-    overdue = serializers.BooleanField(required=False, help_text="Promise passed, still open.")
+    overdue = serializers.BooleanField(
+        required=False, help_text="A running deadline has passed, still open."
+    )
     assignee = serializers.RegexField(
         r"^(me|none|[0-9]{1,18})$",
         max_length=18,
@@ -203,6 +205,9 @@ class ComplaintOut(serializers.Serializer):
     escalation_level = serializers.IntegerField()
     reopen_count = serializers.IntegerField()
     promised_by = serializers.DateTimeField(allow_null=True)
+    next_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="The nearest running deadline (none while paused or closed)."
+    )
     overdue = serializers.SerializerMethodField()
     paused = serializers.SerializerMethodField()
     pause_until = serializers.DateTimeField(allow_null=True)
@@ -214,7 +219,7 @@ class ComplaintOut(serializers.Serializer):
 
     def get_overdue(self, obj) -> bool:
         now = self.context["now"]
-        return bool(obj.is_open and obj.promised_by is not None and obj.promised_by < now)
+        return bool(obj.is_open and obj.next_due_at is not None and obj.next_due_at < now)
 
     def get_paused(self, obj) -> bool:
         return obj.paused_at is not None
@@ -308,7 +313,8 @@ def complaint_rows(complaints, *, now) -> list[dict]:
                 "escalation_level": c.escalation_level,
                 "reopen_count": c.reopen_count,
                 "promised_by": _dt(c.promised_by),
-                "overdue": bool(c.is_open and c.promised_by is not None and c.promised_by < now),
+                "next_due_at": _dt(c.next_due_at),
+                "overdue": bool(c.is_open and c.next_due_at is not None and c.next_due_at < now),
                 "paused": c.paused_at is not None,
                 "pause_until": _dt(c.pause_until),
                 "external_id": c.external_id,

@@ -1,7 +1,9 @@
 """How urgent a promise or deadline is, as a pure function of (due, now).
 
 Used by the queue's time-left column and the complaint page; it touches no database and knows
-nothing about where `due` came from (today `Complaint.promised_by`, later the deadline rows).
+nothing about where `due` came from (the queue passes `Complaint.next_due_at`, the nearest
+running deadline; the workbench passes the agent's promise). A stopped clock reads "paused"
+whether or not a due time is known (a paused complaint has no running deadline).
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ def _span(delta: timedelta) -> str:
 
 def urgency(due: datetime | None, now: datetime, *, paused: bool = False) -> Urgency:
     """The level and a short label ("3h 05m left", "2d 1h overdue") for a due time."""
+    if paused:
+        return Urgency(LATER, _("paused"))
     if due is None:
         return Urgency(NONE, "—")
     left = due - now
-    if paused:
-        return Urgency(LATER, _("paused"))
     if left < timedelta(0):
         return Urgency(OVERDUE, _("%(span)s overdue") % {"span": _span(left)})
     label = _("%(span)s left") % {"span": _span(left)}

@@ -1,10 +1,51 @@
 """Admin for calendars and response policies (managers edit, all staff read) and deadlines
-(read-only: only the services and the sweep write them)."""
+(read-only: only the services and the sweep write them), and the dashboard panel on breaches
+and warnings this week (`DeadlineDashboardMixin`, which the final ComplaintAdmin composes; the
+figures come from `selectors.deadline_week`)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from complaints import roles
-from escalation.models import BusinessCalendar, ClosedDate, Deadline, ResponsePolicy
+from complaints.charts import svg_bars
+from escalation import selectors
+from escalation.models import BusinessCalendar, ClosedDate, Deadline, DeadlineKind, ResponsePolicy
+
+# Deadline kinds as the dashboard names them, in the user's language.
+KIND_LABELS = {
+    DeadlineKind.FIRST_RESPONSE: _("First response"),
+    DeadlineKind.PROMISE: _("Promise to the customer"),
+    DeadlineKind.RESOLUTION: _("Resolution"),
+    DeadlineKind.APPROVAL: _("Approval decision"),
+}
+
+
+class DeadlineDashboardMixin:
+    """For a ComplaintAdmin subclass: adds breaches and warnings this week to the dashboard."""
+
+    def dashboard_panels(self, request: HttpRequest) -> list[str]:
+        week = selectors.deadline_week()
+        label = lambda kind: str(KIND_LABELS.get(kind, kind))  # noqa: E731
+        panel = render_to_string(
+            "admin/escalation/dashboard_deadlines.html",
+            {
+                "week": week,
+                "breaches_chart": svg_bars(
+                    [(label(kind), b) for kind, _w, b in week.by_kind],
+                    title=_("Breaches this week"),
+                    color="#ba2121",
+                ),
+                "warnings_chart": svg_bars(
+                    [(label(kind), w) for kind, w, _b in week.by_kind],
+                    title=_("Warnings this week"),
+                    color="#c77f2a",
+                ),
+            },
+            request=request,
+        )
+        return [*super().dashboard_panels(request), panel]
 
 
 class ManagersEditMixin:

@@ -6,10 +6,14 @@ Invariants:
   PostgreSQL; SQLite serialises writers, so the sweep takes the write lock first), and the
   escalation of the complaint commits in the same transaction as the breach. A re-delivered or
   concurrent sweep therefore finds nothing left to do.
-- Lock order is deadline → complaint (the sweep). Receivers lock only deadlines and complaint
-  services lock only complaints, so the three never wait on each other in a cycle.
+- Lock order is deadline → complaint (the sweep). Receivers lock deadlines and then, last,
+  the complaint row that `complaint_next_due_refresh` updates; complaint services lock only
+  complaints. So the three never wait on each other in a cycle.
 - Emails are sent inside the transaction that sets the `*_notified_at` marker: a retried sweep
   never sends a second message for the same event.
+- `Complaint.next_due_at` is the earliest `due_at` of the complaint's running deadlines (open,
+  not paused). Every service here that starts, meets, cancels, pauses or resumes deadlines
+  refreshes it in the same transaction (`complaint_next_due_refresh`, one set-based UPDATE).
 - Complaint state changes in bulk mirror `complaints.services.complaint_escalate` and
   `complaint_raise_level`: guarded by the current state, one TransitionLog row per complaint,
   `complaint_transitioned` sent after commit.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +35,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from complaints import events as complaint_events
@@ -148,6 +153,26 @@ def _start_from_policy(
     )
 
 
+def complaint_next_due_refresh(*, complaint_ids: Iterable[int]) -> int:
+    """Set `Complaint.next_due_at` of these complaints from their running deadlines.
+
+    One UPDATE with a correlated subquery, whatever the number of complaints; a queryset update,
+    so neither the version nor `updated_at` changes (this is not an edit of the complaint).
+    Called inside the caller's transaction, after its deadline writes. Returns rows updated.
+    """
+    ids = set(complaint_ids)
+    if not ids:
+        return 0
+    earliest = (
+        Deadline.objects.filter(
+            complaint_id=OuterRef("pk"), status__in=OPEN_STATUSES, paused_at__isnull=True
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return Complaint.objects.filter(pk__in=ids).update(next_due_at=Subquery(earliest))
+
+
 # --- the deadlines follow the complaint (receivers of complaints.events call these) ------------
 
 
@@ -157,11 +182,13 @@ def deadline_on_created(*, complaint_id: int) -> list[Deadline]:
     complaint = Complaint.objects.filter(pk=complaint_id).first()
     if complaint is None or not complaint.is_open:
         return []
-    return _start_from_policy(
+    started = _start_from_policy(
         complaint=complaint,
         kinds=[DeadlineKind.FIRST_RESPONSE, DeadlineKind.RESOLUTION],
         now=complaint.created_at,
     )
+    complaint_next_due_refresh(complaint_ids=[complaint_id])
+    return started
 
 
 def deadline_on_transition(
@@ -173,6 +200,7 @@ def deadline_on_transition(
         return  # the sweep started it in the same transaction as the escalation
     with transaction.atomic():
         _follow_transition(complaint_id=complaint_id, transition=transition)
+        complaint_next_due_refresh(complaint_ids=[complaint_id])
 
 
 def _follow_transition(*, complaint_id: int, transition: str) -> None:
@@ -234,6 +262,7 @@ def promise_start(*, complaint: Complaint, now: datetime) -> Deadline:
         warn_percent=warn_percent,
     )
     deadline.save()
+    complaint_next_due_refresh(complaint_ids=[complaint.pk])
     return deadline
 
 
@@ -289,6 +318,7 @@ def deadline_pause(*, complaint_id: int, paused_at: datetime, **_: Any) -> int:
         )
         d.paused_at = paused_at
     Deadline.objects.bulk_update(rows, ["remaining_seconds", "warn_remaining_seconds", "paused_at"])
+    complaint_next_due_refresh(complaint_ids=[complaint_id])
     return len(rows)
 
 
@@ -313,6 +343,7 @@ def deadline_resume(*, complaint_id: int, resumed_at: datetime, **_: Any) -> int
     Deadline.objects.bulk_update(
         rows, ["due_at", "warn_at", "paused_at", "remaining_seconds", "warn_remaining_seconds"]
     )
+    complaint_next_due_refresh(complaint_ids=[complaint_id])
     return len(rows)
 
 
@@ -472,6 +503,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                     payload=row["payload"],
                 )
             )
+        complaint_next_due_refresh(complaint_ids=complaints)  # breached, cancelled, approvals
     result.breached += len(breached)
     result.cancelled += len(cancelled)
     result.escalated += len(to_escalate)

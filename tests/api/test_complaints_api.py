@@ -157,7 +157,7 @@ def test_list_filters(api_as, frontline, lead):
     escalated = factories.complaint_in("escalated")
     services.complaint_assign(complaint_id=acked.pk, actor=frontline, assignee=frontline)
     late = factories.complaint_in("acknowledged", subject="Late parcel here")
-    Complaint.objects.filter(pk=late.pk).update(promised_by=timezone.now() - timedelta(hours=1))
+    Complaint.objects.filter(pk=late.pk).update(next_due_at=timezone.now() - timedelta(hours=1))
     api = api_as(frontline)
 
     def ids(**query):
@@ -480,15 +480,15 @@ def test_unauthenticated_transition_is_401(complaint):
 
 
 @pytest.mark.django_db
-def test_higher_apps_add_detail_sections_without_complaints_importing_them(api_as, frontline):
+def test_higher_apps_add_detail_sections_without_complaints_importing_them(
+    api_as, frontline, monkeypatch
+):
     from complaints import apis
 
     complaint = factories.complaint_new()
-    apis.DETAIL_SECTIONS["deadlines"] = lambda c, user: [{"kind": "first_response", "id": c.pk}]
-    try:
-        body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
-    finally:
-        del apis.DETAIL_SECTIONS["deadlines"]
+    fake = lambda c, user: [{"kind": "first_response", "id": c.pk}]  # noqa: E731
+    monkeypatch.setitem(apis.DETAIL_SECTIONS, "deadlines", fake)  # restored afterwards
+    body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
     assert body["deadlines"] == [{"kind": "first_response", "id": complaint.pk}]
     assert body["compensation_requests"] == []
 

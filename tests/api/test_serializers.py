@@ -20,7 +20,7 @@ def test_complaint_rows_equal_the_documented_serializer(frontline):
         complaint_id=acked.pk, actor=frontline, reason="wait", until=timezone.now() + timedelta(1)
     )
     late = factories.complaint_in("apologized")
-    Complaint.objects.filter(pk=late.pk).update(promised_by=timezone.now() - timedelta(hours=1))
+    Complaint.objects.filter(pk=late.pk).update(next_due_at=timezone.now() - timedelta(hours=1))
     factories.complaint_in("remedied")
     page = list(selectors.complaint_list())
     now = timezone.now()

@@ -1,13 +1,17 @@
-"""A frontline agent works the demo coconut complaint from venting to remedied in a real browser."""
+"""The staff screens in a real browser: a frontline agent works the demo coconut complaint from
+venting to remedied (an opener by express and a coconut as a gift, granted on the spot), and a
+manager clears the demo's 400 EUR refund from the approval queue."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from compensation.models import CompensationRequest
 from complaints.models import Complaint
 
 pytestmark = [
@@ -23,6 +27,7 @@ def demo(transactional_db, monkeypatch):
 
 
 def login(page, username: str, password: str = "demo") -> None:
+    """Sign in; every agent lands on the frontline queue."""
     page.goto("/admin/login/?next=/admin/complaints/complaint/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -106,8 +111,19 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
             {
                 "#id_message": "An opener goes out by express today, with an extra coconut.",
                 "#id_root_cause": "Packer forgot the opener",
+                # Within frontline authority: an opener by express and one coconut as a gift.
+                "#id_item1_amount": "14.90",
+                "#id_item1_note": "Coconut opener, sent by express",
+                "#id_item2_amount": "3.50",
+                "#id_item2_note": "One young coconut as an apology",
             },
+            selects={"#id_item1_kind": "replacement", "#id_item2_kind": "gift"},
         )
+        # Granted on the spot: no approval waits, nothing escalated.
+        assert page.locator(".messagelist .warning").count() == 0
+        granted = page.locator("#compensation tr.compensation-granted")
+        assert granted.count() == 2
+        assert "Coconut opener, sent by express" in granted.first.inner_text()
 
         step("timeline")
         timeline = page.locator("#timeline").inner_text()
@@ -126,3 +142,46 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
     assert complaint.state == "remedied"
     assert complaint.fault == "company"
     assert complaint.promised_by is not None
+    assert complaint.escalation_level == 0
+    given = CompensationRequest.objects.filter(complaint=complaint).order_by("kind")
+    assert [(r.kind, r.amount, r.currency, r.status) for r in given] == [
+        ("gift", Decimal("3.50"), "EUR", "granted"),
+        ("replacement", Decimal("14.90"), "EUR", "granted"),
+    ]
+
+
+def test_manager_approves_the_pending_refund_from_the_queue(demo, browse, step):
+    waiting = Complaint.objects.get(external_id="demo-refund-400")
+    assert waiting.state == "escalated"
+    refund = CompensationRequest.objects.get(complaint=waiting, status="pending")
+    with browse() as page:
+        step("login")
+        login(page, "manager")
+
+        step("open-queue")
+        page.click("a[href$='/admin/compensation/pendingapproval/']")
+        page.wait_for_selector("#approval-queue")
+        row = page.locator(f"#approval-queue tr.queue-row[data-request='{refund.pk}']")
+        assert row.count() == 1
+        text = row.inner_text()
+        for shown in (waiting.reference, "400", "Refund", "Ravi Return"):
+            assert shown in text, shown
+
+        step("approve")
+        row.locator("textarea[name=note]").fill("Faulty batch confirmed; refund approved in full.")
+        row.locator("button.decide-approve").click()
+        page.wait_for_selector(".messagelist .success")
+        assert f"{waiting.reference} is now remedied" in page.locator(".messagelist").inner_text()
+        assert page.locator(f"tr.queue-row[data-request='{refund.pk}']").count() == 0
+
+        step("complaint")
+        page.goto(f"/admin/complaints/complaint/{waiting.pk}/change/")
+        page.wait_for_selector("#timeline")
+        assert page.locator("#compensation tr.compensation-approved").count() == 1
+        assert "Faulty batch confirmed" in page.locator("#compensation").inner_text()
+
+    waiting.refresh_from_db()
+    refund.refresh_from_db()
+    assert waiting.state == "remedied"
+    assert (refund.status, refund.decided_by.username) == ("approved", "manager")
+    assert refund.decision_note == "Faulty batch confirmed; refund approved in full."

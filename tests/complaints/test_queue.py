@@ -33,6 +33,7 @@ CHANGELIST = "/admin/complaints/complaint/"
         (NOW + timedelta(hours=10), False, "today", "10h 00m left"),
         (NOW + timedelta(days=3), False, "later", "3d 0h left"),
         (NOW - timedelta(hours=1), True, "later", "paused"),
+        (None, True, "later", "paused"),  # a paused complaint has no running deadline
     ],
 )
 def test_urgency_levels_and_labels(due, paused, level, label):
@@ -64,14 +65,14 @@ def hours(h: float) -> datetime:
 
 
 @pytest.mark.django_db
-def test_queue_order_mine_then_team_then_rest_earliest_promise_first(frontline, frontline2):
-    (team_later,) = make(1, promised_by=hours(30))
-    (team_overdue,) = make(1, promised_by=hours(-2))
-    (team_no_promise,) = make(1)
-    (mine_later,) = make(1, assignee=frontline, promised_by=hours(50))
-    (mine_soon,) = make(1, assignee=frontline, promised_by=hours(1))
-    (lead_tier,) = make(1, tier="team_lead", promised_by=hours(-10))
-    (others_team,) = make(1, assignee=frontline2, promised_by=hours(5))
+def test_queue_order_mine_then_team_then_rest_nearest_deadline_first(frontline, frontline2):
+    (team_later,) = make(1, next_due_at=hours(30))
+    (team_overdue,) = make(1, next_due_at=hours(-2))
+    (team_no_deadline,) = make(1)
+    (mine_later,) = make(1, assignee=frontline, next_due_at=hours(50))
+    (mine_soon,) = make(1, assignee=frontline, next_due_at=hours(1))
+    (lead_tier,) = make(1, tier="team_lead", next_due_at=hours(-10))
+    (others_team,) = make(1, assignee=frontline2, next_due_at=hours(5))
 
     everything = list(selectors.complaint_queue(user=frontline))
     assert everything == [
@@ -80,7 +81,7 @@ def test_queue_order_mine_then_team_then_rest_earliest_promise_first(frontline, 
         team_overdue,
         others_team,
         team_later,
-        team_no_promise,
+        team_no_deadline,
         lead_tier,
     ]
     assert [c.queue_rank for c in everything] == [0, 0, 1, 1, 1, 1, 2]
@@ -108,7 +109,7 @@ def test_queue_scope_keeps_closed_complaints_out_unless_asked(frontline, walk):
 
 @pytest.mark.django_db
 def test_changelist_default_is_my_queue_with_time_left(client, frontline):
-    (overdue,) = make(1, promised_by=hours(-3))
+    (overdue,) = make(1, next_due_at=hours(-3))
     (elsewhere,) = make(1, tier="manager")
     client.force_login(frontline)
     page = client.get(CHANGELIST).content.decode()
@@ -133,10 +134,10 @@ def test_changelist_query_count_does_not_grow_with_rows(client, frontline, front
         assert response.status_code == 200
         return len(ctx.captured_queries)
 
-    make(5, assignee=frontline, promised_by=hours(3))
+    make(5, assignee=frontline, next_due_at=hours(3))
     make(5, assignee=frontline2)
     small = queries()
-    make(95, assignee=frontline, promised_by=hours(-3))
+    make(95, assignee=frontline, next_due_at=hours(-3))
     make(95, assignee=frontline2, tier="team_lead")
     assert Complaint.objects.count() == 200
     assert queries() == small
@@ -225,8 +226,8 @@ def test_subclass_overriding_the_workflow_form_hook_keeps_bulk_actions(rf, front
 
 @pytest.mark.django_db
 def test_paginator_pages_match_plain_slicing(frontline):
-    make(7, assignee=frontline, promised_by=hours(5))
-    make(6, promised_by=hours(-5))
+    make(7, assignee=frontline, next_due_at=hours(5))
+    make(6, next_due_at=hours(-5))
     make(4)
     queue = selectors.complaint_queue(user=frontline)
     expected = list(queue)
