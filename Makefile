@@ -20,8 +20,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	@echo "Redress: http://127.0.0.1:8000/admin/  (frontline / lead / manager, password: $${DEMO_PASSWORD:-demo})"
-	@trap 'kill 0' INT TERM EXIT; \
+	@echo "Redress: http://127.0.0.1:8000/admin/  (frontline, frontline2, lead, manager, admin; password: $${DEMO_PASSWORD:-demo})"
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	$(BIN)/celery -A config beat --loglevel=INFO & \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload

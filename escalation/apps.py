@@ -50,16 +50,20 @@ class EscalationConfig(AppConfig):
 
 def _plug_into_complaints_api() -> None:
     """The complaint detail of the API lists the deadlines (complaints cannot import us)."""
+    from rest_framework.fields import DateTimeField
+
     from complaints import apis
     from escalation import selectors
+
+    as_text = DateTimeField().to_representation  # the same time zone as the rest of the body
 
     def deadlines(complaint, user):
         return [
             {
                 "kind": d.kind,
                 "status": d.status,
-                "due_at": d.due_at.isoformat() if d.due_at else None,
-                "warn_at": d.warn_at.isoformat() if d.warn_at else None,
+                "due_at": as_text(d.due_at) if d.due_at else None,
+                "warn_at": as_text(d.warn_at) if d.warn_at else None,
                 "paused": d.paused_at is not None,
             }
             for d in selectors.deadline_list(complaint_id=complaint.pk)
