@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -61,6 +64,7 @@ from escalation.models import (
     DeadlineStatus,
     ResponsePolicy,
 )
+from webhooks.models import EVENT_TYPES, OutboxEvent
 from webhooks.services import outbox_record_many
 
 log = logging.getLogger(__name__)
@@ -388,13 +392,19 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
         Deadline.objects.filter(pk__in=[r["pk"] for r in rows]).update(
             status=DeadlineStatus.WARNED, warned_at=now
         )
-        outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
+        _outbox([("deadline.warned", _hook(r, now)) for r in rows])
         _signal_after_commit(events.deadline_warned, rows)
     result.warned += len(rows)
     return len(rows)
 
 
 def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Breach one batch of due deadlines, escalate their complaints and notify the new tier.
+
+    The breach email goes out in this same transaction, whose UPDATE also sets the marker; if the
+    mail backend fails, the escalation still commits without the marker and `_notify_batch`
+    retries the message (and reports the error) later.
+    """
     with transaction.atomic():
         _take_writer_lock()
         qs = Deadline.objects.filter(
@@ -411,6 +421,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             .values(
                 "pk",
                 "reference",
+                "subject",
                 "state",
                 "tier",
                 "escalation_level",
@@ -427,19 +438,25 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             (cancelled if state in CLOSED else breached).append(r)
             if state not in CLOSED:
                 cause.setdefault(r["complaint_id"], r)
-        Deadline.objects.filter(pk__in=[r["pk"] for r in breached]).update(
-            status=DeadlineStatus.BREACHED, breached_at=now
+        # The marker is set with the breach; it is taken back below if the email cannot go out.
+        breach_ids = [r["pk"] for r in breached]
+        Deadline.objects.filter(pk__in=breach_ids).update(
+            status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
         )
-        Deadline.objects.filter(pk__in=[r["pk"] for r in cancelled]).update(
-            status=DeadlineStatus.CANCELLED, cancelled_at=now
-        )
+        if cancelled:
+            Deadline.objects.filter(pk__in=[r["pk"] for r in cancelled]).update(
+                status=DeadlineStatus.CANCELLED, cancelled_at=now
+            )
         to_escalate = [c for c in cause if complaints[c]["state"] in ESCALATABLE]
         to_raise = [c for c in cause if complaints[c]["state"] == State.ESCALATED]
         escalated_logs = _escalate_bulk(
             complaints=complaints, ids=to_escalate, raise_ids=to_raise, cause=cause, now=now
         )
-        outbox_record_many(
-            events=[("deadline.breached", _hook(r, now)) for r in breached]
+        notified = _notify_breaches(rows=breached, complaints=complaints)
+        if notified is None:
+            Deadline.objects.filter(pk__in=breach_ids).update(breach_notified_at=None)
+        _outbox(
+            [("deadline.breached", _hook(r, now)) for r in breached]
             + [
                 (
                     "complaint.transitioned",
@@ -459,24 +476,106 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             ]
         )
         _signal_after_commit(events.deadline_breached, breached)
-        for log_row in escalated_logs:
-            transaction.on_commit(
-                lambda row=log_row: complaint_events.complaint_transitioned.send(
-                    sender=Complaint,
-                    complaint_id=row["complaint_id"],
-                    transition=row["transition"],
-                    from_state=row["from_state"],
-                    to_state=row["to_state"],
-                    actor_id=None,
-                    log_id=row["pk"],
-                    payload=row["payload"],
-                )
-            )
+        _transitioned_after_commit(escalated_logs)
     result.breached += len(breached)
     result.cancelled += len(cancelled)
     result.escalated += len(to_escalate)
     result.raised += len(to_raise)
+    result.notified += notified or 0
     return len(rows)
+
+
+def _notify_breaches(*, rows: list[dict], complaints: dict[int, dict]) -> int | None:
+    """Email each breached deadline's complaint at its new tier; None if the backend failed.
+
+    Every complaint of a breached row is escalated or raised in this batch, so its new tier is
+    the next one (or the top one).
+    """
+    if not rows:
+        return 0
+    after = {}
+    for cid in {r["complaint_id"] for r in rows}:
+        c = complaints[cid]
+        after[cid] = {
+            **c,
+            "tier": roles.next_tier(c["tier"]) or c["tier"],
+            "state": State.ESCALATED,
+        }
+    members = _tier_emails({c["tier"] for c in after.values()})
+    mails = []
+    for r in rows:
+        c = after[r["complaint_id"]]
+        if members[c["tier"]]:
+            mails.append(_mail(r, c, "breached", members[c["tier"]]))
+    try:
+        if mails:
+            get_connection().send_messages(mails)
+    except Exception:  # the escalation must not wait on the mail server
+        log.exception("Breach notifications failed; a later sweep sends them again")
+        return None
+    return len(mails)
+
+
+def _transitioned_after_commit(logs: list[dict]) -> None:
+    """`complaint_transitioned` for each escalation, as complaint_escalate sends it."""
+    payload = [
+        (
+            row["complaint_id"],
+            row["transition"],
+            row["from_state"],
+            row["to_state"],
+            row["pk"],
+            row["payload"],
+        )
+        for row in logs
+    ]
+
+    def send() -> None:
+        for complaint_id, transition, from_state, to_state, log_id, data in payload:
+            complaint_events.complaint_transitioned.send(
+                sender=Complaint,
+                complaint_id=complaint_id,
+                transition=transition,
+                from_state=from_state,
+                to_state=to_state,
+                actor_id=None,
+                log_id=log_id,
+                payload=data,
+            )
+
+    if payload:
+        transaction.on_commit(send)
+
+
+def _uuid7(count: int) -> list[str]:
+    """Time-ordered UUIDs (RFC 9562 version 7): new outbox rows land at the right edge of the
+    primary-key index instead of on random pages of it."""
+    ms = time.time_ns() // 1_000_000
+    head = (ms << 80) | (0x7 << 76) | (0b10 << 62)
+    noise = os.urandom(10 * count)
+    ids = []
+    for i in range(count):
+        r = int.from_bytes(noise[10 * i : 10 * i + 10], "big")
+        value = head | ((r >> 62) & 0xFFF) << 64 | (r & 0x3FFF_FFFF_FFFF_FFFF)
+        ids.append(f"{value:032x}")
+    return ids
+
+
+def _outbox(events: list[tuple[str, dict]]) -> None:
+    """Record webhook events in this transaction; by COPY on PostgreSQL (no model instances)."""
+    if connection.vendor != "postgresql":
+        outbox_record_many(events=events)
+        return
+    unknown = {t for t, _ in events} - set(EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown event types {sorted(unknown)!r}")
+    encode = DjangoJSONEncoder().encode
+    occurred = timezone.now()
+    rows = [
+        {"id": pk, "type": t, "payload": encode(p), "occurred_at": occurred}
+        for pk, (t, p) in zip(_uuid7(len(events)), events, strict=True)
+    ]
+    _insert(OutboxEvent, rows)
 
 
 def _hook(deadline: dict, now: datetime) -> dict:
