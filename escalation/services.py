@@ -18,6 +18,7 @@ This module may import complaints, never compensation.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -502,11 +503,12 @@ def _notify_breaches(*, rows: list[dict], complaints: dict[int, dict]) -> int | 
             "state": State.ESCALATED,
         }
     members = _tier_emails({c["tier"] for c in after.values()})
+    labels = _kind_labels()
     mails = []
     for r in rows:
         c = after[r["complaint_id"]]
         if members[c["tier"]]:
-            mails.append(_mail(r, c, "breached", members[c["tier"]]))
+            mails.append(_mail(r, c, "breached", members[c["tier"]], labels))
     try:
         if mails:
             get_connection().send_messages(mails)
@@ -569,7 +571,7 @@ def _outbox(events: list[tuple[str, dict]]) -> None:
     unknown = {t for t, _ in events} - set(EVENT_TYPES)
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
-    encode = DjangoJSONEncoder().encode
+    encode = DjangoJSONEncoder().encode  # one encoder for the batch
     occurred = timezone.now()
     rows = [
         {"id": pk, "type": t, "payload": encode(p), "occurred_at": occurred}
@@ -589,12 +591,23 @@ def _hook(deadline: dict, now: datetime) -> dict:
 
 
 def _local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)  # cached by zoneinfo; cheaper than localtime() per row
+    return timezone.get_default_timezone()  # cached by Django; cheaper than localtime() per row
 
 
-def _reason(deadline: dict) -> str:
-    label = DeadlineKind(deadline["kind"]).label.lower()
-    due = deadline["due_at"].astimezone(_local_tz())
+def _kind_labels() -> dict[str, str]:
+    """Lower-case labels of the deadline kinds, translated once per batch, not once per row."""
+    return {kind.value: str(kind.label).lower() for kind in DeadlineKind}
+
+
+@functools.lru_cache(maxsize=4096)
+def _local(due_at: datetime, tz: Any) -> datetime:
+    """`due_at` in local time; a batch's rows often share it, so it is worked out once."""
+    return due_at.astimezone(tz)
+
+
+def _reason(deadline: dict, labels: dict[str, str]) -> str:
+    label = labels[deadline["kind"]]
+    due = _local(deadline["due_at"], _local_tz())
     return f"The {label} deadline ({due:%Y-%m-%d %H:%M %Z}) passed without an answer."
 
 
@@ -628,12 +641,13 @@ def _escalate_bulk(
         raise ConflictError("A complaint changed during the sweep.")
 
     approvals = _approval_deadlines(complaints=complaints, ids=[*ids, *raise_ids], now=now)
+    labels = _kind_labels()
     logs, messages = [], []
     for cid in [*ids, *raise_ids]:
         c = complaints[cid]
         escalating = c["state"] != State.ESCALATED
         to_tier = roles.next_tier(c["tier"]) or c["tier"]
-        reason = _reason(cause[cid])
+        reason = _reason(cause[cid], labels)
         payload = {
             "previous_assignee_id": c["assignee_id"],
             "from_tier": c["tier"],
@@ -714,7 +728,6 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         ).values_list("complaint_id", flat=True)
     )
     policies = selectors.policy_map()
-    cache: dict[tuple[int, int], tuple[datetime, datetime]] = {}
     rows = []
     for cid in ids:
         c = complaints[cid]
@@ -722,12 +735,7 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         policy: ResponsePolicy | None = policies.get((c["category"], c["severity"]))
         if cid in already or policy is None or top:
             continue
-        key = (policy.pk, policy.approval_minutes)
-        if key not in cache:  # every row of a batch starts at `now`: compute once per policy
-            cache[key] = _windows(
-                policy.calendar.schedule, now, policy.approval_minutes * MINUTE, policy.warn_percent
-            )
-        due, warn = cache[key]
+        due, warn = _approval_window(policy, now)
         paused = c["paused_at"]
         rows.append(
             {
@@ -747,6 +755,22 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         )
     _insert(Deadline, rows)
     return {row["complaint_id"] for row in rows}
+
+
+_WINDOWS: dict[tuple, tuple[datetime, datetime]] = {}
+
+
+def _approval_window(policy: ResponsePolicy, now: datetime) -> tuple[datetime, datetime]:
+    """(due_at, warn_at) of an approval clock started at `now`. Every row of a sweep starts at
+    the sweep's `now`, so this is worked out once per policy and sweep, not per row or batch."""
+    key = (now, policy.pk, policy.calendar_id, policy.approval_minutes, policy.warn_percent)
+    if key not in _WINDOWS:
+        if len(_WINDOWS) > 256:
+            _WINDOWS.clear()
+        _WINDOWS[key] = _windows(
+            policy.calendar.schedule, now, policy.approval_minutes * MINUTE, policy.warn_percent
+        )
+    return _WINDOWS[key]
 
 
 def _signal_after_commit(signal: Any, rows: list[dict]) -> None:
@@ -800,6 +824,7 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             )
         }
         tier_members = _tier_emails({c["tier"] for c in complaints.values()})
+        labels = _kind_labels()
         mails, warn_ids, breach_ids = [], [], []
         for r in rows:
             c = complaints[r["complaint_id"]]
@@ -807,10 +832,10 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 warn_ids.append(r["pk"])
                 if r["status"] == DeadlineStatus.WARNED:  # breached or met since: say nothing
                     to = [c["assignee__email"]] if c["assignee__email"] else tier_members[c["tier"]]
-                    mails.append(_mail(r, c, "warning", to))
+                    mails.append(_mail(r, c, "warning", to, labels))
             if r["breached_at"] and not r["breach_notified_at"]:
                 breach_ids.append(r["pk"])
-                mails.append(_mail(r, c, "breached", tier_members[c["tier"]]))
+                mails.append(_mail(r, c, "breached", tier_members[c["tier"]], labels))
         mails = [m for m in mails if m.to]
         if mails:
             get_connection().send_messages(mails)
@@ -833,9 +858,11 @@ def _tier_emails(tiers: set[str]) -> dict[str, list[str]]:
     return members
 
 
-def _mail(deadline: dict, complaint: dict, what: str, to: list[str]) -> EmailMessage:
-    label = DeadlineKind(deadline["kind"]).label.lower()
-    due = deadline["due_at"].astimezone(_local_tz())
+def _mail(
+    deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]
+) -> EmailMessage:
+    label = labels[deadline["kind"]]
+    due = _local(deadline["due_at"], _local_tz())
     ref = complaint["reference"] or f"#{complaint['pk']}"
     if what == "warning":
         subject = f"[Redress] {ref}: {label} deadline at {due:%a %H:%M} is near"
