@@ -34,7 +34,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints import events as complaint_events
@@ -174,8 +175,8 @@ def deadline_on_transition(
 ) -> None:
     """Meet, cancel or start deadlines after a complaint's transition has committed."""
     payload = payload or {}
-    if transition == "escalate" and payload.get("approval_deadline_started"):
-        return  # the sweep started it in the same transaction as the escalation
+    if transition == "escalate" and "approval_deadline_started" in payload:
+        return  # the sweep settled the approval clock (started, kept or none at the top tier)
     with transaction.atomic():
         _follow_transition(complaint_id=complaint_id, transition=transition)
 
@@ -336,6 +337,18 @@ class SweepResult:
     batches: int = 0
 
 
+def _among(model: Any, ids: Any, field: str = "pk") -> Any:
+    """Filter for "`field` is one of a batch's ids". On PostgreSQL one array parameter
+    (`= ANY(%s)`): no SQL with a placeholder per id to build and parse, and an index scan even
+    when the table's statistics are stale; elsewhere the plain `__in` lookup."""
+    ids = list(ids)
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    column = model._meta.pk.column if field == "pk" else model._meta.get_field(field).column
+    sql = f'"{model._meta.db_table}"."{column}" = ANY(%s::bigint[])'
+    return RawSQL(sql, [ids], output_field=BooleanField())
+
+
 def _take_writer_lock() -> None:
     """SQLite has no row locks: take the database's write lock before reading due rows, so two
     sweeps cannot both read the same rows as open. (An UPDATE matching no row is enough.)"""
@@ -390,10 +403,11 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
         rows = _due(qs, batch_size, ("pk", "complaint_id", "kind"), order="warn_at")
         if not rows:
             return 0
-        Deadline.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+        Deadline.objects.filter(_among(Deadline, [r["pk"] for r in rows])).update(
             status=DeadlineStatus.WARNED, warned_at=now
         )
-        _outbox([("deadline.warned", _hook(r, now)) for r in rows])
+        at = _at(now)
+        _outbox([("deadline.warned", _hook(r, at)) for r in rows])
         _signal_after_commit(events.deadline_warned, rows)
     result.warned += len(rows)
     return len(rows)
@@ -417,7 +431,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         complaints = {
             c["pk"]: c
             for c in Complaint.objects.select_for_update()
-            .filter(pk__in={r["complaint_id"] for r in rows})
+            .filter(_among(Complaint, {r["complaint_id"] for r in rows}))
             .order_by("pk")
             .values(
                 "pk",
@@ -441,11 +455,12 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 cause.setdefault(r["complaint_id"], r)
         # The marker is set with the breach; it is taken back below if the email cannot go out.
         breach_ids = [r["pk"] for r in breached]
-        Deadline.objects.filter(pk__in=breach_ids).update(
-            status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
-        )
+        if breached:
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(
+                status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
+            )
         if cancelled:
-            Deadline.objects.filter(pk__in=[r["pk"] for r in cancelled]).update(
+            Deadline.objects.filter(_among(Deadline, [r["pk"] for r in cancelled])).update(
                 status=DeadlineStatus.CANCELLED, cancelled_at=now
             )
         to_escalate = [c for c in cause if complaints[c]["state"] in ESCALATABLE]
@@ -455,9 +470,10 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         )
         notified = _notify_breaches(rows=breached, complaints=complaints)
         if notified is None:
-            Deadline.objects.filter(pk__in=breach_ids).update(breach_notified_at=None)
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(breach_notified_at=None)
+        at = _at(now)
         _outbox(
-            [("deadline.breached", _hook(r, now)) for r in breached]
+            [("deadline.breached", _hook(r, at)) for r in breached]
             + [
                 (
                     "complaint.transitioned",
@@ -470,7 +486,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                         "actor": row["actor_label"],
                         "reason": row["reason"],
                         "escalation_level": complaints[row["complaint_id"]]["escalation_level"] + 1,
-                        "at": now,
+                        "at": at,
                     },
                 )
                 for row in escalated_logs
@@ -499,7 +515,7 @@ def _notify_breaches(*, rows: list[dict], complaints: dict[int, dict]) -> int | 
         c = complaints[cid]
         after[cid] = {
             **c,
-            "tier": roles.next_tier(c["tier"]) or c["tier"],
+            "tier": _next_tier(c["tier"]),
             "state": State.ESCALATED,
         }
     members = _tier_emails({c["tier"] for c in after.values()})
@@ -580,14 +596,25 @@ def _outbox(events: list[tuple[str, dict]]) -> None:
     _insert(OutboxEvent, rows)
 
 
-def _hook(deadline: dict, now: datetime) -> dict:
+def _at(now: datetime) -> str:
+    """`now` as the outbox stores it (DjangoJSONEncoder's text), encoded once per batch."""
+    return DjangoJSONEncoder().default(now)
+
+
+def _hook(deadline: dict, at: str) -> dict:
     """Webhook payload of a deadline event."""
     return {
         "deadline_id": deadline["pk"],
         "complaint_id": deadline["complaint_id"],
         "kind": deadline["kind"],
-        "at": now,
+        "at": at,
     }
+
+
+@functools.lru_cache(maxsize=16)
+def _next_tier(tier: str) -> str:
+    """The tier a breach moves a complaint to (the top tier stays where it is)."""
+    return roles.next_tier(tier) or tier
 
 
 def _local_tz() -> ZoneInfo:
@@ -600,15 +627,16 @@ def _kind_labels() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _local(due_at: datetime, tz: Any) -> datetime:
-    """`due_at` in local time; a batch's rows often share it, so it is worked out once."""
-    return due_at.astimezone(tz)
+def _when(due_at: datetime, tz: Any) -> str:
+    """`due_at` as the history and emails show it; a batch's rows often share it."""
+    return f"{due_at.astimezone(tz):%Y-%m-%d %H:%M %Z}"
 
 
 def _reason(deadline: dict, labels: dict[str, str]) -> str:
     label = labels[deadline["kind"]]
-    due = _local(deadline["due_at"], _local_tz())
-    return f"The {label} deadline ({due:%Y-%m-%d %H:%M %Z}) passed without an answer."
+    return (
+        f"The {label} deadline ({_when(deadline['due_at'], _local_tz())}) passed without an answer."
+    )
 
 
 def _escalate_bulk(
@@ -633,10 +661,15 @@ def _escalate_bulk(
         "version": F("version") + 1,
         "updated_at": now,
     }
-    done = Complaint.objects.filter(pk__in=ids, state__in=ESCALATABLE).update(
-        state=State.ESCALATED, escalated_from=F("state"), state_changed_at=now, **common
-    )
-    raised = Complaint.objects.filter(pk__in=raise_ids, state=State.ESCALATED).update(**common)
+    done = raised = 0
+    if ids:
+        done = Complaint.objects.filter(_among(Complaint, ids), state__in=ESCALATABLE).update(
+            state=State.ESCALATED, escalated_from=F("state"), state_changed_at=now, **common
+        )
+    if raise_ids:
+        raised = Complaint.objects.filter(
+            _among(Complaint, raise_ids), state=State.ESCALATED
+        ).update(**common)
     if done != len(ids) or raised != len(raise_ids):  # impossible while we hold the row locks
         raise ConflictError("A complaint changed during the sweep.")
 
@@ -646,7 +679,7 @@ def _escalate_bulk(
     for cid in [*ids, *raise_ids]:
         c = complaints[cid]
         escalating = c["state"] != State.ESCALATED
-        to_tier = roles.next_tier(c["tier"]) or c["tier"]
+        to_tier = _next_tier(c["tier"])
         reason = _reason(cause[cid], labels)
         payload = {
             "previous_assignee_id": c["assignee_id"],
@@ -724,7 +757,9 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
     """
     already = set(
         Deadline.objects.filter(
-            complaint_id__in=ids, kind=DeadlineKind.APPROVAL, status__in=OPEN_STATUSES
+            _among(Deadline, ids, "complaint"),
+            kind=DeadlineKind.APPROVAL,
+            status__in=OPEN_STATUSES,
         ).values_list("complaint_id", flat=True)
     )
     policies = selectors.policy_map()
@@ -819,9 +854,9 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             return 0
         complaints = {
             c["pk"]: c
-            for c in Complaint.objects.filter(pk__in={r["complaint_id"] for r in rows}).values(
-                "pk", "reference", "subject", "tier", "state", "assignee__email"
-            )
+            for c in Complaint.objects.filter(
+                _among(Complaint, {r["complaint_id"] for r in rows})
+            ).values("pk", "reference", "subject", "tier", "state", "assignee__email")
         }
         tier_members = _tier_emails({c["tier"] for c in complaints.values()})
         labels = _kind_labels()
@@ -839,8 +874,10 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         mails = [m for m in mails if m.to]
         if mails:
             get_connection().send_messages(mails)
-        Deadline.objects.filter(pk__in=warn_ids).update(warn_notified_at=now)
-        Deadline.objects.filter(pk__in=breach_ids).update(breach_notified_at=now)
+        if warn_ids:
+            Deadline.objects.filter(_among(Deadline, warn_ids)).update(warn_notified_at=now)
+        if breach_ids:
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(breach_notified_at=now)
     result.notified += len(mails)
     return len(rows)
 
@@ -862,16 +899,17 @@ def _mail(
     deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]
 ) -> EmailMessage:
     label = labels[deadline["kind"]]
-    due = _local(deadline["due_at"], _local_tz())
+    when = _when(deadline["due_at"], _local_tz())
     ref = complaint["reference"] or f"#{complaint['pk']}"
     if what == "warning":
+        due = deadline["due_at"].astimezone(_local_tz())
         subject = f"[Redress] {ref}: {label} deadline at {due:%a %H:%M} is near"
-        body = f"The {label} deadline of {ref} ({complaint['subject']}) falls due at {due:%Y-%m-%d %H:%M %Z}."
+        body = f"The {label} deadline of {ref} ({complaint['subject']}) falls due at {when}."
     else:
         subject = f"[Redress] {ref}: {label} deadline missed, now with {complaint['tier']}"
         body = (
             f"The {label} deadline of {ref} ({complaint['subject']}) passed at "
-            f"{due:%Y-%m-%d %H:%M %Z}. The complaint is now {complaint['state']} "
+            f"{when}. The complaint is now {complaint['state']} "
             f"at the {complaint['tier']} tier and waits for you."
         )
     url = f"/admin/complaints/complaint/{complaint['pk']}/change/"
