@@ -312,3 +312,38 @@ def test_sweep_records_webhook_events_for_warnings_breaches_and_escalations(ackn
     }
     sweep(now=promise.due_at + timedelta(seconds=2))  # nothing new on a second pass
     assert OutboxEvent.objects.count() == before + len(new)
+
+
+def test_bulk_insert_keeps_text_exactly(filed):
+    """The sweep's COPY writer escapes what COPY's text format would misread."""
+    from escalation.services import _insert
+
+    c = filed()
+    body = 'tab\there\nnew line\r\\back\\slash \\N "quoted" é ✓'
+    now = timezone.now()
+    row = {
+        "complaint_id": c.pk,
+        "author_id": None,
+        "author_label": "x\ty",
+        "kind": "system",
+        "visibility": "internal",
+        "body": body,
+        "created_at": now,
+    }
+    _insert(Message, [row])
+    log = {
+        "complaint_id": c.pk,
+        "transition": "escalate",
+        "from_state": "venting",
+        "to_state": "escalated",
+        "actor_id": None,
+        "actor_label": "sweep",
+        "reason": body,
+        "payload": {"text": body, "n": 1, "none": None},
+        "created_at": now,
+    }
+    (pk,) = _insert(TransitionLog, [log], ids=True)
+    message = Message.objects.get(complaint=c, author_label="x\ty")
+    assert (message.body, message.author_id, message.created_at) == (body, None, now)
+    saved = TransitionLog.objects.get(pk=pk)
+    assert saved.reason == body and saved.payload == {"text": body, "n": 1, "none": None}
