@@ -9,7 +9,11 @@ Invariants:
 - Lock order is deadline → complaint (the sweep). Receivers lock only deadlines and complaint
   services lock only complaints, so the three never wait on each other in a cycle.
 - Emails are sent inside the transaction that sets the `*_notified_at` marker: a retried sweep
-  never sends a second message for the same event.
+  never sends a second message for the same event. The breach email goes out with the breach
+  itself; if the mail backend fails, the escalation commits without the marker and
+  `_notify_batch` sends the message later.
+- The sweep's hot path is set-based: per batch a fixed number of statements (ids passed as one
+  array, rows written by COPY on PostgreSQL), whatever the batch size.
 - Complaint state changes in bulk mirror `complaints.services.complaint_escalate` and
   `complaint_raise_level`: guarded by the current state, one TransitionLog row per complaint,
   `complaint_transitioned` sent after commit.
