@@ -10,7 +10,11 @@ Invariants:
   the complaint row that `complaint_next_due_refresh` updates; complaint services lock only
   complaints. So the three never wait on each other in a cycle.
 - Emails are sent inside the transaction that sets the `*_notified_at` marker: a retried sweep
-  never sends a second message for the same event.
+  never sends a second message for the same event. The breach email goes out with the breach
+  itself; if the mail backend fails, the escalation commits without the marker and
+  `_notify_batch` sends the message later.
+- The sweep's hot path is set-based: per batch a fixed number of statements (ids passed as one
+  array, rows written by COPY on PostgreSQL), whatever the batch size.
 - `Complaint.next_due_at` is the earliest `due_at` of the complaint's running deadlines (open,
   not paused). Every service here that starts, meets, cancels, pauses or resumes deadlines
   refreshes it in the same transaction (`complaint_next_due_refresh`, one set-based UPDATE).
@@ -22,8 +26,11 @@ This module may import complaints, never compensation.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,8 +41,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from complaints import events as complaint_events
@@ -66,6 +75,7 @@ from escalation.models import (
     DeadlineStatus,
     ResponsePolicy,
 )
+from webhooks.models import EVENT_TYPES, OutboxEvent
 from webhooks.services import outbox_record_many
 
 log = logging.getLogger(__name__)
@@ -196,8 +206,8 @@ def deadline_on_transition(
 ) -> None:
     """Meet, cancel or start deadlines after a complaint's transition has committed."""
     payload = payload or {}
-    if transition == "escalate" and payload.get("approval_deadline_started"):
-        return  # the sweep started it in the same transaction as the escalation
+    if transition == "escalate" and "approval_deadline_started" in payload:
+        return  # the sweep settled the approval clock (started, kept or none at the top tier)
     with transaction.atomic():
         _follow_transition(complaint_id=complaint_id, transition=transition)
         complaint_next_due_refresh(complaint_ids=[complaint_id])
@@ -362,6 +372,18 @@ class SweepResult:
     batches: int = 0
 
 
+def _among(model: Any, ids: Any, field: str = "pk") -> Any:
+    """Filter for "`field` is one of a batch's ids". On PostgreSQL one array parameter
+    (`= ANY(%s)`): no SQL with a placeholder per id to build and parse, and an index scan even
+    when the table's statistics are stale; elsewhere the plain `__in` lookup."""
+    ids = list(ids)
+    if connection.vendor != "postgresql":
+        return Q(**{f"{field}__in": ids})
+    column = model._meta.pk.column if field == "pk" else model._meta.get_field(field).column
+    sql = f'"{model._meta.db_table}"."{column}" = ANY(%s::bigint[])'
+    return RawSQL(sql, [ids], output_field=BooleanField())
+
+
 def _take_writer_lock() -> None:
     """SQLite has no row locks: take the database's write lock before reading due rows, so two
     sweeps cannot both read the same rows as open. (An UPDATE matching no row is enough.)"""
@@ -416,16 +438,23 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
         rows = _due(qs, batch_size, ("pk", "complaint_id", "kind"), order="warn_at")
         if not rows:
             return 0
-        Deadline.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+        Deadline.objects.filter(_among(Deadline, [r["pk"] for r in rows])).update(
             status=DeadlineStatus.WARNED, warned_at=now
         )
-        outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
+        at = _at(now)
+        _outbox([("deadline.warned", _hook(r, at)) for r in rows])
         _signal_after_commit(events.deadline_warned, rows)
     result.warned += len(rows)
     return len(rows)
 
 
 def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Breach one batch of due deadlines, escalate their complaints and notify the new tier.
+
+    The breach email goes out in this same transaction, whose UPDATE also sets the marker; if the
+    mail backend fails, the escalation still commits without the marker and `_notify_batch`
+    retries the message (and reports the error) later.
+    """
     with transaction.atomic():
         _take_writer_lock()
         qs = Deadline.objects.filter(
@@ -437,11 +466,12 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         complaints = {
             c["pk"]: c
             for c in Complaint.objects.select_for_update()
-            .filter(pk__in={r["complaint_id"] for r in rows})
+            .filter(_among(Complaint, {r["complaint_id"] for r in rows}))
             .order_by("pk")
             .values(
                 "pk",
                 "reference",
+                "subject",
                 "state",
                 "tier",
                 "escalation_level",
@@ -458,19 +488,27 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             (cancelled if state in CLOSED else breached).append(r)
             if state not in CLOSED:
                 cause.setdefault(r["complaint_id"], r)
-        Deadline.objects.filter(pk__in=[r["pk"] for r in breached]).update(
-            status=DeadlineStatus.BREACHED, breached_at=now
-        )
-        Deadline.objects.filter(pk__in=[r["pk"] for r in cancelled]).update(
-            status=DeadlineStatus.CANCELLED, cancelled_at=now
-        )
+        # The marker is set with the breach; it is taken back below if the email cannot go out.
+        breach_ids = [r["pk"] for r in breached]
+        if breached:
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(
+                status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
+            )
+        if cancelled:
+            Deadline.objects.filter(_among(Deadline, [r["pk"] for r in cancelled])).update(
+                status=DeadlineStatus.CANCELLED, cancelled_at=now
+            )
         to_escalate = [c for c in cause if complaints[c]["state"] in ESCALATABLE]
         to_raise = [c for c in cause if complaints[c]["state"] == State.ESCALATED]
         escalated_logs = _escalate_bulk(
             complaints=complaints, ids=to_escalate, raise_ids=to_raise, cause=cause, now=now
         )
-        outbox_record_many(
-            events=[("deadline.breached", _hook(r, now)) for r in breached]
+        notified = _notify_breaches(rows=breached, complaints=complaints)
+        if notified is None:
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(breach_notified_at=None)
+        at = _at(now)
+        _outbox(
+            [("deadline.breached", _hook(r, at)) for r in breached]
             + [
                 (
                     "complaint.transitioned",
@@ -483,52 +521,158 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                         "actor": row["actor_label"],
                         "reason": row["reason"],
                         "escalation_level": complaints[row["complaint_id"]]["escalation_level"] + 1,
-                        "at": now,
+                        "at": at,
                     },
                 )
                 for row in escalated_logs
             ]
         )
         _signal_after_commit(events.deadline_breached, breached)
-        for log_row in escalated_logs:
-            transaction.on_commit(
-                lambda row=log_row: complaint_events.complaint_transitioned.send(
-                    sender=Complaint,
-                    complaint_id=row["complaint_id"],
-                    transition=row["transition"],
-                    from_state=row["from_state"],
-                    to_state=row["to_state"],
-                    actor_id=None,
-                    log_id=row["pk"],
-                    payload=row["payload"],
-                )
-            )
+        _transitioned_after_commit(escalated_logs)
         complaint_next_due_refresh(complaint_ids=complaints)  # breached, cancelled, approvals
     result.breached += len(breached)
     result.cancelled += len(cancelled)
     result.escalated += len(to_escalate)
     result.raised += len(to_raise)
+    result.notified += notified or 0
     return len(rows)
 
 
-def _hook(deadline: dict, now: datetime) -> dict:
+def _notify_breaches(*, rows: list[dict], complaints: dict[int, dict]) -> int | None:
+    """Email each breached deadline's complaint at its new tier; None if the backend failed.
+
+    Every complaint of a breached row is escalated or raised in this batch, so its new tier is
+    the next one (or the top one).
+    """
+    if not rows:
+        return 0
+    after = {}
+    for cid in {r["complaint_id"] for r in rows}:
+        c = complaints[cid]
+        after[cid] = {
+            **c,
+            "tier": _next_tier(c["tier"]),
+            "state": State.ESCALATED,
+        }
+    members = _tier_emails({c["tier"] for c in after.values()})
+    labels = _kind_labels()
+    mails = []
+    for r in rows:
+        c = after[r["complaint_id"]]
+        if members[c["tier"]]:
+            mails.append(_mail(r, c, "breached", members[c["tier"]], labels))
+    try:
+        if mails:
+            get_connection().send_messages(mails)
+    except Exception:  # the escalation must not wait on the mail server
+        log.exception("Breach notifications failed; a later sweep sends them again")
+        return None
+    return len(mails)
+
+
+def _transitioned_after_commit(logs: list[dict]) -> None:
+    """`complaint_transitioned` for each escalation, as complaint_escalate sends it."""
+    payload = [
+        (
+            row["complaint_id"],
+            row["transition"],
+            row["from_state"],
+            row["to_state"],
+            row["pk"],
+            row["payload"],
+        )
+        for row in logs
+    ]
+
+    def send() -> None:
+        for complaint_id, transition, from_state, to_state, log_id, data in payload:
+            complaint_events.complaint_transitioned.send(
+                sender=Complaint,
+                complaint_id=complaint_id,
+                transition=transition,
+                from_state=from_state,
+                to_state=to_state,
+                actor_id=None,
+                log_id=log_id,
+                payload=data,
+            )
+
+    if payload:
+        transaction.on_commit(send)
+
+
+def _uuid7(count: int) -> list[str]:
+    """Time-ordered UUIDs (RFC 9562 version 7): new outbox rows land at the right edge of the
+    primary-key index instead of on random pages of it."""
+    ms = time.time_ns() // 1_000_000
+    head = (ms << 80) | (0x7 << 76) | (0b10 << 62)
+    noise = os.urandom(10 * count)
+    ids = []
+    for i in range(count):
+        r = int.from_bytes(noise[10 * i : 10 * i + 10], "big")
+        value = head | ((r >> 62) & 0xFFF) << 64 | (r & 0x3FFF_FFFF_FFFF_FFFF)
+        ids.append(f"{value:032x}")
+    return ids
+
+
+def _outbox(events: list[tuple[str, dict]]) -> None:
+    """Record webhook events in this transaction; by COPY on PostgreSQL (no model instances)."""
+    if connection.vendor != "postgresql":
+        outbox_record_many(events=events)
+        return
+    unknown = {t for t, _ in events} - set(EVENT_TYPES)
+    if unknown:
+        raise ValueError(f"unknown event types {sorted(unknown)!r}")
+    encode = DjangoJSONEncoder().encode  # one encoder for the batch
+    occurred = timezone.now()
+    rows = [
+        {"id": pk, "type": t, "payload": encode(p), "occurred_at": occurred}
+        for pk, (t, p) in zip(_uuid7(len(events)), events, strict=True)
+    ]
+    _insert(OutboxEvent, rows)
+
+
+def _at(now: datetime) -> str:
+    """`now` as the outbox stores it (DjangoJSONEncoder's text), encoded once per batch."""
+    return DjangoJSONEncoder().default(now)
+
+
+def _hook(deadline: dict, at: str) -> dict:
     """Webhook payload of a deadline event."""
     return {
         "deadline_id": deadline["pk"],
         "complaint_id": deadline["complaint_id"],
         "kind": deadline["kind"],
-        "at": now,
+        "at": at,
     }
 
 
+@functools.lru_cache(maxsize=16)
+def _next_tier(tier: str) -> str:
+    """The tier a breach moves a complaint to (the top tier stays where it is)."""
+    return roles.next_tier(tier) or tier
+
+
 def _local_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)  # cached by zoneinfo; cheaper than localtime() per row
+    return timezone.get_default_timezone()  # cached by Django; cheaper than localtime() per row
 
 
-def _reason(deadline: dict) -> str:
-    label = DeadlineKind(deadline["kind"]).label.lower()
-    due = deadline["due_at"].astimezone(_local_tz())
-    return f"The {label} deadline ({due:%Y-%m-%d %H:%M %Z}) passed without an answer."
+def _kind_labels() -> dict[str, str]:
+    """Lower-case labels of the deadline kinds, translated once per batch, not once per row."""
+    return {kind.value: str(kind.label).lower() for kind in DeadlineKind}
+
+
+@functools.lru_cache(maxsize=4096)
+def _when(due_at: datetime, tz: Any) -> str:
+    """`due_at` as the history and emails show it; a batch's rows often share it."""
+    return f"{due_at.astimezone(tz):%Y-%m-%d %H:%M %Z}"
+
+
+def _reason(deadline: dict, labels: dict[str, str]) -> str:
+    label = labels[deadline["kind"]]
+    return (
+        f"The {label} deadline ({_when(deadline['due_at'], _local_tz())}) passed without an answer."
+    )
 
 
 def _escalate_bulk(
@@ -553,20 +697,26 @@ def _escalate_bulk(
         "version": F("version") + 1,
         "updated_at": now,
     }
-    done = Complaint.objects.filter(pk__in=ids, state__in=ESCALATABLE).update(
-        state=State.ESCALATED, escalated_from=F("state"), state_changed_at=now, **common
-    )
-    raised = Complaint.objects.filter(pk__in=raise_ids, state=State.ESCALATED).update(**common)
+    done = raised = 0
+    if ids:
+        done = Complaint.objects.filter(_among(Complaint, ids), state__in=ESCALATABLE).update(
+            state=State.ESCALATED, escalated_from=F("state"), state_changed_at=now, **common
+        )
+    if raise_ids:
+        raised = Complaint.objects.filter(
+            _among(Complaint, raise_ids), state=State.ESCALATED
+        ).update(**common)
     if done != len(ids) or raised != len(raise_ids):  # impossible while we hold the row locks
         raise ConflictError("A complaint changed during the sweep.")
 
     approvals = _approval_deadlines(complaints=complaints, ids=[*ids, *raise_ids], now=now)
+    labels = _kind_labels()
     logs, messages = [], []
     for cid in [*ids, *raise_ids]:
         c = complaints[cid]
         escalating = c["state"] != State.ESCALATED
-        to_tier = roles.next_tier(c["tier"]) or c["tier"]
-        reason = _reason(cause[cid])
+        to_tier = _next_tier(c["tier"])
+        reason = _reason(cause[cid], labels)
         payload = {
             "previous_assignee_id": c["assignee_id"],
             "from_tier": c["tier"],
@@ -643,11 +793,12 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
     """
     already = set(
         Deadline.objects.filter(
-            complaint_id__in=ids, kind=DeadlineKind.APPROVAL, status__in=OPEN_STATUSES
+            _among(Deadline, ids, "complaint"),
+            kind=DeadlineKind.APPROVAL,
+            status__in=OPEN_STATUSES,
         ).values_list("complaint_id", flat=True)
     )
     policies = selectors.policy_map()
-    cache: dict[tuple[int, int], tuple[datetime, datetime]] = {}
     rows = []
     for cid in ids:
         c = complaints[cid]
@@ -655,12 +806,7 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         policy: ResponsePolicy | None = policies.get((c["category"], c["severity"]))
         if cid in already or policy is None or top:
             continue
-        key = (policy.pk, policy.approval_minutes)
-        if key not in cache:  # every row of a batch starts at `now`: compute once per policy
-            cache[key] = _windows(
-                policy.calendar.schedule, now, policy.approval_minutes * MINUTE, policy.warn_percent
-            )
-        due, warn = cache[key]
+        due, warn = _approval_window(policy, now)
         paused = c["paused_at"]
         rows.append(
             {
@@ -680,6 +826,22 @@ def _approval_deadlines(*, complaints: dict[int, dict], ids: list[int], now: dat
         )
     _insert(Deadline, rows)
     return {row["complaint_id"] for row in rows}
+
+
+_WINDOWS: dict[tuple, tuple[datetime, datetime]] = {}
+
+
+def _approval_window(policy: ResponsePolicy, now: datetime) -> tuple[datetime, datetime]:
+    """(due_at, warn_at) of an approval clock started at `now`. Every row of a sweep starts at
+    the sweep's `now`, so this is worked out once per policy and sweep, not per row or batch."""
+    key = (now, policy.pk, policy.calendar_id, policy.approval_minutes, policy.warn_percent)
+    if key not in _WINDOWS:
+        if len(_WINDOWS) > 256:
+            _WINDOWS.clear()
+        _WINDOWS[key] = _windows(
+            policy.calendar.schedule, now, policy.approval_minutes * MINUTE, policy.warn_percent
+        )
+    return _WINDOWS[key]
 
 
 def _signal_after_commit(signal: Any, rows: list[dict]) -> None:
@@ -728,11 +890,12 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             return 0
         complaints = {
             c["pk"]: c
-            for c in Complaint.objects.filter(pk__in={r["complaint_id"] for r in rows}).values(
-                "pk", "reference", "subject", "tier", "state", "assignee__email"
-            )
+            for c in Complaint.objects.filter(
+                _among(Complaint, {r["complaint_id"] for r in rows})
+            ).values("pk", "reference", "subject", "tier", "state", "assignee__email")
         }
         tier_members = _tier_emails({c["tier"] for c in complaints.values()})
+        labels = _kind_labels()
         mails, warn_ids, breach_ids = [], [], []
         for r in rows:
             c = complaints[r["complaint_id"]]
@@ -740,15 +903,17 @@ def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 warn_ids.append(r["pk"])
                 if r["status"] == DeadlineStatus.WARNED:  # breached or met since: say nothing
                     to = [c["assignee__email"]] if c["assignee__email"] else tier_members[c["tier"]]
-                    mails.append(_mail(r, c, "warning", to))
+                    mails.append(_mail(r, c, "warning", to, labels))
             if r["breached_at"] and not r["breach_notified_at"]:
                 breach_ids.append(r["pk"])
-                mails.append(_mail(r, c, "breached", tier_members[c["tier"]]))
+                mails.append(_mail(r, c, "breached", tier_members[c["tier"]], labels))
         mails = [m for m in mails if m.to]
         if mails:
             get_connection().send_messages(mails)
-        Deadline.objects.filter(pk__in=warn_ids).update(warn_notified_at=now)
-        Deadline.objects.filter(pk__in=breach_ids).update(breach_notified_at=now)
+        if warn_ids:
+            Deadline.objects.filter(_among(Deadline, warn_ids)).update(warn_notified_at=now)
+        if breach_ids:
+            Deadline.objects.filter(_among(Deadline, breach_ids)).update(breach_notified_at=now)
     result.notified += len(mails)
     return len(rows)
 
@@ -766,18 +931,21 @@ def _tier_emails(tiers: set[str]) -> dict[str, list[str]]:
     return members
 
 
-def _mail(deadline: dict, complaint: dict, what: str, to: list[str]) -> EmailMessage:
-    label = DeadlineKind(deadline["kind"]).label.lower()
-    due = deadline["due_at"].astimezone(_local_tz())
+def _mail(
+    deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]
+) -> EmailMessage:
+    label = labels[deadline["kind"]]
+    when = _when(deadline["due_at"], _local_tz())
     ref = complaint["reference"] or f"#{complaint['pk']}"
     if what == "warning":
+        due = deadline["due_at"].astimezone(_local_tz())
         subject = f"[Redress] {ref}: {label} deadline at {due:%a %H:%M} is near"
-        body = f"The {label} deadline of {ref} ({complaint['subject']}) falls due at {due:%Y-%m-%d %H:%M %Z}."
+        body = f"The {label} deadline of {ref} ({complaint['subject']}) falls due at {when}."
     else:
         subject = f"[Redress] {ref}: {label} deadline missed, now with {complaint['tier']}"
         body = (
             f"The {label} deadline of {ref} ({complaint['subject']}) passed at "
-            f"{due:%Y-%m-%d %H:%M %Z}. The complaint is now {complaint['state']} "
+            f"{when}. The complaint is now {complaint['state']} "
             f"at the {complaint['tier']} tier and waits for you."
         )
     url = f"/admin/complaints/complaint/{complaint['pk']}/change/"

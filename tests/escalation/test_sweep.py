@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -118,6 +120,54 @@ def test_breach_of_an_escalated_complaint_raises_the_level(committed, filed, age
     c.refresh_from_db()
     assert (c.tier, c.escalation_level) == ("manager", 3)
     assert not Deadline.objects.filter(complaint=c, status="pending", kind="approval").exists()
+
+
+def test_an_open_approval_clock_is_kept_not_restarted_by_the_receiver(filed, team, sweep):
+    c = filed()
+    now = Deadline.objects.get(complaint=c, kind="first_response").due_at + timedelta(seconds=1)
+    approval = Deadline.objects.create(
+        complaint=c,
+        kind="approval",
+        due_at=now + timedelta(days=5),
+        warn_at=now + timedelta(days=4),
+    )
+    result = sweep(now=now)
+    assert result.escalated == 1
+    approval.refresh_from_db()
+    assert approval.status == "pending"
+    assert list(
+        Deadline.objects.filter(complaint=c, kind="approval").values_list("pk", flat=True)
+    ) == [approval.pk]
+
+
+class FailingBackend(BaseEmailBackend):
+    """The mail server is down (the edge of the world)."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_a_mail_outage_does_not_hold_up_escalation_and_the_email_follows(
+    acknowledged, team, sweep, settings
+):
+    c = acknowledged(promise_in=timedelta(hours=1))
+    promise = Deadline.objects.get(complaint=c, kind="promise")
+    at = promise.due_at + timedelta(seconds=1)
+    settings.EMAIL_BACKEND = "tests.escalation.test_sweep.FailingBackend"
+    with pytest.raises(ConnectionRefusedError):  # the notify pass retries and reports it
+        sweep(now=at)
+    c.refresh_from_db()
+    promise.refresh_from_db()
+    assert (c.state, c.escalation_level) == ("escalated", 1)
+    assert promise.status == "breached" and promise.breach_notified_at is None
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    again = sweep(now=at)
+    assert (again.escalated, again.notified) == (0, 1)
+    assert len(mail.outbox) == 1 and "missed" in mail.outbox[0].subject
+    promise.refresh_from_db()
+    assert promise.breach_notified_at is not None
+    assert TransitionLog.objects.filter(complaint=c, transition="escalate").count() == 1
 
 
 def test_deadline_of_a_closed_complaint_is_cancelled_not_escalated(acknowledged, agent, sweep):
@@ -240,5 +290,60 @@ def test_sweep_records_webhook_events_for_warnings_breaches_and_escalations(ackn
         "escalated",
     )
     assert moved["escalation_level"] == 1 and moved["actor"] == SWEEP_LABEL
+    # the payloads in full (PostgreSQL builds them in SQL, other databases in Python)
+    at = DjangoJSONEncoder().default(promise.due_at + timedelta(seconds=1))
+    assert by_type["deadline.breached"] == {
+        "deadline_id": promise.pk,
+        "complaint_id": c.pk,
+        "kind": "promise",
+        "at": at,
+    }
+    log = TransitionLog.objects.get(complaint=c, transition="escalate")
+    assert moved == {
+        "complaint_id": c.pk,
+        "reference": c.reference,
+        "transition": "escalate",
+        "from_state": "acknowledged",
+        "to_state": "escalated",
+        "actor": SWEEP_LABEL,
+        "reason": log.reason,
+        "escalation_level": 1,
+        "at": at,
+    }
     sweep(now=promise.due_at + timedelta(seconds=2))  # nothing new on a second pass
     assert OutboxEvent.objects.count() == before + len(new)
+
+
+def test_bulk_insert_keeps_text_exactly(filed):
+    """The sweep's COPY writer escapes what COPY's text format would misread."""
+    from escalation.services import _insert
+
+    c = filed()
+    body = 'tab\there\nnew line\r\\back\\slash \\N "quoted" é ✓'
+    now = timezone.now()
+    row = {
+        "complaint_id": c.pk,
+        "author_id": None,
+        "author_label": "x\ty",
+        "kind": "system",
+        "visibility": "internal",
+        "body": body,
+        "created_at": now,
+    }
+    _insert(Message, [row])
+    log = {
+        "complaint_id": c.pk,
+        "transition": "escalate",
+        "from_state": "venting",
+        "to_state": "escalated",
+        "actor_id": None,
+        "actor_label": "sweep",
+        "reason": body,
+        "payload": {"text": body, "n": 1, "none": None},
+        "created_at": now,
+    }
+    (pk,) = _insert(TransitionLog, [log], ids=True)
+    message = Message.objects.get(complaint=c, author_label="x\ty")
+    assert (message.body, message.author_id, message.created_at) == (body, None, now)
+    saved = TransitionLog.objects.get(pk=pk)
+    assert saved.reason == body and saved.payload == {"text": body, "n": 1, "none": None}
