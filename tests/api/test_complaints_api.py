@@ -480,20 +480,15 @@ def test_unauthenticated_transition_is_401(complaint):
 
 
 @pytest.mark.django_db
-def test_higher_apps_add_detail_sections_without_complaints_importing_them(
-    api_as, frontline, monkeypatch
-):
+def test_higher_apps_add_detail_sections_without_complaints_importing_them(api_as, frontline):
     from complaints import apis
 
     complaint = factories.complaint_new()
-    # setitem restores the escalation app's real section afterwards (a `del` would drop it
-    # for every later test in the process).
-    monkeypatch.setitem(
-        apis.DETAIL_SECTIONS,
-        "deadlines",
-        lambda c, user: [{"kind": "first_response", "id": c.pk}],
-    )
-    body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
+    apis.DETAIL_SECTIONS["deadlines"] = lambda c, user: [{"kind": "first_response", "id": c.pk}]
+    try:
+        body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
+    finally:
+        del apis.DETAIL_SECTIONS["deadlines"]
     assert body["deadlines"] == [{"kind": "first_response", "id": complaint.pk}]
     assert body["compensation_requests"] == []
 
