@@ -104,13 +104,11 @@ def _expected_version(request: Request, data: dict) -> int | None:
 
 def _idempotent(request: Request, run: Callable[[], Reply]) -> Response:
     key = _idempotency_key(request)
-    data = request.data if isinstance(request.data, (dict, list)) else {}
-    reply = idempotent_call(
-        user=request.user,
-        key=key,
-        fingerprint=request_fingerprint(method=request.method, path=request.path, data=data),
-        run=run,
-    )
+    fingerprint = ""  # only a keyed call is ever compared with an earlier one
+    if key:
+        data = request.data if isinstance(request.data, (dict, list)) else {}
+        fingerprint = request_fingerprint(method=request.method, path=request.path, data=data)
+    reply = idempotent_call(user=request.user, key=key, fingerprint=fingerprint, run=run)
     headers = {"Idempotent-Replayed": "true"} if reply.replayed else {}
     return Response(reply.body, status=reply.status, headers=headers)
 

@@ -8,7 +8,7 @@ deadlines. This module may import complaints, never compensation.
 from __future__ import annotations
 
 from datetime import date, time
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import holidays
@@ -19,6 +19,18 @@ from django.utils import timezone
 
 from complaints.models import Category, Complaint, Severity
 from escalation.businesstime import Schedule
+
+
+@lru_cache(maxsize=256)
+def holiday_dates(country: str, subdivision: str, year: int) -> frozenset[date]:
+    """Public holidays of one country (and subdivision) in one year, computed once per process.
+
+    Expanding a year with the `holidays` package costs milliseconds; the result depends only on
+    the arguments and the installed package, so it is safe to keep for the process lifetime.
+    Immutable, so it is also safe to share between threads.
+    """
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -87,14 +99,12 @@ class BusinessCalendar(models.Model):
     def schedule(self) -> Schedule:
         """The pure-function view of this calendar (holidays expand lazily by year)."""
         extra = frozenset(self.closed_dates.values_list("date", flat=True)) if self.pk else set()
-        hol = (
-            holidays.country_holidays(self.holiday_country, subdiv=self.holiday_subdivision or None)
-            if self.holiday_country
-            else {}
-        )
+        country, subdivision = self.holiday_country, self.holiday_subdivision
 
         def is_closed(day: date) -> bool:
-            return day in extra or day in hol
+            return day in extra or (
+                bool(country) and day in holiday_dates(country, subdivision, day.year)
+            )
 
         return Schedule(
             tz=ZoneInfo(self.time_zone),
