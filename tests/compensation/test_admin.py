@@ -234,7 +234,7 @@ def test_complaint_page_remedy_beyond_authority_escalates(client, frontline):
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
     assert CompensationRequest.objects.get(complaint=c).status == "pending"
     page = client.get(reverse("admin:complaints_complaint_change", args=[c.pk]))
-    assert "waits for approval by manager" in page.content.decode()
+    assert "waits for approval by Manager" in page.content.decode()
 
 
 def _buttons(client, user, complaint):
