@@ -30,7 +30,15 @@ def test_approval_queue_in_simplified_chinese(client, frontline, manager):
     html = client.get(reverse("admin:compensation_pendingapproval_changelist"), **ZH)
     html = html.content.decode()
     assert c.reference in html
-    for shown in ("审批队列", "等待起始时间", "申请人", "退款", "需要经理审批", ">批准<", ">驳回<"):
+    for shown in (
+        "审批队列",
+        "等待起始时间",
+        "申请人",
+        "退款: 单次上限",
+        "需要经理审批",
+        ">批准<",
+        ">驳回<",
+    ):
         assert shown in html, shown
     for english in ("Waiting since", "Requested by", "Nothing is waiting", ">Reject<"):
         assert english not in html, english
