@@ -59,9 +59,9 @@ def _return(**kw):
 
 COMPENSATION_ACTIONS: dict[str, Action] = {
     **complaints_admin.ACTIONS,
-    "remedy": Action("Remedy", forms.RemedyWithCompensationForm, _remedy, "primary"),
-    "approve": Action("Approve", NoteForm, _approve, "primary"),
-    "return": Action("Return", ReturnForm, _return),
+    "remedy": Action(_("Remedy"), forms.RemedyWithCompensationForm, _remedy, "primary"),
+    "approve": Action(_("Approve"), NoteForm, _approve, "primary"),
+    "return": Action(_("Return"), ReturnForm, _return),
 }
 
 
@@ -141,8 +141,11 @@ class CompensationComplaintAdmin(DeadlineDashboardMixin, ComplaintAdmin):
             if tier is not None:
                 messages.warning(
                     request,
-                    "Part of this remedy is beyond your authority: it waits for approval by "
-                    f"{tier.replace('_', ' ')}, and the complaint is escalated.",
+                    _(
+                        "Part of this remedy is beyond your authority: it waits for approval "
+                        "by %(tier)s, and the complaint is escalated."
+                    )
+                    % {"tier": TIER_LABELS.get(tier, tier.replace("_", " "))},
                 )
         return response
 
@@ -333,7 +336,7 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Approval queue",
+            "title": _("Approval queue"),
             "rows": rows,
             "is_decider": bool(permissions.decidable_tiers(rank)),
             "form": forms.DecisionForm(),
@@ -361,7 +364,14 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
             detail = "; ".join(e for errs in error.fields.values() for e in errs)
             messages.error(request, f"{error.message} {detail}".strip())
         else:
+            done = _("Approved") if verdict == "approve" else _("Rejected")
             messages.success(
-                request, f"{verdict.capitalize()}d: {complaint.reference} is now {complaint.state}."
+                request,
+                _("%(done)s: %(ref)s is now %(state)s.")
+                % {
+                    "done": done,
+                    "ref": complaint.reference,
+                    "state": complaint.get_state_display(),
+                },
             )
         return HttpResponseRedirect(queue_url)

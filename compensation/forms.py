@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from compensation import money
 from compensation.models import AuthorityRule, Kind
 from complaints.forms import RemedyForm
 
 ITEM_ROWS = 3
-_KIND_CHOICES = [("", "— no compensation —"), *Kind.choices]
+_KIND_CHOICES = [("", _("— no compensation —")), *Kind.choices]
 
 
 class RemedyWithCompensationForm(RemedyForm):
@@ -19,26 +20,26 @@ class RemedyWithCompensationForm(RemedyForm):
         super().__init__(*args, **kwargs)
         for n in range(1, ITEM_ROWS + 1):
             self.fields[f"item{n}_kind"] = forms.ChoiceField(
-                choices=_KIND_CHOICES, required=False, label=f"Item {n}: kind"
+                choices=_KIND_CHOICES, required=False, label=_("Item %(n)s: kind") % {"n": n}
             )
             self.fields[f"item{n}_amount"] = forms.DecimalField(
                 required=False,
                 min_value=0,
-                label=f"Item {n}: amount (value)",
+                label=_("Item %(n)s: amount (value)") % {"n": n},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
             )
             self.fields[f"item{n}_currency"] = forms.CharField(
                 max_length=3,
                 required=False,
                 initial=money.DEFAULT_CURRENCY,
-                label=f"Item {n}: currency",
+                label=_("Item %(n)s: currency") % {"n": n},
                 widget=forms.TextInput(attrs={"size": 4}),
             )
             self.fields[f"item{n}_quantity"] = forms.IntegerField(
-                required=False, min_value=1, initial=1, label=f"Item {n}: quantity"
+                required=False, min_value=1, initial=1, label=_("Item %(n)s: quantity") % {"n": n}
             )
             self.fields[f"item{n}_note"] = forms.CharField(
-                max_length=500, required=False, label=f"Item {n}: what exactly"
+                max_length=500, required=False, label=_("Item %(n)s: what exactly") % {"n": n}
             )
 
     def clean(self):
@@ -49,10 +50,10 @@ class RemedyWithCompensationForm(RemedyForm):
             amount = data.get(f"item{n}_amount")
             if not kind:
                 if amount not in (None, ""):
-                    self.add_error(f"item{n}_kind", "Choose the kind of compensation.")
+                    self.add_error(f"item{n}_kind", _("Choose the kind of compensation."))
                 continue
             if amount is None:
-                self.add_error(f"item{n}_amount", "Enter the amount (0 for a free gift).")
+                self.add_error(f"item{n}_amount", _("Enter the amount (0 for a free gift)."))
                 continue
             items.append(
                 {
@@ -72,7 +73,8 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
         max_length=10_000,
         required=False,
-        help_text="Required to reject: guidance for the agent.",
+        label=_("Note"),
+        help_text=_("Required to reject: guidance for the agent."),
     )
 
 

@@ -14,31 +14,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compensation import decision, money
 
 
 class Kind(models.TextChoices):
-    REFUND = decision.REFUND, "Refund"
-    REPLACEMENT = decision.REPLACEMENT, "Replacement"
-    STORE_CREDIT = decision.STORE_CREDIT, "Store credit"
-    VOUCHER = decision.VOUCHER, "Voucher"
-    GIFT = decision.GIFT, "Gift"
-    SHIPPING_REFUND = decision.SHIPPING_REFUND, "Shipping refund"
+    REFUND = decision.REFUND, _("Refund")
+    REPLACEMENT = decision.REPLACEMENT, _("Replacement")
+    STORE_CREDIT = decision.STORE_CREDIT, _("Store credit")
+    VOUCHER = decision.VOUCHER, _("Voucher")
+    GIFT = decision.GIFT, _("Gift")
+    SHIPPING_REFUND = decision.SHIPPING_REFUND, _("Shipping refund")
 
 
 class RequiredTier(models.TextChoices):
-    FRONTLINE = decision.FRONTLINE, "Frontline"
-    TEAM_LEAD = decision.TEAM_LEAD, "Team lead"
-    MANAGER = decision.MANAGER, "Manager"
-    SUPERUSER = decision.SUPERUSER, "Superuser"
+    FRONTLINE = decision.FRONTLINE, _("Frontline")
+    TEAM_LEAD = decision.TEAM_LEAD, _("Team lead")
+    MANAGER = decision.MANAGER, _("Manager")
+    SUPERUSER = decision.SUPERUSER, _("Superuser")
 
 
 class Status(models.TextChoices):
-    GRANTED = "granted", "Granted on the spot"
-    PENDING = "pending", "Waiting for approval"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    GRANTED = "granted", _("Granted on the spot")
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 # What counts against the limits: everything given or still waiting to be given.
@@ -55,16 +56,18 @@ def _money_field(**kwargs) -> models.DecimalField:
 class AuthorityRule(models.Model):
     """Holders of `role` (a group name) may grant `kind` up to these limits, in `currency`."""
 
-    role = models.CharField(max_length=150, help_text="Group name, e.g. frontline.")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    max_per_grant = _money_field()
-    max_per_complaint = _money_field()
-    max_per_customer_30d = _money_field(verbose_name="max per customer per 30 days")
-    currency = models.CharField(max_length=3, default=money.DEFAULT_CURRENCY)
-    updated_at = models.DateTimeField(default=timezone.now)
+    role = models.CharField(_("role"), max_length=150, help_text=_("Group name, e.g. frontline."))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    max_per_grant = _money_field(verbose_name=_("max per grant"))
+    max_per_complaint = _money_field(verbose_name=_("max per complaint"))
+    max_per_customer_30d = _money_field(verbose_name=_("max per customer per 30 days"))
+    currency = models.CharField(_("currency"), max_length=3, default=money.DEFAULT_CURRENCY)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         ordering = ["role", "kind"]
+        verbose_name = _("authority rule")
+        verbose_name_plural = _("authority rules")
         constraints = [
             models.UniqueConstraint(fields=["role", "kind"], name="authority_rule_role_kind")
         ]
@@ -96,21 +99,32 @@ class AuthorityRuleChange(models.Model):
     """Append-only: who changed which authority rule, from what, to what."""
 
     rule = models.ForeignKey(
-        AuthorityRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+        AuthorityRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name=_("rule"),
     )
-    action = models.CharField(max_length=16)  # created / changed
+    action = models.CharField(_("action"), max_length=16)  # created / changed
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=200)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    actor_label = models.CharField(_("actor label"), max_length=200)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = AuthorityRuleChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("authority rule change")
+        verbose_name_plural = _("authority rule changes")
 
     def __str__(self) -> str:
         return f"{self.action} rule {self.rule_id} by {self.actor_label}"
@@ -126,45 +140,67 @@ class AuthorityRuleChange(models.Model):
 
 class CompensationRequest(models.Model):
     complaint = models.ForeignKey(
-        "complaints.Complaint", on_delete=models.PROTECT, related_name="compensation_requests"
+        "complaints.Complaint",
+        on_delete=models.PROTECT,
+        related_name="compensation_requests",
+        verbose_name=_("complaint"),
     )
     # Denormalised from the complaint so the 30-day per-customer sum is one indexed query.
     customer = models.ForeignKey(
-        "complaints.Customer", on_delete=models.PROTECT, related_name="compensation_requests"
+        "complaints.Customer",
+        on_delete=models.PROTECT,
+        related_name="compensation_requests",
+        verbose_name=_("customer"),
     )
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    amount = _money_field()
-    currency = models.CharField(max_length=3, default=money.DEFAULT_CURRENCY)
-    quantity = models.PositiveIntegerField(default=1)
-    note = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    amount = _money_field(verbose_name=_("amount"))
+    currency = models.CharField(_("currency"), max_length=3, default=money.DEFAULT_CURRENCY)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    note = models.CharField(_("note"), max_length=500, blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
-    required_tier = models.CharField(max_length=16, choices=RequiredTier.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, db_index=True)
+    required_tier = models.CharField(
+        _("required tier"), max_length=16, choices=RequiredTier.choices
+    )
     # The rule that decided (granted it, or stopped it when it went pending; the approver's
     # rule once approved) and its limits at that moment.
     rule = models.ForeignKey(
-        AuthorityRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        AuthorityRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rule"),
     )
-    rule_snapshot = models.JSONField(default=dict, blank=True)
-    reason = models.CharField(max_length=500, blank=True, help_text="Why it was decided so.")
+    rule_snapshot = models.JSONField(_("rule snapshot"), default=dict, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=500, blank=True, help_text=_("Why it was decided so.")
+    )
     stopped_by = models.JSONField(
-        default=dict, blank=True, help_text="The rule and limit that sent it for approval."
+        _("stopped by"),
+        default=dict,
+        blank=True,
+        help_text=_("The rule and limit that sent it for approval."),
     )
     # What the requester wanted to tell the customer, sent when the approval comes through.
-    remedy_message = models.TextField(blank=True)
-    root_cause = models.CharField(max_length=200, blank=True)
+    remedy_message = models.TextField(_("remedy message"), blank=True)
+    root_cause = models.CharField(_("root cause"), max_length=200, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -173,6 +209,8 @@ class CompensationRequest(models.Model):
             models.Index(fields=["customer", "kind", "created_at"]),
             models.Index(fields=["complaint", "status"]),
         ]
+        verbose_name = _("compensation request")
+        verbose_name_plural = _("compensation requests")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0), name="compensation_amount_not_negative"
@@ -192,5 +230,5 @@ class PendingApproval(CompensationRequest):
 
     class Meta:
         proxy = True
-        verbose_name = "approval queue"
-        verbose_name_plural = "approval queue"
+        verbose_name = _("approval queue")
+        verbose_name_plural = _("approval queue")

@@ -78,7 +78,7 @@ class BusinessCalendarAdmin(ManagersEditMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "time_zone", "holiday_country", "holiday_subdivision"]}),
         (
-            "Working hours (e.g. 09:00-17:00; empty = closed)",
+            _("Working hours (e.g. 09:00-17:00; empty = closed)"),
             {
                 "fields": [
                     "monday",

@@ -6,11 +6,12 @@ complaint_acknowledge's transaction and refuses a promise beyond the resolution 
 """
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EscalationConfig(AppConfig):
     name = "escalation"
-    verbose_name = "Escalation"
+    verbose_name = _("Escalation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, Severity
 from escalation.businesstime import Schedule
@@ -45,31 +47,43 @@ def parse_hours(value: str) -> tuple[time, time] | None:
         opens = time.fromisoformat(opens_s)
         closes = time(0) if closes_s == "24:00" else time.fromisoformat(closes_s)
     except ValueError:
-        raise ValidationError(f"'{value}' is not like 09:00-17:00.") from None
+        raise ValidationError(
+            gettext("'%(value)s' is not like 09:00-17:00.") % {"value": value}
+        ) from None
     if closes != time(0) and closes <= opens:
-        raise ValidationError(f"'{value}': closing time must be after opening time.")
+        raise ValidationError(
+            gettext("'%(value)s': closing time must be after opening time.") % {"value": value}
+        )
     return opens, closes
 
 
 class BusinessCalendar(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    time_zone = models.CharField(max_length=64, default="Europe/Berlin")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Berlin")
     holiday_country = models.CharField(
-        max_length=8, blank=True, help_text="ISO country code for the `holidays` package, e.g. DE."
+        _("holiday country"),
+        max_length=8,
+        blank=True,
+        help_text=_("ISO country code for the `holidays` package, e.g. DE."),
     )
     holiday_subdivision = models.CharField(
-        max_length=8, blank=True, help_text="Optional state/province code, e.g. BE."
+        _("holiday subdivision"),
+        max_length=8,
+        blank=True,
+        help_text=_("Optional state/province code, e.g. BE."),
     )
-    monday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
-    tuesday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
-    wednesday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
-    thursday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
-    friday = models.CharField(max_length=11, blank=True, default="09:00-17:00")
-    saturday = models.CharField(max_length=11, blank=True, default="")
-    sunday = models.CharField(max_length=11, blank=True, default="")
+    monday = models.CharField(_("monday"), max_length=11, blank=True, default="09:00-17:00")
+    tuesday = models.CharField(_("tuesday"), max_length=11, blank=True, default="09:00-17:00")
+    wednesday = models.CharField(_("wednesday"), max_length=11, blank=True, default="09:00-17:00")
+    thursday = models.CharField(_("thursday"), max_length=11, blank=True, default="09:00-17:00")
+    friday = models.CharField(_("friday"), max_length=11, blank=True, default="09:00-17:00")
+    saturday = models.CharField(_("saturday"), max_length=11, blank=True, default="")
+    sunday = models.CharField(_("sunday"), max_length=11, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
 
     def __str__(self) -> str:
         return self.name
@@ -77,7 +91,7 @@ class BusinessCalendar(models.Model):
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.time_zone not in available_timezones():
-            errors["time_zone"] = ["Unknown time zone."]
+            errors["time_zone"] = [gettext("Unknown time zone.")]
         for day in WEEKDAYS:
             try:
                 parse_hours(getattr(self, day.lower()))
@@ -91,7 +105,7 @@ class BusinessCalendar(models.Model):
             except NotImplementedError as e:
                 errors["holiday_country"] = [str(e)]
         if not errors and all(not getattr(self, d.lower()).strip() for d in WEEKDAYS):
-            errors["monday"] = ["At least one weekday needs working hours."]
+            errors["monday"] = [gettext("At least one weekday needs working hours.")]
         if errors:
             raise ValidationError(errors)
 
@@ -117,39 +131,59 @@ class ClosedDate(models.Model):
     """A day the calendar's team does not work, beyond public holidays (e.g. a company event)."""
 
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.CASCADE, related_name="closed_dates"
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="closed_dates",
+        verbose_name=_("calendar"),
     )
-    date = models.DateField()
-    reason = models.CharField(max_length=200, blank=True)
+    date = models.DateField(
+        _("date"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["date"]
+        verbose_name = _("closed date")
+        verbose_name_plural = _("closed dates")
         constraints = [
             models.UniqueConstraint(fields=["calendar", "date"], name="closed_date_once")
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} ({self.reason or 'closed'})"
+        reason = self.reason or gettext("closed")
+        return f"{self.date} ({reason})"
 
 
 class ResponsePolicy(models.Model):
     """How soon a complaint of a category and severity must be answered, in business minutes."""
 
-    category = models.CharField(max_length=32, choices=Category.choices)
-    severity = models.CharField(max_length=16, choices=Severity.choices)
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.PROTECT, related_name="policies"
+        BusinessCalendar,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        verbose_name=_("calendar"),
     )
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
-    approval_minutes = models.PositiveIntegerField()
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response minutes"),
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        _("resolution minutes"),
+    )
+    approval_minutes = models.PositiveIntegerField(
+        _("approval minutes"),
+    )
     warn_percent = models.PositiveSmallIntegerField(
-        default=75, help_text="Warn the assignee when this share of the window has passed."
+        _("warn percent"),
+        default=75,
+        help_text=_("Warn the assignee when this share of the window has passed."),
     )
 
     class Meta:
         ordering = ["category", "severity"]
-        verbose_name_plural = "response policies"
+        verbose_name = _("response policy")
+        verbose_name_plural = _("response policies")
         constraints = [
             models.UniqueConstraint(fields=["category", "severity"], name="policy_per_cell"),
             models.CheckConstraint(
@@ -168,50 +202,65 @@ class ResponsePolicy(models.Model):
 
 
 class DeadlineKind(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    PROMISE = "promise", "Promise to the customer"
-    RESOLUTION = "resolution", "Resolution"
-    APPROVAL = "approval", "Approval decision"
+    FIRST_RESPONSE = "first_response", _("First response")
+    PROMISE = "promise", _("Promise to the customer")
+    RESOLUTION = "resolution", _("Resolution")
+    APPROVAL = "approval", _("Approval decision")
 
 
 class DeadlineStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    WARNED = "warned", "Warned"
-    MET = "met", "Met"
-    BREACHED = "breached", "Breached"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    WARNED = "warned", _("Warned")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPEN_STATUSES = (DeadlineStatus.PENDING, DeadlineStatus.WARNED)
 
 
 class Deadline(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="deadlines")
-    kind = models.CharField(max_length=16, choices=DeadlineKind.choices)
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("complaint")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DeadlineKind.choices)
     status = models.CharField(
-        max_length=16, choices=DeadlineStatus.choices, default=DeadlineStatus.PENDING
+        _("status"), max_length=16, choices=DeadlineStatus.choices, default=DeadlineStatus.PENDING
     )
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        BusinessCalendar,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("calendar"),
     )
-    started_at = models.DateTimeField(default=timezone.now)
-    due_at = models.DateTimeField()
-    warn_at = models.DateTimeField()
-    warned_at = models.DateTimeField(null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    due_at = models.DateTimeField(
+        _("due at"),
+    )
+    warn_at = models.DateTimeField(
+        _("warn at"),
+    )
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # While the complaint waits on the customer the clock stops: the business time that was
     # left is kept here and due_at/warn_at are recomputed from it on resume.
-    paused_at = models.DateTimeField(null=True, blank=True)
-    remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
-    warn_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    remaining_seconds = models.PositiveIntegerField(_("remaining seconds"), null=True, blank=True)
+    warn_remaining_seconds = models.PositiveIntegerField(
+        _("warn remaining seconds"), null=True, blank=True
+    )
     # Set in the transaction that sends the email, so a retried sweep never sends it twice.
-    warn_notified_at = models.DateTimeField(null=True, blank=True)
-    breach_notified_at = models.DateTimeField(null=True, blank=True)
+    warn_notified_at = models.DateTimeField(_("warn notified at"), null=True, blank=True)
+    breach_notified_at = models.DateTimeField(_("breach notified at"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
         indexes = [
             models.Index(fields=["complaint", "status"], name="deadline_complaint_status"),
             models.Index(

@@ -104,3 +104,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     db = connections["default"].settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3" and not db["TEST"].get("NAME"):
         db["TEST"]["NAME"] = str(settings.VAR_DIR / "test-db.sqlite3")
+
+
+# --- i18n: a request with Accept-Language activates its language in this thread (LocaleMiddleware
+# does not reset it), so every test starts and ends in the default language.
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -171,7 +171,7 @@ def test_manager_approves_the_pending_refund_from_the_queue(demo, browse, step):
         row.locator("textarea[name=note]").fill("Faulty batch confirmed; refund approved in full.")
         row.locator("button.decide-approve").click()
         page.wait_for_selector(".messagelist .success")
-        assert f"{waiting.reference} is now remedied" in page.locator(".messagelist").inner_text()
+        assert f"{waiting.reference} is now Remedied" in page.locator(".messagelist").inner_text()
         assert page.locator(f"tr.queue-row[data-request='{refund.pk}']").count() == 0
 
         step("complaint")

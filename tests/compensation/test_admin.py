@@ -73,8 +73,8 @@ def test_queue_shows_what_a_manager_needs_and_decide_buttons(client, frontline, 
     html = response.content.decode()
     assert req.complaint.reference in html
     assert "400.00 EUR" in html and "Refund" in html
-    assert "frontline · refund: max_per_grant" in html  # the rule that stopped it
-    assert "voucher: 20.00 EUR (1)" in html  # the customer's earlier compensation
+    assert "frontline · Refund: max per grant" in html  # the rule that stopped it
+    assert "Voucher: 20.00 EUR (1)" in html  # the customer's earlier compensation
     assert "decide-approve" in html and "decide-reject" in html
 
 
@@ -234,7 +234,7 @@ def test_complaint_page_remedy_beyond_authority_escalates(client, frontline):
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
     assert CompensationRequest.objects.get(complaint=c).status == "pending"
     page = client.get(reverse("admin:complaints_complaint_change", args=[c.pk]))
-    assert "waits for approval by manager" in page.content.decode()
+    assert "waits for approval by Manager" in page.content.decode()
 
 
 def _buttons(client, user, complaint):
@@ -260,7 +260,7 @@ def test_complaint_page_offers_decisions_only_to_who_may_decide(client, frontlin
     assert Complaint.objects.get(pk=c.pk).state == "remedied"
     _, html = _buttons(client, frontline, c)
     # The history on the complaint page: who decided, under which rule.
-    assert "Approved" in html and "mgr" in html and "manager · refund ≤ 2000.00 EUR" in html
+    assert "Approved" in html and "mgr" in html and "manager · Refund ≤ 2000.00 EUR" in html
 
 
 @pytest.mark.django_db

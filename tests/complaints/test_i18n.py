@@ -17,20 +17,21 @@ from complaints.models import State
 LOCALE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def po_entries() -> dict[str, str]:
-    """msgid -> msgstr (first plural form) from the .po, without any gettext tooling."""
+def po_entries() -> dict[tuple[str, str], str]:
+    """(msgctxt, msgid) -> msgstr (first plural form) from the .po, without gettext tooling."""
     text = (LOCALE / "django.po").read_text(encoding="utf-8")
     entries = {}
     pattern = re.compile(
-        r'^msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n?)+)',
+        r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?'
+        r'msgstr(?:\[0\])? ((?:".*"\n?)+)',
         re.M,
     )
     for match in pattern.finditer(text):
         join = lambda block: "".join(  # noqa: E731
-            ast.literal_eval(line) for line in block.strip().splitlines()
+            ast.literal_eval(line) for line in (block or "").strip().splitlines()
         )
-        entries[join(match.group(1))] = join(match.group(2))
-    entries.pop("", None)  # the header
+        entries[(join(match.group(1)), join(match.group(2)))] = join(match.group(3))
+    entries.pop(("", ""), None)  # the header
     return entries
 
 
@@ -44,7 +45,10 @@ def test_every_string_is_translated_and_the_mo_matches_the_po():
     assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
     with (LOCALE / "django.mo").open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)
-    for msgid, msgstr in entries.items():
+    for (context, msgid), msgstr in entries.items():
+        if context:
+            assert catalog.pgettext(context, msgid) == msgstr, (context, msgid)
+            continue
         assert catalog.gettext(msgid) == msgstr or catalog.ngettext(msgid, "x", 1) == msgstr, msgid
 
 
