@@ -154,3 +154,22 @@ def idempotent_call(
             raise
         return _replay(winner, fingerprint)
     return reply
+
+
+def idempotency_purge(*, older_than: timedelta, batch_size: int = 5000) -> int:
+    """Forget Idempotency-Keys older than `older_than`; returns how many were deleted.
+
+    Past that window a retry with the same key is a new request (an `external_id` still never
+    files twice). Deletes in batches so a large backlog never holds one long lock. Idempotent.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    while True:
+        ids = list(
+            IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
+        if not ids:
+            return deleted
+        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

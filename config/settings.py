@@ -202,6 +202,13 @@ REST_FRAMEWORK.update(
     }
 )
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token
+# How long an Idempotency-Key is remembered; an hourly beat task forgets older ones.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=72)
+CELERY_BEAT_SCHEDULE["idempotency-purge"] = {
+    "task": "complaints.tasks.idempotency_purge",
+    "schedule": 3600.0,
+    "options": {"expires": 3000.0},
+}
 # The throttle counts in Django's cache: per process by default; with several web processes set
 # CACHE_URL=redis://host:6379/1 so all of them share one count per token.
 CACHE_URL = env.str("CACHE_URL", default="")
