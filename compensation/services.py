@@ -47,7 +47,7 @@ from complaints.errors import (
     NotPermittedError,
     RuleViolationError,
 )
-from complaints.models import OPEN_STATES, Complaint, Customer, State, TransitionLog
+from complaints.models import OPEN_STATES, Complaint, Customer, State
 from webhooks.services import outbox_record
 
 APPROVAL_REQUIRED = "approval required"
@@ -223,25 +223,10 @@ def _highest_tier(decisions: Iterable[decision.Decision]) -> str:
     return max((d.required_tier for d in decisions), key=lambda t: decision.TIER_RANK[t])
 
 
-def _lock_complaint(complaint_id: int) -> Complaint:
-    try:
-        return Complaint.objects.select_for_update().get(pk=complaint_id)
-    except (Complaint.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError("No such complaint.") from None
-
-
 def _lock_customer(complaint: Complaint) -> None:
     """Serialise grants to one customer: the 30-day limit spans all their complaints, so two
     agents on two of them must not both read the same total. Taken after the complaint lock."""
     Customer.objects.select_for_update().filter(pk=complaint.customer_id).first()
-
-
-def _check_version(complaint: Complaint, expected_version: int | None) -> None:
-    if expected_version is not None and complaint.version != expected_version:
-        raise ConflictError(
-            f"{complaint.reference} was changed by someone else while you were looking at it; "
-            "reload it and try again."
-        )
 
 
 def _entry(request: CompensationRequest) -> dict:
@@ -265,26 +250,6 @@ def _publish(event: str, request: CompensationRequest) -> None:
     outbox_record(
         type=event,
         payload={"complaint_id": request.complaint_id, "request": _entry(request)},
-    )
-
-
-def _label(actor: Any) -> str:
-    if actor is None:
-        return complaint_services.SYSTEM_LABEL
-    return actor.get_full_name() or actor.get_username()
-
-
-def _log_step(*, complaint: Complaint, actor: Any, step: str, reason: str, payload: dict) -> None:
-    """An audited step that is not a state change (compensation on a complaint that stays put)."""
-    TransitionLog.objects.create(
-        complaint=complaint,
-        transition=step,
-        from_state=complaint.state,
-        to_state=complaint.state,
-        actor=actor,
-        actor_label=_label(actor),
-        reason=reason,
-        payload=payload,
     )
 
 
@@ -345,7 +310,7 @@ def _send_for_approval(
         "compensation": [_entry(r) for r in requests],
     }
     if complaint.state == State.ESCALATED:
-        _log_step(
+        complaint_services.complaint_step_log(
             complaint=complaint,
             actor=actor,
             step="compensation_requested",
@@ -415,8 +380,8 @@ def complaint_remedy_with_compensation(
         raise NotPermittedError("Only staff may remedy a complaint.")
 
     with transaction.atomic():
-        complaint = _lock_complaint(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_services.complaint_lock(complaint_id)
+        complaint_services.complaint_version_check(complaint, expected_version)
         if complaint.state not in (State.APOLOGIZED, State.ESCALATED):
             raise InvalidTransitionError(
                 f"Cannot remedy a complaint that is {complaint.state.replace('_', ' ')}."
@@ -515,7 +480,7 @@ def compensation_request(
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may request compensation.")
     with transaction.atomic():
-        complaint = _lock_complaint(complaint_id)
+        complaint = complaint_services.complaint_lock(complaint_id)
         if complaint.state not in OPEN_STATES:
             raise InvalidTransitionError(
                 f"Compensation is requested on an open complaint; this one is "
@@ -538,7 +503,7 @@ def compensation_request(
             complaint=complaint, actor=actor, items=[item], decisions=[d], pending=not d.granted
         )
         if d.granted:
-            _log_step(
+            complaint_services.complaint_step_log(
                 complaint=complaint,
                 actor=actor,
                 step="compensation_granted",
@@ -574,7 +539,7 @@ def _complaint_of(request_id: int) -> int:
 
 def _already_decided(request_id: int) -> ConflictError:
     r = CompensationRequest.objects.select_related("decided_by").get(pk=request_id)
-    who = _label(r.decided_by) if r.decided_by_id else "the system"
+    who = complaint_services.actor_display(r.decided_by) if r.decided_by_id else "the system"
     return ConflictError(f"This compensation was already {r.status} by {who}; nothing changed.")
 
 
@@ -593,8 +558,8 @@ def _approve(
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may approve compensation.")
     with transaction.atomic():
-        complaint = _lock_complaint(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_services.complaint_lock(complaint_id)
+        complaint_services.complaint_version_check(complaint, expected_version)
         pending = _pending_locked(complaint)
         if request_id is not None and request_id not in {r.pk for r in pending}:
             raise _already_decided(request_id)
@@ -714,8 +679,8 @@ def _reject(
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may reject compensation.")
     with transaction.atomic():
-        complaint = _lock_complaint(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_services.complaint_lock(complaint_id)
+        complaint_services.complaint_version_check(complaint, expected_version)
         pending = _pending_locked(complaint)
         if request_id is not None and request_id not in {r.pk for r in pending}:
             raise _already_decided(request_id)
@@ -738,7 +703,7 @@ def _reject(
         payload = {"compensation": [_entry(r) for r in pending]}
         if complaint.state != State.ESCALATED and pending:
             # The complaint already left escalated some other way; record the refusal only.
-            _log_step(
+            complaint_services.complaint_step_log(
                 complaint=complaint,
                 actor=actor,
                 step="compensation_rejected",
@@ -781,7 +746,7 @@ def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
     return fired directly): its pending requests can no longer be decided. Idempotent."""
     with transaction.atomic():
         try:
-            complaint = _lock_complaint(complaint_id)
+            complaint = complaint_services.complaint_lock(complaint_id)
         except NotFoundError:
             return 0
         if complaint.state == State.ESCALATED:
@@ -795,7 +760,7 @@ def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
             r.decided_at = now
             r.decision_note = f"Withdrawn: {reason}"[:MAX_TEXT]
             r.save(update_fields=["status", "decided_at", "decision_note"])
-        _log_step(
+        complaint_services.complaint_step_log(
             complaint=complaint,
             actor=None,
             step="compensation_withdrawn",
@@ -874,7 +839,7 @@ def authority_rule_save(
                 rule=rule,
                 action="created" if not before else "changed",
                 actor=actor,
-                actor_label=_label(actor),
+                actor_label=complaint_services.actor_display(actor),
                 before=before,
                 after=after,
             )

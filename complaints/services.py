@@ -103,7 +103,8 @@ class _Checker:
             raise InvalidDataError(fields=self.errors)
 
 
-def _actor_label(actor: Any, label: str | None) -> str:
+def actor_display(actor: Any, label: str | None = None) -> str:
+    """How an actor appears in the audit trail and timeline (`label` wins; None is the system)."""
     if label:
         return label
     if actor is None:
@@ -235,7 +236,7 @@ def _intake_write(
         from_state=State.VENTING,
         to_state=State.VENTING,
         actor=actor,
-        actor_label=_actor_label(actor, None if actor else f"channel: {channel}"),
+        actor_label=actor_display(actor, None if actor else f"channel: {channel}"),
         payload={"channel": channel, "external_id": external_id},
         created_at=now,
     )
@@ -287,14 +288,16 @@ def customer_get_or_create(
 # --- the transition engine ---------------------------------------------------------------------
 
 
-def _lock(complaint_id: int) -> Complaint:
+def complaint_lock(complaint_id: int) -> Complaint:
+    """The complaint, row-locked until the caller's transaction ends; NotFoundError if absent."""
     try:
         return Complaint.objects.select_for_update().get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("No such complaint.") from None
 
 
-def _check_version(complaint: Complaint, expected_version: int | None) -> None:
+def complaint_version_check(complaint: Complaint, expected_version: int | None) -> None:
+    """ConflictError when the caller acted on a version of the complaint that is gone."""
     if expected_version is not None and complaint.version != expected_version:
         raise ConflictError(
             f"{complaint.reference} was changed by someone else while you were looking at it; "
@@ -320,8 +323,8 @@ def _fire(
     """
     method_name = TRANSITION_METHODS[name]
     with transaction.atomic():
-        complaint = _lock(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_lock(complaint_id)
+        complaint_version_check(complaint, expected_version)
         method = getattr(complaint, method_name)
         from_state = complaint.state
         if not can_proceed(method, check_conditions=False):
@@ -351,7 +354,7 @@ def _fire(
             )
         except ConcurrentTransition:
             raise ConflictError() from None
-        label = _actor_label(actor, actor_label)
+        label = actor_display(actor, actor_label)
         log = TransitionLog.objects.create(
             complaint=complaint,
             transition=name,
@@ -697,7 +700,7 @@ def complaint_reopen(
 # --- changes that are not state changes, audited all the same ---------------------------------
 
 
-def _log_step(
+def complaint_step_log(
     *,
     complaint: Complaint,
     actor: Any,
@@ -706,13 +709,14 @@ def _log_step(
     payload: dict | None = None,
     actor_label: str | None = None,
 ) -> TransitionLog:
+    """An audited step that is not a state change (pause, assignment, compensation granted...)."""
     return TransitionLog.objects.create(
         complaint=complaint,
         transition=step,
         from_state=complaint.state,
         to_state=complaint.state,
         actor=actor,
-        actor_label=_actor_label(actor, actor_label),
+        actor_label=actor_display(actor, actor_label),
         reason=reason,
         payload=payload or {},
     )
@@ -744,8 +748,8 @@ def complaint_pause(
         check.add("until", "Must lie in the future.")
     check.raise_if_any()
     with transaction.atomic():
-        complaint = _lock(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_lock(complaint_id)
+        complaint_version_check(complaint, expected_version)
         if actor is not None and not roles.is_agent(actor):
             raise NotPermittedError("Only staff may pause a complaint.")
         if not complaint.is_open:
@@ -758,7 +762,7 @@ def complaint_pause(
             until,
         )
         _touch(complaint, ["paused_at", "pause_reason", "pause_until"])
-        _log_step(
+        complaint_step_log(
             complaint=complaint,
             actor=actor,
             step="pause",
@@ -784,8 +788,8 @@ def complaint_resume(
 ) -> Complaint:
     """Restart the deadline clock; the escalation app restores the remaining time."""
     with transaction.atomic():
-        complaint = _lock(complaint_id)
-        _check_version(complaint, expected_version)
+        complaint = complaint_lock(complaint_id)
+        complaint_version_check(complaint, expected_version)
         if actor is not None and not roles.is_agent(actor):
             raise NotPermittedError("Only staff may resume a complaint.")
         if complaint.paused_at is None:
@@ -794,7 +798,7 @@ def complaint_resume(
         complaint.paused_at, complaint.pause_reason, complaint.pause_until = None, "", None
         _touch(complaint, ["paused_at", "pause_reason", "pause_until"])
         resumed_at = timezone.now()
-        _log_step(
+        complaint_step_log(
             complaint=complaint,
             actor=actor,
             step="resume",
@@ -816,7 +820,7 @@ def complaint_raise_level(
 ) -> Complaint:
     """An escalated complaint whose deadline lapsed again climbs one more tier."""
     with transaction.atomic():
-        complaint = _lock(complaint_id)
+        complaint = complaint_lock(complaint_id)
         if complaint.state != State.ESCALATED:
             raise InvalidTransitionError("Only an escalated complaint can be raised a level.")
         from_tier = complaint.tier
@@ -824,7 +828,7 @@ def complaint_raise_level(
         complaint.tier = roles.next_tier(complaint.tier) or complaint.tier
         complaint.assignee = None
         _touch(complaint, ["escalation_level", "tier", "assignee"])
-        _log_step(
+        complaint_step_log(
             complaint=complaint,
             actor=actor,
             step="raise_level",
@@ -838,7 +842,7 @@ def complaint_raise_level(
 def complaint_assign(*, complaint_id: int, actor: Any, assignee: Any | None) -> Complaint:
     """Agents take complaints for themselves; a lead or above assigns anyone."""
     with transaction.atomic():
-        complaint = _lock(complaint_id)
+        complaint = complaint_lock(complaint_id)
         if not roles.is_agent(actor):
             raise NotPermittedError("Only staff may assign complaints.")
         if assignee is not None and assignee.pk != actor.pk and roles.user_rank(actor) < 2:
@@ -848,7 +852,7 @@ def complaint_assign(*, complaint_id: int, actor: Any, assignee: Any | None) -> 
         previous = complaint.assignee_id
         complaint.assignee = assignee
         _touch(complaint, ["assignee"])
-        _log_step(
+        complaint_step_log(
             complaint=complaint,
             actor=actor,
             step="assign",
@@ -871,12 +875,12 @@ def message_add(
     if from_customer and visibility == Visibility.INTERNAL:
         raise NotPermittedError("Internal notes are for staff only.")
     with transaction.atomic():
-        complaint = _lock(complaint_id)
+        complaint = complaint_lock(complaint_id)
         now = timezone.now()
         message = Message.objects.create(
             complaint=complaint,
             author=actor,
-            author_label=complaint.customer.name if from_customer else _actor_label(actor, None),
+            author_label=complaint.customer.name if from_customer else actor_display(actor, None),
             kind=MessageKind.CUSTOMER if from_customer else MessageKind.STAFF,
             visibility=visibility,
             body=body,
@@ -915,7 +919,7 @@ def complaint_update_details(
     if not roles.is_agent(actor):
         raise NotPermittedError("Only staff may change a complaint's details.")
     with transaction.atomic():
-        complaint = _lock(complaint_id)
+        complaint = complaint_lock(complaint_id)
         diff = {
             field: [getattr(complaint, field), value]
             for field, value in changes.items()
@@ -926,5 +930,5 @@ def complaint_update_details(
         for field, (_old, new) in diff.items():
             setattr(complaint, field, new)
         _touch(complaint, list(diff))
-        _log_step(complaint=complaint, actor=actor, step="details", payload=diff)
+        complaint_step_log(complaint=complaint, actor=actor, step="details", payload=diff)
     return complaint
