@@ -543,6 +543,19 @@ def _already_decided(request_id: int) -> ConflictError:
     return ConflictError(f"This compensation was already {r.status} by {who}; nothing changed.")
 
 
+def _decision_lock(
+    *, complaint_id: int, request_id: int | None, expected_version: int | None
+) -> tuple[Complaint, list[CompensationRequest]]:
+    """For approve and reject, inside their transaction: the complaint locked and at the
+    expected version, its pending requests locked; ConflictError if `request_id` was decided."""
+    complaint = complaint_services.complaint_lock(complaint_id)
+    complaint_services.complaint_version_check(complaint, expected_version)
+    pending = _pending_locked(complaint)
+    if request_id is not None and request_id not in {r.pk for r in pending}:
+        raise _already_decided(request_id)
+    return complaint, pending
+
+
 def _approve(
     *,
     complaint_id: int,
@@ -558,11 +571,9 @@ def _approve(
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may approve compensation.")
     with transaction.atomic():
-        complaint = complaint_services.complaint_lock(complaint_id)
-        complaint_services.complaint_version_check(complaint, expected_version)
-        pending = _pending_locked(complaint)
-        if request_id is not None and request_id not in {r.pk for r in pending}:
-            raise _already_decided(request_id)
+        complaint, pending = _decision_lock(
+            complaint_id=complaint_id, request_id=request_id, expected_version=expected_version
+        )
         if not pending:
             # An escalation without compensation (e.g. a lapsed deadline): a plain approval.
             return complaint_services.complaint_approve(
@@ -679,11 +690,9 @@ def _reject(
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError("Only staff may reject compensation.")
     with transaction.atomic():
-        complaint = complaint_services.complaint_lock(complaint_id)
-        complaint_services.complaint_version_check(complaint, expected_version)
-        pending = _pending_locked(complaint)
-        if request_id is not None and request_id not in {r.pk for r in pending}:
-            raise _already_decided(request_id)
+        complaint, pending = _decision_lock(
+            complaint_id=complaint_id, request_id=request_id, expected_version=expected_version
+        )
         if pending:
             required = _highest_tier_of(pending)
             if not permissions.can_reject(
