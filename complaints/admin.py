@@ -430,11 +430,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
     # --- what the complaint page shows ---------------------------------------------------------
 
     def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
-        names = selectors.complaint_available_transitions(complaint=complaint, user=user)
-        if roles.is_agent(user) and complaint.is_open:
-            names.append("resume" if complaint.paused_at else "pause")
-            if complaint.assignee_id != user.pk:
-                names.append("take")
+        names = selectors.complaint_available_actions(complaint=complaint, user=user)
+        if roles.is_agent(user) and complaint.is_open and complaint.assignee_id != user.pk:
+            names.append("take")
         return [n for n in names if n in self.actions_by_name]
 
     def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
