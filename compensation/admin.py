@@ -31,12 +31,12 @@ from compensation.models import (
     RequiredTier,
 )
 from complaints import admin as complaints_admin
-from complaints import roles
 from complaints.admin import Action, ComplaintAdmin
 from complaints.charts import svg_bars
-from complaints.errors import DomainError
 from complaints.forms import NoteForm, ReturnForm
 from complaints.models import Complaint
+from core import roles
+from core.errors import DomainError
 from escalation.admin import DeadlineDashboardMixin
 
 # --- the complaint page: Remedy / Approve / Return go through compensation ---------------------

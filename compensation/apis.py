@@ -18,8 +18,8 @@ from compensation.models import CompensationRequest
 from compensation.serializers import CompensationIn, CompensationOut, DecisionIn, RejectIn
 from complaints.api_services import Reply
 from complaints.apis import IDEMPOTENCY_KEY, ComplaintApi, _idempotent, _parse
-from complaints.errors import InvalidDataError, NotFoundError
 from config.api import CursorPagination, ErrorSerializer
+from core.errors import InvalidDataError, NotFoundError
 
 
 def _request_out(request_id: int) -> dict:

@@ -7,12 +7,9 @@ class CompensationConfig(AppConfig):
     verbose_name = _("Compensation")
 
     def ready(self) -> None:
-        from compensation import receivers
-        from complaints import events
+        from compensation import reactions
 
-        events.complaint_transitioned.connect(
-            receivers.on_complaint_transitioned, dispatch_uid="compensation.withdraw_pending"
-        )
+        reactions.register()
         _plug_into_complaints_api()
 
 
@@ -20,7 +17,7 @@ def _plug_into_complaints_api() -> None:
     """The complaints API stays ignorant of this app; these hooks add compensation to it."""
     from compensation import selectors, serializers, services
     from complaints import apis
-    from complaints.errors import InvalidDataError
+    from core.errors import InvalidDataError
 
     def remedy(*, compensations, **kw):
         try:

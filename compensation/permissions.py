@@ -1,7 +1,7 @@
 """Who may decide compensation and edit authority rules: small pure functions.
 
 One truth for three doors (services, admin, API). They take ranks and ids, not requests, so
-they are trivially testable; `complaints.roles.user_rank` turns a user into a rank.
+they are trivially testable; `core.roles.user_rank` turns a user into a rank.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from django.utils import timezone
 from compensation import money, permissions
 from compensation.decision import TIER_RANK
 from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Kind, Status
-from complaints import roles
+from core import roles
 
 
 def compensation_queue(*, user: Any) -> QuerySet[CompensationRequest]:

@@ -37,9 +37,10 @@ from compensation.models import (
     CompensationRequest,
     Status,
 )
-from complaints import roles
 from complaints import services as complaint_services
-from complaints.errors import (
+from complaints.models import OPEN_STATES, Complaint, Customer, State
+from core import roles
+from core.errors import (
     ConflictError,
     InvalidDataError,
     InvalidTransitionError,
@@ -47,7 +48,6 @@ from complaints.errors import (
     NotPermittedError,
     RuleViolationError,
 )
-from complaints.models import OPEN_STATES, Complaint, Customer, State
 from webhooks.services import outbox_record
 
 APPROVAL_REQUIRED = "approval required"

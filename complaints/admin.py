@@ -2,7 +2,7 @@
 
 The admin only parses forms and calls services: the state field is read-only, every workflow
 button posts to `transition_view`, which calls the one service for that transition. Access follows
-`complaints.roles` (the same rules as the services), not Django's per-model permissions.
+`core.roles` (the same rules as the services), not Django's per-model permissions.
 Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
 `extra_panels` (complaint page), `dashboard_panels` (insight dashboard) and the
 `workflow_form(name, request, complaint)` hook.
@@ -41,13 +41,14 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import api_services, forms, roles, selectors, services, tone
+from complaints import api_services, forms, selectors, services, tone
 from complaints.api_models import ApiToken
 from complaints.charts import svg_bars
-from complaints.errors import DomainError
 from complaints.models import CannedText, Complaint, Customer, Message, State, TransitionLog
 from complaints.pagination import CappedCountPaginator
 from complaints.urgency import urgency
+from core import roles
+from core.errors import DomainError
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions, permissions
 
-from complaints import roles
 from complaints.api_services import api_token_authenticate
+from core import roles
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):

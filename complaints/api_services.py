@@ -31,7 +31,7 @@ from django.db.models import OuterRef
 from django.utils import timezone
 
 from complaints.api_models import ApiToken, IdempotencyRecord
-from complaints.errors import InvalidDataError, NotFoundError, RuleViolationError
+from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 
 KEY_PREFIX = "rdr"
 _PREFIX = re.compile(r"[0-9a-f]{12}")

@@ -1,7 +1,7 @@
 """The complaints REST API (`/api/v1/complaints/...`): thin classes over services and selectors.
 
 Each class parses input with a serializer, calls one service or selector, and renders the result.
-Rules live in `complaints.services`; permissions come from `complaints.roles` (the same functions
+Rules live in `complaints.services`; permissions come from `core.roles` (the same functions
 the admin uses); errors are DomainErrors rendered by `config.api.exception_handler`.
 Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
@@ -25,10 +25,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import roles, selectors, services
+from complaints import selectors, services
 from complaints.api_auth import CanUseComplaintsApi
 from complaints.api_services import Reply, idempotent_call, request_fingerprint
-from complaints.errors import InvalidDataError, NotFoundError, RuleViolationError
 from complaints.models import Complaint
 from complaints.serializers import (
     AcknowledgeIn,
@@ -49,6 +48,8 @@ from complaints.serializers import (
     complaint_rows,
 )
 from config.api import CursorPagination, ErrorSerializer
+from core import roles
+from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 
 DETAIL_SECTIONS: dict[str, Callable[[Complaint, Any], list[dict]]] = {}
 # Set by the compensation app's AppConfig.ready(): remedy and decide each compensation item

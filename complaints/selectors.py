@@ -14,7 +14,6 @@ from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Val
 from django.utils import timezone
 from django_fsm import get_available_user_FIELD_transitions
 
-from complaints import roles
 from complaints.models import (
     OPEN_STATES,
     CannedText,
@@ -26,6 +25,7 @@ from complaints.models import (
     Visibility,
 )
 from complaints.services import TRANSITION_METHODS
+from core import roles
 
 _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
 

@@ -6,7 +6,7 @@ Every error the API answers has the body `{"code", "message", "fields"}`:
 - bodies over DATA_UPLOAD_MAX_MEMORY_SIZE and JSON too deeply nested are refused before parsing
   finishes, so no client input reaches a 500.
 The OpenAPI side (error responses on every operation) is in `config.api_schema`.
-This module holds no business rule and imports only `complaints.errors` from the project.
+This module holds no business rule and imports only `core.errors` from the project.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
 from rest_framework.response import Response
 
-from complaints.errors import DomainError
+from core.errors import DomainError
 
 # --- the error shape ---------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from complaints import roles
 from complaints.charts import svg_bars
+from core import roles
 from escalation import selectors
 from escalation.models import BusinessCalendar, ClosedDate, Deadline, DeadlineKind, ResponsePolicy
 

@@ -1,8 +1,7 @@
 """Promises, deadlines and automatic escalation. May import complaints; never compensation.
 
-The deadlines follow the complaint through its domain events: each receiver is one line that
-calls a service. `validate_promise` is the one synchronous hook: it runs inside
-complaint_acknowledge's transaction and refuses a promise beyond the resolution window.
+The deadlines follow the complaint inside its own transaction: `escalation.reactions` registers
+them with the complaint engine at start-up.
 """
 
 from django.apps import AppConfig
@@ -15,37 +14,9 @@ class EscalationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from complaints import events
-        from complaints.models import Complaint
-        from escalation import services
+        from escalation import reactions
 
-        def on_created(complaint_id, **_):
-            services.deadline_on_created(complaint_id=complaint_id)
-
-        def on_transitioned(complaint_id, transition, payload=None, **_):
-            services.deadline_on_transition(
-                complaint_id=complaint_id, transition=transition, payload=payload
-            )
-
-        def on_paused(complaint_id, paused_at, **_):
-            services.deadline_pause(complaint_id=complaint_id, paused_at=paused_at)
-
-        def on_resumed(complaint_id, resumed_at, **_):
-            services.deadline_resume(complaint_id=complaint_id, resumed_at=resumed_at)
-
-        def on_validate_promise(complaint, promised_by, **_):
-            services.promise_validate(complaint=complaint, promised_by=promised_by)
-
-        uid = "escalation"
-        events.complaint_created.connect(on_created, sender=Complaint, weak=False, dispatch_uid=uid)
-        events.complaint_transitioned.connect(
-            on_transitioned, sender=Complaint, weak=False, dispatch_uid=uid
-        )
-        events.complaint_paused.connect(on_paused, sender=Complaint, weak=False, dispatch_uid=uid)
-        events.complaint_resumed.connect(on_resumed, sender=Complaint, weak=False, dispatch_uid=uid)
-        events.validate_promise.connect(
-            on_validate_promise, sender=Complaint, weak=False, dispatch_uid=uid
-        )
+        reactions.register()
         _plug_into_complaints_api()
 
 

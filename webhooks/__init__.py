@@ -1,7 +1,6 @@
-"""Outbound webhooks: a transactional outbox, signed deliveries, retries, a delivery log.
+"""The outbox: webhook events and staff mail, written inside the domain apps' transactions and
+delivered after commit (signed webhook deliveries with retries and a log; staff email).
 
-Infrastructure beside the domain apps: complaints, escalation and compensation record events here
-inside their own transactions. It imports only the dependency-free `complaints.errors` and
-`complaints.roles` (for the one error family and the role check), never services or models of
-the domain apps.
+Infrastructure below the domain apps: it imports only `core` (errors, roles, db helpers), never
+services or models of complaints, escalation or compensation.
 """

@@ -1,7 +1,7 @@
 """The webhooks REST API: subscribe, list, unsubscribe, read the delivery log.
 
 Thin classes over `webhooks.services` and `webhooks.selectors`. A subscription belongs to the
-caller (its token's user); nobody sees another's. Permission comes from `complaints.roles`
+caller (its token's user); nobody sees another's. Permission comes from `core.roles`
 (a pure module): staff and integrations.
 """
 
@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import roles
-from complaints.errors import NotFoundError
 from config.api import CursorPagination, ErrorSerializer
+from core import roles
+from core.errors import NotFoundError
 from webhooks import selectors, services
 from webhooks.serializers import (
     DeliveryOut,

@@ -46,6 +46,35 @@ class OutboxEvent(models.Model):
         return f"{self.type} {self.id}"
 
 
+class OutboxMail(models.Model):
+    """A staff email written in the transaction of the change it reports; sent after commit."""
+
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("outgoing staff email")
+        verbose_name_plural = _("outgoing staff emails")
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="outbox_mail_unsent",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
 class WebhookSubscription(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

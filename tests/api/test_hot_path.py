@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints import roles
 from complaints.api_services import api_token_authenticate
+from core import roles
 from escalation.models import BusinessCalendar, holiday_dates
 from tests.api.conftest import token_for
 

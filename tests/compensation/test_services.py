@@ -11,14 +11,14 @@ from django.db import connection, connections
 from compensation import services
 from compensation.models import AuthorityRule, AuthorityRuleChange, CompensationRequest, Status
 from complaints import services as cs
-from complaints.errors import (
+from complaints.models import Complaint, Message, TransitionLog
+from core.errors import (
     ConflictError,
     InvalidDataError,
     InvalidTransitionError,
     NotPermittedError,
     RuleViolationError,
 )
-from complaints.models import Complaint, Message, TransitionLog
 from tests.factories import UserFactory, complaint_in
 
 COCONUT = [

@@ -11,8 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from complaints import services
-from complaints.errors import ConflictError
 from complaints.models import Complaint, TransitionLog
+from core.errors import ConflictError
 from tests.factories import UserFactory, complaint_new
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

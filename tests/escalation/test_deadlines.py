@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from complaints import services
-from complaints.errors import RuleViolationError
 from complaints.models import Complaint
+from core.errors import RuleViolationError
 from escalation.businesstime import business_time_between
 from escalation.models import Deadline, ResponsePolicy
 from tests.factories import UserFactory

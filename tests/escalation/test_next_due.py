@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from complaints import selectors, services
+from complaints import reactions, selectors, services
 from complaints.models import Complaint
+from complaints.services import engine
 from escalation.models import Deadline
-from escalation.services import complaint_next_due_refresh, deadline_on_created, deadline_sweep
+from escalation.services import complaint_next_due_refresh, deadline_sweep, deadlines_on_intake
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,12 @@ def queue_by_deadlines(filed, committed, agent, frontline):
     # Filed by phone ten days ago and recorded only now: its first response is long overdue.
     late = factories.complaint_new(severity="low", subject="Filed ten days ago")
     Complaint.objects.filter(pk=late.pk).update(created_at=timezone.now() - timedelta(days=10))
-    deadline_on_created(complaint_id=late.pk)
+    Deadline.objects.filter(complaint=late).delete()  # started at intake, from "now"
+    late.refresh_from_db()
+    start = reactions.Change(
+        step="intake", complaint=engine.facts(late), from_state="venting", at=timezone.now()
+    )
+    deadlines_on_intake(changes=[start])
     low = filed(severity="low", subject="Low: a day")
     critical = filed(severity="critical", subject="Critical: an hour")
     normal = filed(severity="normal", subject="Normal: four hours")

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from complaints import services as complaint_services
-from complaints.errors import InvalidDataError
+from core.errors import InvalidDataError
 from tests.factories import complaint_new
 from webhooks import services
 from webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from complaints.api_services import api_token_issue
-from complaints.errors import DomainError
+from core.errors import DomainError
 
 
 class Command(BaseCommand):

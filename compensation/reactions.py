@@ -1,0 +1,27 @@
+"""What the compensation app does inside a complaint's change, registered with the complaint
+engine (`complaints.reactions`) once at start-up. Each handler calls one service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compensation import services
+from complaints import reactions
+from complaints.models import State
+
+LEAVING_ESCALATED = ("remedy", "approve", "return", "set_limits")
+
+
+def register() -> None:
+    reactions.reaction(*LEAVING_ESCALATED, name="compensation.withdraw_pending")(_withdraw)
+
+
+def _withdraw(changes: Sequence[reactions.Change]) -> None:
+    """A complaint that left `escalated` without a compensation decision: its pending requests
+    can no longer be decided (the decision services settle theirs before the transition)."""
+    for change in changes:
+        if change.from_state == State.ESCALATED:
+            services.compensation_withdraw_pending(
+                complaint_id=change.complaint_id,
+                reason=f"the complaint left escalated by {change.step}",
+            )

@@ -1,0 +1,70 @@
+"""Write services of the complaints app, one module per seam:
+
+- `engine`: the one writer of `Complaint.state` — lock, check, write, log, react, in one
+  transaction; the set-based escalation the sweep uses.
+- `intake`, `transitions`, `clock` (pause/resume), `assignment`, `messages`: the doors callers use.
+- `checks`: input checks shared by them.
+
+Higher apps take part through `complaints.reactions`, never by patching this package.
+This package must not import the escalation or compensation apps.
+"""
+
+from complaints.services.assignment import complaint_assign, complaint_update_details
+from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, actor_display
+from complaints.services.clock import complaint_pause, complaint_resume
+from complaints.services.engine import (
+    TRANSITION_METHODS,
+    EscalateResult,
+    Escalation,
+    complaint_escalate_many,
+    complaint_lock,
+    complaint_version_check,
+    step_log,
+)
+from complaints.services.engine import (
+    step_log as complaint_step_log,
+)
+from complaints.services.intake import complaint_intake, customer_get_or_create
+from complaints.services.messages import message_add
+from complaints.services.transitions import (
+    complaint_acknowledge,
+    complaint_apologize,
+    complaint_approve,
+    complaint_escalate,
+    complaint_raise_level,
+    complaint_remedy,
+    complaint_reopen,
+    complaint_return,
+    complaint_set_limits,
+)
+
+__all__ = [
+    "MAX_LINE",
+    "MAX_TEXT",
+    "SYSTEM_LABEL",
+    "TRANSITION_METHODS",
+    "EscalateResult",
+    "Escalation",
+    "actor_display",
+    "complaint_acknowledge",
+    "complaint_apologize",
+    "complaint_approve",
+    "complaint_assign",
+    "complaint_escalate",
+    "complaint_escalate_many",
+    "complaint_intake",
+    "complaint_lock",
+    "complaint_pause",
+    "complaint_raise_level",
+    "complaint_remedy",
+    "complaint_reopen",
+    "complaint_resume",
+    "complaint_return",
+    "complaint_set_limits",
+    "complaint_update_details",
+    "complaint_version_check",
+    "customer_get_or_create",
+    "message_add",
+    "complaint_step_log",
+    "step_log",
+]

@@ -1,0 +1,80 @@
+"""Pause and resume: not state changes, but audited, and the deadline clock follows them in the
+same transaction (the `pause` and `resume` reactions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Complaint
+from complaints.services import engine
+from complaints.services.checks import Checker, iso
+from core import roles
+from core.errors import InvalidTransitionError, NotPermittedError
+
+
+def complaint_pause(
+    *,
+    complaint_id: int,
+    actor: Any,
+    reason: str,
+    until: datetime | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Stop the deadline clock while waiting on the customer (or an agreed cooling-off)."""
+    check = Checker()
+    reason = check.text("reason", reason, max_length=500)
+    check.future("until", until, required=False)
+    check.raise_if_any()
+    with transaction.atomic():
+        complaint = engine.complaint_lock(complaint_id)
+        engine.complaint_version_check(complaint, expected_version)
+        if actor is not None and not roles.is_agent(actor):
+            raise NotPermittedError("Only staff may pause a complaint.")
+        if not complaint.is_open:
+            raise InvalidTransitionError("Only an open complaint can be paused.")
+        if complaint.paused_at is not None:
+            raise InvalidTransitionError("The complaint is already paused.")
+        now = timezone.now()
+        complaint.paused_at, complaint.pause_reason, complaint.pause_until = now, reason, until
+        engine.step(
+            complaint=complaint,
+            actor=actor,
+            name="pause",
+            fields=["paused_at", "pause_reason", "pause_until"],
+            reason=reason,
+            payload={"until": iso(until)},
+            at=now,
+        )
+    return complaint
+
+
+def complaint_resume(
+    *,
+    complaint_id: int,
+    actor: Any,
+    actor_label: str | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Restart the deadline clock; the deadlines get back the time that was left."""
+    with transaction.atomic():
+        complaint = engine.complaint_lock(complaint_id)
+        engine.complaint_version_check(complaint, expected_version)
+        if actor is not None and not roles.is_agent(actor):
+            raise NotPermittedError("Only staff may resume a complaint.")
+        if complaint.paused_at is None:
+            raise InvalidTransitionError("The complaint is not paused.")
+        paused_at = complaint.paused_at
+        complaint.paused_at, complaint.pause_reason, complaint.pause_until = None, "", None
+        engine.step(
+            complaint=complaint,
+            actor=actor,
+            name="resume",
+            fields=["paused_at", "pause_reason", "pause_until"],
+            actor_label=actor_label,
+            payload={"paused_at": iso(paused_at)},
+        )
+    return complaint

@@ -1,0 +1,44 @@
+"""Replies and internal notes on a complaint's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.models import Message, MessageKind, Visibility
+from complaints.services import engine
+from complaints.services.checks import MAX_TEXT, Checker, actor_display
+from core import roles
+from core.errors import NotPermittedError
+
+
+def message_add(
+    *, complaint_id: int, actor: Any, body: str, visibility: str = Visibility.PUBLIC
+) -> Message:
+    """Add a reply or an internal note to the timeline."""
+    check = Checker()
+    body = check.text("body", body, max_length=MAX_TEXT)
+    check.choice("visibility", visibility, Visibility.values)
+    check.raise_if_any()
+    from_customer = actor is not None and roles.is_integration(actor) and not roles.is_agent(actor)
+    if actor is not None and not (roles.is_agent(actor) or from_customer):
+        raise NotPermittedError("Only staff or an integration may add messages.")
+    if from_customer and visibility == Visibility.INTERNAL:
+        raise NotPermittedError("Internal notes are for staff only.")
+    with transaction.atomic():
+        complaint = engine.complaint_lock(complaint_id)
+        now = timezone.now()
+        message = Message.objects.create(
+            complaint=complaint,
+            author=actor,
+            author_label=complaint.customer.name if from_customer else actor_display(actor, None),
+            kind=MessageKind.CUSTOMER if from_customer else MessageKind.STAFF,
+            visibility=visibility,
+            body=body,
+            created_at=now,
+        )
+        complaint.updated_at = now
+        complaint.save(update_fields=["updated_at"])
+    return message

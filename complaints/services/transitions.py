@@ -1,0 +1,304 @@
+"""One service per workflow transition (DESIGN §2): each checks its input, then lets the engine
+lock, check, write and react in one transaction. Refused input writes nothing.
+
+`actor=None` means the system (the deadline sweep); it passes role checks and is logged by label.
+This module must not import the escalation or compensation apps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from complaints.models import (
+    Complaint,
+    Fault,
+    MessageKind,
+    State,
+    TransitionLog,
+    Visibility,
+)
+from complaints.services import engine
+from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker, iso
+from core import roles
+from core.errors import InvalidTransitionError, RuleViolationError
+
+
+def complaint_acknowledge(
+    *,
+    complaint_id: int,
+    actor: Any,
+    summary: str,
+    message: str,
+    promised_by: datetime,
+    summary_confirmed: bool = False,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Restate the key points, show understanding, and promise when the customer hears back."""
+    check = Checker()
+    summary = check.text("summary", summary, max_length=MAX_TEXT)
+    message = check.text("message", message, max_length=MAX_TEXT)
+    check.future("promised_by", promised_by)
+    check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        c.summary, c.summary_confirmed, c.promised_by = (
+            summary,
+            bool(summary_confirmed),
+            promised_by,
+        )
+        return ["summary", "summary_confirmed", "promised_by"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="acknowledge",
+        expected_version=expected_version,
+        payload={"summary": summary, "promised_by": iso(promised_by)},
+        guard_data={"promised_by": promised_by},
+        apply=apply,
+        messages=[(MessageKind.STAFF, Visibility.PUBLIC, message)],
+    )
+
+
+def complaint_apologize(
+    *, complaint_id: int, actor: Any, message: str, fault: str, expected_version: int | None = None
+) -> Complaint:
+    """Apologise, saying whose fault it was."""
+    check = Checker()
+    message = check.text("message", message, max_length=MAX_TEXT)
+    check.choice("fault", fault, Fault.values)
+    check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        c.fault = fault
+        return ["fault"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="apologize",
+        expected_version=expected_version,
+        payload={"fault": fault},
+        apply=apply,
+        messages=[(MessageKind.STAFF, Visibility.PUBLIC, message)],
+    )
+
+
+def complaint_remedy(
+    *,
+    complaint_id: int,
+    actor: Any,
+    message: str,
+    root_cause: str,
+    payload: dict | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Put it right. Compensation is decided by the compensation app, which calls this."""
+    check = Checker()
+    message = check.text("message", message, max_length=MAX_TEXT)
+    root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE)
+    check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        c.root_cause = root_cause
+        return ["root_cause"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="remedy",
+        expected_version=expected_version,
+        payload={"root_cause": root_cause, **(payload or {})},
+        apply=apply,
+        messages=[(MessageKind.STAFF, Visibility.PUBLIC, message)],
+    )
+
+
+def complaint_escalate(
+    *,
+    complaint_id: int,
+    actor: Any,
+    reason: str,
+    actor_label: str | None = None,
+    payload: dict | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Hand the complaint to the next tier: level +1, assignee cleared for that tier to pick up.
+
+    Written by the same writer as the sweep's bulk escalation, so both leave the same rows.
+    """
+    check = Checker()
+    reason = check.text("reason", reason, max_length=MAX_TEXT)
+    check.raise_if_any()
+    with transaction.atomic():
+        complaint = engine.complaint_lock(complaint_id)
+        engine.complaint_version_check(complaint, expected_version)
+        engine.escalate_check(complaint, actor)
+        engine.complaint_escalate_locked(
+            complaint=complaint,
+            actor=actor,
+            reason=reason,
+            payload=payload,
+            actor_label=actor_label,
+        )
+        return Complaint.objects.get(pk=complaint.pk)
+
+
+def complaint_raise_level(
+    *, complaint_id: int, actor: Any, reason: str, actor_label: str | None = None
+) -> Complaint:
+    """An escalated complaint climbs one more tier (a lapsed approval, a larger request)."""
+    with transaction.atomic():
+        complaint = engine.complaint_lock(complaint_id)
+        if complaint.state != State.ESCALATED:
+            raise InvalidTransitionError("Only an escalated complaint can be raised a level.")
+        engine.complaint_escalate_locked(
+            complaint=complaint, actor=actor, reason=reason, actor_label=actor_label, climb=True
+        )
+        return Complaint.objects.get(pk=complaint.pk)
+
+
+def complaint_approve(
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str = "",
+    root_cause: str = "",
+    payload: dict | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Approve what waited on the escalated complaint; it is remedied.
+
+    The compensation app calls this inside its own transaction after its authority and
+    four-eyes checks, so the decision and the state change commit together.
+    """
+    check = Checker()
+    note = check.text("note", note, max_length=MAX_TEXT, required=False)
+    root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE, required=False)
+    check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        if root_cause:
+            c.root_cause = root_cause
+        return ["root_cause"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="approve",
+        reason=note,
+        expected_version=expected_version,
+        apply=apply,
+        payload={**(payload or {}), **({"root_cause": root_cause} if root_cause else {})},
+        messages=[(MessageKind.STAFF, Visibility.INTERNAL, note and f"Approved: {note}")],
+    )
+
+
+def complaint_return(
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str,
+    payload: dict | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Send an escalated complaint back to the state it came from, with guidance."""
+    check = Checker()
+    note = check.text("note", note, max_length=MAX_TEXT)
+    check.raise_if_any()
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        previous = (
+            TransitionLog.objects.filter(complaint=c, transition="escalate")
+            .order_by("-created_at", "-id")
+            .values_list("payload", flat=True)
+            .first()
+        ) or {}
+        c.tier = roles.FRONTLINE
+        c.assignee_id = previous.get("previous_assignee_id")
+        return ["tier", "assignee"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="return",
+        reason=note,
+        expected_version=expected_version,
+        payload=payload or {},
+        apply=apply,
+        messages=[(MessageKind.STAFF, Visibility.INTERNAL, f"Returned with guidance: {note}")],
+    )
+
+
+def complaint_set_limits(
+    *,
+    complaint_id: int,
+    actor: Any,
+    reason: str,
+    message: str,
+    abuse: bool = False,
+    expected_version: int | None = None,
+) -> Complaint:
+    """End an unconstructive interaction, documented. Never the first move.
+
+    From `venting` only a manager who flags abuse may do it.
+    """
+    check = Checker()
+    reason = check.text("reason", reason, max_length=MAX_TEXT)
+    message = check.text("message", message, max_length=MAX_TEXT)
+    check.raise_if_any()
+
+    def apply(c: Complaint, from_state: str) -> list[str]:
+        if abuse and roles.user_rank(actor) >= roles.tier_rank(roles.MANAGER):
+            c.abuse_flagged = True
+        if from_state == State.VENTING and not c.abuse_flagged:
+            raise RuleViolationError(
+                "Limits are not set while the customer is still venting; "
+                "only a manager flagging abuse may do so.",
+                fields={"abuse": ["Required (manager only) while the customer is venting."]},
+            )
+        return ["abuse_flagged"]
+
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="set_limits",
+        reason=reason,
+        expected_version=expected_version,
+        payload={"abuse": bool(abuse)},
+        apply=apply,
+        messages=[
+            (MessageKind.STAFF, Visibility.INTERNAL, f"Limits set: {reason}"),
+            (MessageKind.STAFF, Visibility.PUBLIC, message),
+        ],
+    )
+
+
+def complaint_reopen(
+    *, complaint_id: int, actor: Any, message: str, expected_version: int | None = None
+) -> Complaint:
+    """The customer is not satisfied after all: back to venting, reopen count +1."""
+    check = Checker()
+    message = check.text("message", message, max_length=MAX_TEXT)
+    check.raise_if_any()
+    from_customer = actor is not None and roles.is_integration(actor) and not roles.is_agent(actor)
+
+    def apply(c: Complaint, _from: str) -> list[str]:
+        c.reopen_count += 1
+        c.escalated_from = ""
+        c.tier = roles.FRONTLINE
+        c.promised_by = None
+        return ["reopen_count", "escalated_from", "tier", "promised_by"]
+
+    kind = MessageKind.CUSTOMER if from_customer else MessageKind.STAFF
+    return engine.fire(
+        complaint_id=complaint_id,
+        actor=actor,
+        name="reopen",
+        expected_version=expected_version,
+        apply=apply,
+        messages=[(kind, Visibility.PUBLIC, message)],
+    )

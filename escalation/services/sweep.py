@@ -1,0 +1,263 @@
+"""The deadline sweep: warn and breach due deadlines in batches, escalating through the engine.
+
+Invariants:
+- Breaches are taken complaint by complaint: a batch locks complaints whose `next_due_at` has
+  passed (`select_for_update(skip_locked=True)` on PostgreSQL; SQLite serialises writers, so
+  the sweep takes the write lock first), then all their lapsed deadlines. Each complaint is
+  escalated once for all of them (or, already escalated, raised one level), through
+  `complaints.services.complaint_escalate_many` — the engine's own writer, the one the single
+  escalate uses. So the outcome depends neither on the batch size nor on how many sweeps run.
+- A breach, the escalation it causes, its webhook events and its staff emails are written in
+  one transaction; the emails are outbox rows sent after commit (`webhooks.mail_send_due`).
+- Lock order complaint → deadline, as in the engine. A re-delivered or concurrent sweep finds
+  nothing left to do.
+- Memory stays flat: each batch is its own transaction over at most `batch_size` rows.
+This module may import complaints, never compensation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from complaints import services as complaint_services
+from complaints.models import Complaint, State
+from core import roles
+from core.db import among
+from core.errors import InvalidTransitionError
+from escalation.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from escalation.services import notify
+from escalation.services.deadlines import complaint_next_due_refresh
+from webhooks.services import mail_record_many, outbox_record_many
+
+SWEEP_LABEL = "system: deadline sweep"
+COOLING_OFF_LABEL = "system: pause ended"
+CLOSED = (State.REMEDIED, State.LIMIT_SET)
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    cancelled: int = 0
+    escalated: int = 0
+    raised: int = 0
+    notified: int = 0
+    resumed: int = 0
+    batches: int = 0
+
+
+def _take_writer_lock() -> None:
+    """SQLite has no row locks: take the database's write lock before reading due rows, so two
+    sweeps cannot both read the same rows as open. (An UPDATE matching no row is enough.)"""
+    if connection.vendor == "sqlite":
+        Deadline.objects.filter(pk=-1).update(status=DeadlineStatus.PENDING)
+
+
+def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> SweepResult:
+    """Resume ended pauses, breach and warn every due deadline, batch by batch."""
+    now = now or timezone.now()
+    result = SweepResult()
+    _resume_ended_pauses(now=now, result=result)
+    for step in (_breach_batch, _warn_batch, _notify_batch):
+        while True:
+            result.batches += 1
+            if step(batch_size=batch_size, now=now, result=result) < batch_size:
+                break
+    return result
+
+
+def _resume_ended_pauses(*, now: datetime, result: SweepResult) -> None:
+    """A cooling-off pause agreed until a time ends by itself when that time comes."""
+    ids = Complaint.objects.filter(paused_at__isnull=False, pause_until__lte=now).values_list(
+        "pk", flat=True
+    )
+    for complaint_id in ids:
+        try:
+            complaint_services.complaint_resume(
+                complaint_id=complaint_id, actor=None, actor_label=COOLING_OFF_LABEL
+            )
+            result.resumed += 1
+        except InvalidTransitionError:
+            pass  # resumed by someone else meanwhile
+
+
+def _hook(deadline: dict, at: datetime) -> dict:
+    """Webhook payload of a deadline event."""
+    return {
+        "deadline_id": deadline["pk"],
+        "complaint_id": deadline["complaint_id"],
+        "kind": deadline["kind"],
+        "at": at,
+    }
+
+
+def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Breach the lapsed deadlines of one batch of complaints and escalate each complaint once."""
+    with transaction.atomic():
+        _take_writer_lock()
+        complaints = {
+            c["pk"]: c
+            for c in Complaint.objects.filter(next_due_at__lte=now)
+            .select_for_update(skip_locked=True)
+            .order_by("next_due_at", "pk")
+            .values("pk", "reference", "subject", "state", "tier")[:batch_size]
+        }
+        if not complaints:
+            return 0
+        rows = list(
+            Deadline.objects.filter(
+                among(Deadline, complaints, "complaint"),
+                status__in=OPEN_STATUSES,
+                paused_at__isnull=True,
+                due_at__lte=now,
+            )
+            .select_for_update()
+            .order_by("due_at", "pk")
+            .values("pk", "complaint_id", "kind", "due_at")
+        )
+        breached, cancelled = [], []
+        cause: dict[int, dict] = {}  # complaint → its earliest lapsed deadline
+        for r in rows:
+            if complaints[r["complaint_id"]]["state"] in CLOSED:
+                cancelled.append(r)
+            else:
+                breached.append(r)
+                cause.setdefault(r["complaint_id"], r)
+        if breached:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in breached])).update(
+                status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
+            )
+        if cancelled:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in cancelled])).update(
+                status=DeadlineStatus.CANCELLED, cancelled_at=now
+            )
+        labels = notify.kind_labels()
+        done = complaint_services.complaint_escalate_many(
+            items=[
+                complaint_services.Escalation(
+                    complaint_id=cid,
+                    reason=notify.breach_reason(r, labels),
+                    payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
+                )
+                for cid, r in cause.items()
+            ],
+            actor=None,
+            actor_label=SWEEP_LABEL,
+            now=now,
+        )
+        # Every complaint of a breached row climbed one tier (or stays at the top one).
+        tiers = {
+            cid: roles.next_tier(complaints[cid]["tier"]) or complaints[cid]["tier"]
+            for cid in cause
+        }
+        members = notify.tier_emails(set(tiers.values()))
+        mails = [
+            notify.mail(
+                r,
+                {
+                    **complaints[r["complaint_id"]],
+                    "tier": tiers[r["complaint_id"]],
+                    "state": State.ESCALATED,
+                },
+                "breached",
+                members[tiers[r["complaint_id"]]],
+                labels,
+            )
+            for r in breached
+        ]
+        result.notified += mail_record_many(mails=mails)
+        outbox_record_many(events=[("deadline.breached", _hook(r, now)) for r in breached])
+        # Breached and cancelled rows no longer run; escalated ones were refreshed already.
+        complaint_next_due_refresh(complaint_ids=complaints)
+    result.breached += len(breached)
+    result.cancelled += len(cancelled)
+    result.escalated += len(done.escalated)
+    result.raised += len(done.raised)
+    return len(complaints)
+
+
+def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Mark one batch of deadlines near their end as warned and tell whoever holds them."""
+    with transaction.atomic():
+        _take_writer_lock()
+        qs = Deadline.objects.filter(
+            status=DeadlineStatus.PENDING, paused_at__isnull=True, warn_at__lte=now, due_at__gt=now
+        ).select_for_update(skip_locked=True)
+        rows = list(
+            qs.order_by("warn_at", "pk").values("pk", "complaint_id", "kind", "due_at")[:batch_size]
+        )
+        if not rows:
+            return 0
+        Deadline.objects.filter(among(Deadline, [r["pk"] for r in rows])).update(
+            status=DeadlineStatus.WARNED, warned_at=now, warn_notified_at=now
+        )
+        result.notified += mail_record_many(mails=_mails(rows, "warning"))
+        outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
+    result.warned += len(rows)
+    return len(rows)
+
+
+def _mails(rows: list[dict], what: str) -> list[dict]:
+    """Emails for deadline rows: a warning to the assignee (else the tier), a breach to the
+    complaint's current tier."""
+    complaints = {
+        c["pk"]: c
+        for c in Complaint.objects.filter(
+            among(Complaint, {r["complaint_id"] for r in rows})
+        ).values("pk", "reference", "subject", "tier", "state", "assignee__email")
+    }
+    members = notify.tier_emails({c["tier"] for c in complaints.values()})
+    labels = notify.kind_labels()
+    mails = []
+    for r in rows:
+        c = complaints[r["complaint_id"]]
+        to = members[c["tier"]]
+        if what == "warning" and c["assignee__email"]:
+            to = [c["assignee__email"]]
+        mails.append(notify.mail(r, c, what, to, labels))
+    return mails
+
+
+def _notify_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Deadlines warned or breached before emails became outbox rows, with no email recorded:
+    record it now (a warning only while the deadline is still warned)."""
+    with transaction.atomic():
+        _take_writer_lock()
+        qs = Deadline.objects.filter(
+            Q(warned_at__isnull=False, warn_notified_at__isnull=True)
+            | Q(breached_at__isnull=False, breach_notified_at__isnull=True)
+        ).select_for_update(skip_locked=True)
+        rows = list(
+            qs.order_by("pk").values(
+                "pk",
+                "complaint_id",
+                "kind",
+                "status",
+                "due_at",
+                "warn_notified_at",
+                "breached_at",
+                "breach_notified_at",
+                "warned_at",
+            )[:batch_size]
+        )
+        if not rows:
+            return 0
+        warn = [r for r in rows if r["warned_at"] and not r["warn_notified_at"]]
+        breach = [r for r in rows if r["breached_at"] and not r["breach_notified_at"]]
+        mails = _mails([r for r in warn if r["status"] == DeadlineStatus.WARNED], "warning")
+        mails += _mails(breach, "breached") if breach else []
+        result.notified += mail_record_many(mails=mails)
+        if warn:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in warn])).update(
+                warn_notified_at=now
+            )
+        if breach:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in breach])).update(
+                breach_notified_at=now
+            )
+    return len(rows)
