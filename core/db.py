@@ -16,6 +16,9 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 
+COPY_FROM = 50  # rows; below this one INSERT beats COPY's extra round trips
+
+
 def among(model: Any, ids: Iterable[int], field: str = "pk") -> Any:
     """Filter for "`field` is one of these ids". On PostgreSQL one array parameter
     (`= ANY(%s)`): no SQL with a placeholder per id to build and parse, and an index scan even
@@ -31,13 +34,14 @@ def among(model: Any, ids: Iterable[int], field: str = "pk") -> Any:
 def rows_insert(model: Any, rows: list[dict], *, ids: bool = False) -> list[int]:
     """Insert plain rows (keys are column names) in one go; return their ids if asked.
 
-    On PostgreSQL this is COPY with ids drawn from the sequence up front (no model instances,
-    several times faster than bulk_create); elsewhere bulk_create. JSON columns are given as
+    From `COPY_FROM` rows on PostgreSQL this is COPY with ids drawn from the sequence up front
+    (no model instances, several times faster than bulk_create); a few rows (a single change)
+    take one plain INSERT, which is cheaper than a COPY round trip. JSON columns are given as
     dicts or lists.
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
         created = model.objects.bulk_create([model(**row) for row in rows])
         return [obj.pk for obj in created]
     table = model._meta.db_table

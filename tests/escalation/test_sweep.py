@@ -330,6 +330,7 @@ def test_sweep_records_webhook_events_for_warnings_breaches_and_escalations(ackn
 
 def test_bulk_insert_keeps_text_exactly(filed):
     """The sweep's COPY writer escapes what COPY's text format would misread."""
+    from core.db import COPY_FROM
     from core.db import rows_insert as _insert
 
     c = filed()
@@ -344,7 +345,7 @@ def test_bulk_insert_keeps_text_exactly(filed):
         "body": body,
         "created_at": now,
     }
-    _insert(Message, [row])
+    _insert(Message, [row] * COPY_FROM)  # enough rows to take the COPY path
     log = {
         "complaint_id": c.pk,
         "transition": "escalate",
@@ -356,8 +357,12 @@ def test_bulk_insert_keeps_text_exactly(filed):
         "payload": {"text": body, "n": 1, "none": None},
         "created_at": now,
     }
-    (pk,) = _insert(TransitionLog, [log], ids=True)
-    message = Message.objects.get(complaint=c, author_label="x\ty")
-    assert (message.body, message.author_id, message.created_at) == (body, None, now)
-    saved = TransitionLog.objects.get(pk=pk)
-    assert saved.reason == body and saved.payload == {"text": body, "n": 1, "none": None}
+    pks = _insert(TransitionLog, [log] * COPY_FROM, ids=True)
+    messages = Message.objects.filter(complaint=c, author_label="x\ty")
+    assert messages.count() == COPY_FROM
+    assert {(m.body, m.author_id, m.created_at) for m in messages} == {(body, None, now)}
+    saved = TransitionLog.objects.filter(pk__in=pks)
+    assert len(pks) == len(set(pks)) == saved.count() == COPY_FROM
+    assert all(
+        s.reason == body and s.payload == {"text": body, "n": 1, "none": None} for s in saved
+    )
