@@ -4,7 +4,9 @@ Every error the API answers has the body `{"code", "message", "fields"}`:
 - `DomainError`s raised by services keep their own code and status (403, 404, 409, 422, ...);
 - DRF's errors are mapped here (400 invalid/malformed, 401, 403, 404, 405, 406, 413, 415, 429);
 - bodies over DATA_UPLOAD_MAX_MEMORY_SIZE and JSON too deeply nested are refused before parsing
-  finishes, so no client input reaches a 500.
+  finishes, so no client input reaches a 500;
+- a database fault is a 503 `unavailable` (the change rolled back whole; retry), and anything
+  else unexpected a 500 `internal_error` in the same shape, logged, never a traceback.
 The OpenAPI side (error responses on every operation) is in `config.api_schema`.
 This module holds no business rule and imports only `core.errors` from the project.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import re
 from base64 import b64decode
 from typing import Any
@@ -21,11 +24,14 @@ from urllib import parse
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
 from rest_framework.response import Response
 
 from core.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 # --- the error shape ---------------------------------------------------------------------------
 
@@ -70,6 +76,11 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": message, "fields": fields or {}}
 
 
+def _where(context: dict) -> str:
+    request = context.get("request")
+    return f"{request.method} {request.path}" if request is not None else "an API call"
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """The one exception handler of the API (REST_FRAMEWORK["EXCEPTION_HANDLER"])."""
     if isinstance(exc, DomainError):
@@ -84,8 +95,25 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+        # A database blip mid-change: the transaction rolled back whole, so a retry is safe.
+        log.error("Database fault during %s", _where(context), exc_info=exc)
+        return Response(
+            error_body(
+                "unavailable",
+                "A temporary fault stopped the change and nothing was saved; retry it (with the "
+                "same Idempotency-Key, if you sent one).",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     if not isinstance(exc, exceptions.APIException):
-        return None  # a bug, not input: Django's 500 handling logs it
+        # A bug, not input: logged with its traceback here, answered in the one shape.
+        log.error("Unhandled error during %s", _where(context), exc_info=exc)
+        return Response(
+            error_body("internal_error", "Something went wrong on our side; nothing was saved."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header

@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-
 COPY_FROM = 50  # rows; below this one INSERT beats COPY's extra round trips
 
 
