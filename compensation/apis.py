@@ -2,7 +2,7 @@
 
 Thin classes: parse, call one service or selector, render. Authority, four eyes and the
 complaint's transitions are decided in `compensation.services`; errors are DomainErrors rendered
-by `config.api.exception_handler`. Every POST honours `Idempotency-Key`.
+by `api.rest.exception_handler`. Every POST honours `Idempotency-Key`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.rest import CursorPagination, ErrorSerializer
 from compensation import selectors, services
 from compensation.models import CompensationRequest
 from compensation.serializers import CompensationIn, CompensationOut, DecisionIn, RejectIn
 from complaints.api_services import Reply
 from complaints.apis import IDEMPOTENCY_KEY, ComplaintApi, _idempotent, _parse
-from config.api import CursorPagination, ErrorSerializer
 from core.errors import InvalidDataError, NotFoundError
 
 

@@ -2,7 +2,7 @@
 
 Each class parses input with a serializer, calls one service or selector, and renders the result.
 Rules live in `complaints.services`; permissions come from `core.roles` (the same functions
-the admin uses); errors are DomainErrors rendered by `config.api.exception_handler`.
+the admin uses); errors are DomainErrors rendered by `api.rest.exception_handler`.
 Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
 
@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.rest import CursorPagination, ErrorSerializer
 from complaints import selectors, services
 from complaints.api_auth import CanUseComplaintsApi
 from complaints.api_services import Reply, idempotent_call, request_fingerprint
@@ -47,7 +48,6 @@ from complaints.serializers import (
     SetLimitsIn,
     complaint_rows,
 )
-from config.api import CursorPagination, ErrorSerializer
 from core import roles
 from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 

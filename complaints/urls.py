@@ -1,23 +1,9 @@
 """URLs of the complaints API, mounted under /api/v1/ by config.api_urls."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
+import api.urls  # noqa: F401 - registers the `id` path converter
 from complaints import apis
-
-
-class IdConverter:
-    """A database id: at most 18 digits, so no lookup overflows a 64-bit column."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("complaints/", apis.ComplaintListCreateApi.as_view(), name="complaints"),

@@ -194,11 +194,11 @@ REST_FRAMEWORK.update(
             "complaints.api_auth.ApiTokenAuthentication",  # first: a 401 says "Token"
             "rest_framework.authentication.SessionAuthentication",
         ],
-        "DEFAULT_PARSER_CLASSES": ["config.api.JSONParser"],
+        "DEFAULT_PARSER_CLASSES": ["api.rest.JSONParser"],
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-        "DEFAULT_THROTTLE_CLASSES": ["config.api.ApiThrottle"],
-        "EXCEPTION_HANDLER": "config.api.exception_handler",
-        "DEFAULT_SCHEMA_CLASS": "config.api_schema.ApiSchema",
+        "DEFAULT_THROTTLE_CLASSES": ["api.rest.ApiThrottle"],
+        "EXCEPTION_HANDLER": "api.rest.exception_handler",
+        "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
     }
 )
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per token

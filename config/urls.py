@@ -14,4 +14,4 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
 ]
 
-handler500 = "config.api.server_error"
+handler500 = "api.rest.server_error"

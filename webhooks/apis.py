@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import CursorPagination, ErrorSerializer
+from api.rest import CursorPagination, ErrorSerializer
 from core import roles
 from core.errors import NotFoundError
 from webhooks import selectors, services

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import complaints.urls  # noqa: F401 - registers the `id` path converter
+import api.urls  # noqa: F401 - registers the `id` path converter
 from webhooks import apis
 
 urlpatterns = [

@@ -78,7 +78,7 @@ def test_unknown_api_path_is_404_in_shape():
 
 
 def test_a_bug_under_the_api_still_answers_in_shape(rf):
-    from config.api import server_error
+    from api.rest import server_error
 
     response = server_error(rf.get("/api/v1/complaints/"))
     assert response.status_code == 500

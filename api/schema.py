@@ -1,14 +1,14 @@
 """OpenAPI generation for the API: every operation documents the error responses it can give.
 
-Kept apart from `config.api` because drf-spectacular imports DRF's views, which read the settings
-that point at `config.api`.
+Kept apart from `api.rest` because drf-spectacular imports DRF's views, which read the settings
+that point at `api.rest`.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 
-from config.api import ErrorSerializer
+from api.rest import ErrorSerializer
 
 # --- schema ------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ Every error the API answers has the body `{"code", "message", "fields"}`:
   finishes, so no client input reaches a 500;
 - a database fault is a 503 `unavailable` (the change rolled back whole; retry), and anything
   else unexpected a 500 `internal_error` in the same shape, logged, never a traceback.
-The OpenAPI side (error responses on every operation) is in `config.api_schema`.
+The OpenAPI side (error responses on every operation) is in `api.schema`.
 This module holds no business rule and imports only `core.errors` from the project.
 """
 
