@@ -17,34 +17,18 @@ class CompensationConfig(AppConfig):
 
 
 def _plug_into_complaints_api() -> None:
-    """The complaints API stays ignorant of this app; these hooks add compensation to it."""
+    """Fill complaints' extension points (complaints cannot import us): remedy with
+    compensation, approve and return decide the pending compensation; the API detail lists the
+    requests."""
     from compensation import selectors, serializers, services
-    from complaints import apis
-    from complaints.errors import InvalidDataError
+    from complaints import extensions
 
-    def remedy(*, compensations, **kw):
-        try:
-            return services.complaint_remedy_with_compensation(items=compensations, **kw)
-        except InvalidDataError as error:
-            # The API calls the list `compensations` and counts from 0.
-            raise InvalidDataError(error.message, fields=_api_fields(error.fields)) from None
+    extensions.remedy_handler(services.complaint_remedy_with_compensation)
+    extensions.approve_handler(services.complaint_compensation_approve)
+    extensions.return_handler(services.complaint_compensation_reject)
 
-    apis.REMEDY_WITH_COMPENSATION = remedy
-    apis.RETURN_WITH_COMPENSATION = services.complaint_compensation_reject
-    apis.DETAIL_SECTIONS["compensation_requests"] = lambda complaint, user: (
-        serializers.compensation_section(
+    @extensions.detail_section("compensation_requests")
+    def compensation_requests(complaint, user):
+        return serializers.compensation_section(
             selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         )
-    )
-
-
-def _api_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    renamed = {}
-    for key, messages in fields.items():
-        parts = key.split(".")
-        if parts[0] == "items" and len(parts) > 1 and parts[1].isdigit():
-            parts = ["compensations", str(int(parts[1]) - 1), *parts[2:]]
-        elif parts[0] == "items":
-            parts[0] = "compensations"
-        renamed[".".join(parts)] = messages
-    return renamed

@@ -53,11 +53,12 @@ def _plug_into_complaints_api() -> None:
     """The complaint detail of the API lists the deadlines (complaints cannot import us)."""
     from rest_framework.fields import DateTimeField
 
-    from complaints import apis
+    from complaints import extensions
     from escalation import selectors
 
     as_text = DateTimeField().to_representation  # the same time zone as the rest of the body
 
+    @extensions.detail_section("deadlines")
     def deadlines(complaint, user):
         return [
             {
@@ -69,5 +70,3 @@ def _plug_into_complaints_api() -> None:
             }
             for d in selectors.deadline_list(complaint_id=complaint.pk)
         ]
-
-    apis.DETAIL_SECTIONS["deadlines"] = deadlines
