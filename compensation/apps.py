@@ -18,9 +18,12 @@ class CompensationConfig(AppConfig):
 
 def _plug_into_complaints_api() -> None:
     """Fill complaints' extension points (complaints cannot import us): remedy with
-    compensation, approve and return decide the pending compensation; the API detail lists the
-    requests."""
-    from compensation import selectors, serializers, services
+    compensation, approve and return decide the pending compensation, for the API and the admin
+    buttons alike; the API detail lists the requests; the admin complaint page gets the Remedy
+    form with items, its panel and the buttons a waiting remedy withholds; the dashboard gets
+    the compensation granted. (The name is older than the admin points; it stays so that
+    `ready()` is untouched.)"""
+    from compensation import admin, forms, selectors, serializers, services
     from complaints import extensions
 
     extensions.remedy_handler(services.complaint_remedy_with_compensation)
@@ -32,3 +35,10 @@ def _plug_into_complaints_api() -> None:
         return serializers.compensation_section(
             selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         )
+
+    extensions.admin_action(
+        "remedy", form=forms.RemedyWithCompensationForm, notice=admin.remedy_notice
+    )
+    extensions.hide_admin_actions(admin.undecidable_actions)
+    extensions.complaint_panel(admin.complaint_panel)
+    extensions.dashboard_panel(admin.granted_panel)
