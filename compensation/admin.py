@@ -1,9 +1,11 @@
-"""Staff screens of the compensation app: authority rules, the approval queue, the
-complaint page's Remedy / Approve / Return buttons with compensation, and the dashboard panel
-on compensation granted by kind and tier (figures from `selectors.compensation_granted`).
+"""Staff screens of the compensation app: authority rules, the approval queue, and what it
+adds to complaints' own complaint admin — the compensation panel on the complaint page, the
+Remedy form with items and its warning when the remedy waits for approval, which buttons a
+waiting remedy withholds, and the dashboard panel on compensation granted by kind and tier
+(figures from `selectors.compensation_granted`).
 
-The Complaint admin registered last (here) composes every app's panels: escalation's
-`DeadlineDashboardMixin` and this app's own.
+Those additions are plain functions; `CompensationConfig.ready()` registers them through
+`complaints.extensions`. The complaint admin itself is never subclassed or re-registered here.
 
 Thin on purpose: forms parse, one service or selector is called, the result is rendered. Who
 may see and press what comes from `compensation.permissions`; no decision logic lives here.
@@ -30,40 +32,10 @@ from compensation.models import (
     PendingApproval,
     RequiredTier,
 )
-from complaints import admin as complaints_admin
-from complaints.admin import Action, ComplaintAdmin
 from complaints.charts import svg_bars
-from complaints.forms import NoteForm, ReturnForm
 from complaints.models import Complaint
 from core import roles
 from core.errors import DomainError
-from escalation.admin import DeadlineDashboardMixin
-
-# --- the complaint page: Remedy / Approve / Return go through compensation ---------------------
-
-
-def _remedy(**kw):
-    d = kw.pop("data")
-    return services.complaint_remedy_with_compensation(
-        message=d["message"], root_cause=d["root_cause"], items=d["items"], **kw
-    )
-
-
-def _approve(**kw):
-    return services.complaint_compensation_approve(note=kw.pop("data")["note"], **kw)
-
-
-def _return(**kw):
-    return services.complaint_compensation_reject(note=kw.pop("data")["note"], **kw)
-
-
-COMPENSATION_ACTIONS: dict[str, Action] = {
-    **complaints_admin.ACTIONS,
-    "remedy": Action(_("Remedy"), forms.RemedyWithCompensationForm, _remedy, "primary"),
-    "approve": Action(_("Approve"), NoteForm, _approve, "primary"),
-    "return": Action(_("Return"), ReturnForm, _return),
-}
-
 
 # Kinds and tiers as the dashboard names them, in the user's language.
 KIND_LABELS = {
@@ -107,65 +79,52 @@ def granted_panel(request: HttpRequest, *, days: int = 30) -> str:
     )
 
 
-class CompensationComplaintAdmin(DeadlineDashboardMixin, ComplaintAdmin):
-    actions_by_name = COMPENSATION_ACTIONS
-
-    def dashboard_panels(self, request: HttpRequest) -> list[str]:
-        return [*super().dashboard_panels(request), granted_panel(request)]
-
-    def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
-        """While compensation waits, offer Approve/Return only to who may decide it, and no
-        Remedy (the waiting remedy is decided first)."""
-        names = super().available_actions(complaint, user)
-        tier = selectors.complaint_pending_tier(complaint_id=complaint.pk)
-        if tier is None:
-            return names
-        rank = roles.user_rank(user)
-        requester_ids = selectors.complaint_pending_requester_ids(complaint_id=complaint.pk)
-        hidden = {"remedy"}
-        if not all(
-            permissions.can_decide(
-                actor_rank=rank, actor_id=user.pk, required_tier=tier, requested_by_id=rid
-            )
-            for rid in requester_ids
-        ):
-            hidden.add("approve")
-        if not permissions.can_reject(actor_rank=rank, required_tier=tier):
-            hidden.add("return")
-        return [n for n in names if n not in hidden]
-
-    def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
-        response = super().transition_view(request, object_id, name)
-        if name == "remedy" and request.method == "POST" and response.status_code == 302:
-            tier = selectors.complaint_pending_tier(complaint_id=object_id)
-            if tier is not None:
-                messages.warning(
-                    request,
-                    _(
-                        "Part of this remedy is beyond your authority: it waits for approval "
-                        "by %(tier)s, and the complaint is escalated."
-                    )
-                    % {"tier": TIER_LABELS.get(tier, tier.replace("_", " "))},
-                )
-        return response
-
-    def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
-        requests = selectors.complaint_compensation_requests(complaint_id=complaint.pk)
-        return [
-            *super().extra_panels(request, complaint),
-            render_to_string(
-                "admin/compensation/complaint_panel.html",
-                {
-                    "requests": requests,
-                    "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
-                },
-                request=request,
-            ),
-        ]
+# --- the complaint page (registered through complaints.extensions) ----------------------------
 
 
-admin.site.unregister(Complaint)
-admin.site.register(Complaint, CompensationComplaintAdmin)
+def undecidable_actions(complaint: Complaint, user: Any) -> set[str]:
+    """While compensation waits, offer Approve/Return only to who may decide it, and no
+    Remedy (the waiting remedy is decided first)."""
+    tier = selectors.complaint_pending_tier(complaint_id=complaint.pk)
+    if tier is None:
+        return set()
+    rank = roles.user_rank(user)
+    requester_ids = selectors.complaint_pending_requester_ids(complaint_id=complaint.pk)
+    hidden = {"remedy"}
+    if not all(
+        permissions.can_decide(
+            actor_rank=rank, actor_id=user.pk, required_tier=tier, requested_by_id=rid
+        )
+        for rid in requester_ids
+    ):
+        hidden.add("approve")
+    if not permissions.can_reject(actor_rank=rank, required_tier=tier):
+        hidden.add("return")
+    return hidden
+
+
+def remedy_notice(*, complaint_id: int, result: Any) -> str | None:
+    """After Remedy: say so when part of it waits for approval and the complaint escalated."""
+    tier = selectors.complaint_pending_tier(complaint_id=complaint_id)
+    if tier is None:
+        return None
+    return _(
+        "Part of this remedy is beyond your authority: it waits for approval "
+        "by %(tier)s, and the complaint is escalated."
+    ) % {"tier": TIER_LABELS.get(tier, tier.replace("_", " "))}
+
+
+def complaint_panel(request: HttpRequest, complaint: Complaint) -> str:
+    """The complaint page block: every compensation request on the complaint."""
+    requests = selectors.complaint_compensation_requests(complaint_id=complaint.pk)
+    return render_to_string(
+        "admin/compensation/complaint_panel.html",
+        {
+            "requests": requests,
+            "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
+        },
+        request=request,
+    )
 
 
 # --- authority rules: visible to staff, editable by managers, every edit logged ----------------

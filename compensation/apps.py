@@ -14,34 +14,28 @@ class CompensationConfig(AppConfig):
 
 
 def _plug_into_complaints_api() -> None:
-    """The complaints API stays ignorant of this app; these hooks add compensation to it."""
-    from compensation import selectors, serializers, services
-    from complaints import apis
-    from core.errors import InvalidDataError
+    """Fill complaints' extension points (complaints cannot import us): remedy with
+    compensation, approve and return decide the pending compensation, for the API and the admin
+    buttons alike; the API detail lists the requests; the admin complaint page gets the Remedy
+    form with items, its panel and the buttons a waiting remedy withholds; the dashboard gets
+    the compensation granted. (The name is older than the admin points; it stays so that
+    `ready()` is untouched.)"""
+    from compensation import admin, forms, selectors, serializers, services
+    from complaints import extensions
 
-    def remedy(*, compensations, **kw):
-        try:
-            return services.complaint_remedy_with_compensation(items=compensations, **kw)
-        except InvalidDataError as error:
-            # The API calls the list `compensations` and counts from 0.
-            raise InvalidDataError(error.message, fields=_api_fields(error.fields)) from None
+    extensions.remedy_handler(services.complaint_remedy_with_compensation)
+    extensions.approve_handler(services.complaint_compensation_approve)
+    extensions.return_handler(services.complaint_compensation_reject)
 
-    apis.REMEDY_WITH_COMPENSATION = remedy
-    apis.RETURN_WITH_COMPENSATION = services.complaint_compensation_reject
-    apis.DETAIL_SECTIONS["compensation_requests"] = lambda complaint, user: (
-        serializers.compensation_section(
+    @extensions.detail_section("compensation_requests")
+    def compensation_requests(complaint, user):
+        return serializers.compensation_section(
             selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         )
+
+    extensions.admin_action(
+        "remedy", form=forms.RemedyWithCompensationForm, notice=admin.remedy_notice
     )
-
-
-def _api_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    renamed = {}
-    for key, messages in fields.items():
-        parts = key.split(".")
-        if parts[0] == "items" and len(parts) > 1 and parts[1].isdigit():
-            parts = ["compensations", str(int(parts[1]) - 1), *parts[2:]]
-        elif parts[0] == "items":
-            parts[0] = "compensations"
-        renamed[".".join(parts)] = messages
-    return renamed
+    extensions.hide_admin_actions(admin.undecidable_actions)
+    extensions.complaint_panel(admin.complaint_panel)
+    extensions.dashboard_panel(admin.granted_panel)

@@ -3,9 +3,10 @@
 The admin only parses forms and calls services: the state field is read-only, every workflow
 button posts to `transition_view`, which calls the one service for that transition. Access follows
 `core.roles` (the same rules as the services), not Django's per-model permissions.
-Higher apps may subclass `ComplaintAdmin` and re-register it to extend `actions_by_name`,
-`extra_panels` (complaint page), `dashboard_panels` (insight dashboard) and the
-`workflow_form(name, request, complaint)` hook.
+`ComplaintAdmin` is registered here, once. Higher apps never subclass or re-register it: they
+extend it through `complaints.extensions` (changes to the `ACTIONS` button table, buttons to
+withhold, complaint-page and dashboard panels), and Remedy / Approve / Return call the same
+handlers there as the API does.
 
 Screens here: the frontline queue (changelist: mine and my team's first, nearest running
 deadline first by `Complaint.next_due_at`, which the escalation app keeps; bulk assignment
@@ -17,8 +18,9 @@ from `selectors.insight_*`, charts from `complaints.charts`). Nothing here decid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from django import forms as django_forms
@@ -41,7 +43,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import api_services, forms, selectors, services, tone
+from complaints import api_services, extensions, forms, selectors, services, tone
 from complaints.api_models import ApiToken
 from complaints.charts import svg_bars
 from complaints.models import CannedText, Complaint, Customer, Message, State, TransitionLog
@@ -57,6 +59,8 @@ class Action:
     form: type[django_forms.Form]
     run: Callable[..., Any]  # (complaint_id=, actor=, data=, expected_version=) -> Any
     style: str = "default"
+    # (complaint_id=, result=) -> a warning to show after success, or None
+    notice: Callable[..., str | None] | None = None
 
 
 def _ack(**kw):
@@ -77,7 +81,9 @@ def _apologize(**kw):
 
 def _remedy(**kw):
     d = kw.pop("data")
-    return services.complaint_remedy(message=d["message"], root_cause=d["root_cause"], **kw)
+    return extensions.complaint_remedy(
+        message=d["message"], root_cause=d["root_cause"], items=d.get("items", ()), **kw
+    )
 
 
 def _escalate(**kw):
@@ -85,11 +91,11 @@ def _escalate(**kw):
 
 
 def _approve(**kw):
-    return services.complaint_approve(note=kw.pop("data")["note"], **kw)
+    return extensions.complaint_approve(note=kw.pop("data")["note"], **kw)
 
 
 def _return(**kw):
-    return services.complaint_return(note=kw.pop("data")["note"], **kw)
+    return extensions.complaint_return(note=kw.pop("data")["note"], **kw)
 
 
 def _set_limits(**kw):
@@ -127,19 +133,29 @@ CANNED_FOR = {
     "set_limits": "limit_setting",
 }
 
-ACTIONS: dict[str, Action] = {
-    "acknowledge": Action(_("Acknowledge"), forms.AcknowledgeForm, _ack, "primary"),
-    "apologize": Action(_("Apologize"), forms.ApologizeForm, _apologize, "primary"),
-    "remedy": Action(_("Remedy"), forms.RemedyForm, _remedy, "primary"),
-    "escalate": Action(_("Escalate"), forms.ReasonForm, _escalate),
-    "approve": Action(_("Approve"), forms.NoteForm, _approve, "primary"),
-    "return": Action(_("Return"), forms.ReturnForm, _return),
-    "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
-    "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),
-    "pause": Action(_("Pause clock"), forms.PauseForm, _pause),
-    "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
-    "take": Action(_("Take it"), forms.EmptyForm, _take),
-}
+# The workflow buttons as complaints declares them. Read-only: an entry changes only through
+# `extensions.admin_action`, and `workflow_actions()` is the table as extended.
+ACTIONS: Mapping[str, Action] = MappingProxyType(
+    {
+        "acknowledge": Action(_("Acknowledge"), forms.AcknowledgeForm, _ack, "primary"),
+        "apologize": Action(_("Apologize"), forms.ApologizeForm, _apologize, "primary"),
+        "remedy": Action(_("Remedy"), forms.RemedyForm, _remedy, "primary"),
+        "escalate": Action(_("Escalate"), forms.ReasonForm, _escalate),
+        "approve": Action(_("Approve"), forms.NoteForm, _approve, "primary"),
+        "return": Action(_("Return"), forms.ReturnForm, _return),
+        "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
+        "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),
+        "pause": Action(_("Pause clock"), forms.PauseForm, _pause),
+        "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
+        "take": Action(_("Take it"), forms.EmptyForm, _take),
+    }
+)
+
+
+def workflow_actions() -> dict[str, Action]:
+    """`ACTIONS` with the changes higher apps registered through `extensions.admin_action`."""
+    changes = extensions.admin_action_changes()
+    return {name: replace(action, **changes.get(name, {})) for name, action in ACTIONS.items()}
 
 
 # How workflow steps read in the timeline (TransitionLog.transition -> label); unknown steps,
@@ -320,7 +336,10 @@ class ComplaintAdmin(_RoleGatedAdmin):
         "updated_at",
     )
     editable_fields = ("category", "severity", "subject")
-    actions_by_name: dict[str, Action] = ACTIONS
+
+    @property
+    def actions_by_name(self) -> dict[str, Action]:
+        return workflow_actions()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return tuple(f for f in self.fields if f not in self.editable_fields)
@@ -434,24 +453,22 @@ class ComplaintAdmin(_RoleGatedAdmin):
         names = selectors.complaint_available_actions(complaint=complaint, user=user)
         if roles.is_agent(user) and complaint.is_open and complaint.assignee_id != user.pk:
             names.append("take")
-        return [n for n in names if n in self.actions_by_name]
-
-    def extra_panels(self, request: HttpRequest, complaint: Complaint) -> list[str]:
-        """Rendered HTML blocks that higher apps add to the complaint page."""
-        return []
+        hidden = extensions.admin_actions_hidden(complaint=complaint, user=user)
+        return [n for n in names if n in self.actions_by_name and n not in hidden]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         complaint = get_object_or_404(selectors.complaint_list(), pk=object_id)
         url = lambda name: reverse(  # noqa: E731
             "admin:complaints_complaint_transition", args=[complaint.pk, name]
         )
+        actions = self.actions_by_name
         context = {
             "workflow_actions": [
                 {
                     "name": n,
-                    "label": self.actions_by_name[n].label,
+                    "label": actions[n].label,
                     "url": url(n),
-                    "style": self.actions_by_name[n].style,
+                    "style": actions[n].style,
                 }
                 for n in self.available_actions(complaint, request.user)
             ],
@@ -460,7 +477,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
             ),
             "message_form": forms.MessageForm(),
             "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
-            "extra_panels": self.extra_panels(request, complaint),
+            "extra_panels": [panel(request, complaint) for panel in extensions.complaint_panels()],
             "complaint": complaint,
             "customer_complaints": list(selectors.customer_other_complaints(complaint=complaint)),
             "promise": urgency(
@@ -490,11 +507,6 @@ class ComplaintAdmin(_RoleGatedAdmin):
         return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
 
     # --- the insight dashboard --------------------------------------------------------------
-
-    def dashboard_panels(self, request: HttpRequest) -> list[str]:
-        """Rendered HTML blocks that higher apps add to the dashboard (escalation: breaches and
-        warnings; compensation: compensation granted). Each extends `super()`'s list."""
-        return []
 
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
@@ -527,7 +539,8 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "title": _("Complaint insight"),
             "insight": insight,
             "charts": charts,
-            "panels": self.dashboard_panels(request),
+            # escalation: breaches and warnings; compensation: compensation granted
+            "panels": [panel(request) for panel in extensions.dashboard_panels()],
         }
         return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
 
@@ -548,7 +561,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
             except ValueError:
                 version = None
             try:
-                action.run(
+                result = action.run(
                     complaint_id=complaint.pk,
                     actor=request.user,
                     data=form.cleaned_data,
@@ -566,6 +579,9 @@ class ComplaintAdmin(_RoleGatedAdmin):
                     _("%(action)s: done for %(ref)s.")
                     % {"action": action.label, "ref": complaint.reference},
                 )
+                notice = action.notice and action.notice(complaint_id=complaint.pk, result=result)
+                if notice:
+                    messages.warning(request, notice)
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -583,7 +599,7 @@ class ComplaintAdmin(_RoleGatedAdmin):
     def workflow_form(
         self, name: str, request: HttpRequest, complaint: Complaint
     ) -> type[django_forms.Form]:
-        """The form class for workflow transition `name` (higher apps override this)."""
+        """The form class for workflow transition `name` (as `extensions.admin_action` set it)."""
         return self.actions_by_name[name].form
 
     def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -6,10 +6,9 @@ the admin uses); errors are DomainErrors rendered by `api.rest.exception_handler
 Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
 
-Higher apps plug in without this app importing them: from their `AppConfig.ready()` they set
-`DETAIL_SECTIONS["deadlines"]` or `["compensation_requests"]` to a function
-(complaint, user) -> list of dicts, and `REMEDY_WITH_COMPENSATION` (remedy with compensation
-items) and `RETURN_WITH_COMPENSATION`. This module must not import those apps.
+Higher apps extend it only through `complaints.extensions`: the detail's extra sections
+(`deadlines`, `compensation_requests`) and who carries out remedy with `compensations` and
+return. This module must not import those apps.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.rest import CursorPagination, ErrorSerializer
-from complaints import selectors, services
+from complaints import extensions, selectors, services
 from complaints.api_auth import CanUseComplaintsApi
 from complaints.api_services import Reply, idempotent_call, request_fingerprint
 from complaints.models import Complaint
@@ -50,14 +49,6 @@ from complaints.serializers import (
 )
 from core import roles
 from core.errors import InvalidDataError, NotFoundError, RuleViolationError
-
-DETAIL_SECTIONS: dict[str, Callable[[Complaint, Any], list[dict]]] = {}
-# Set by the compensation app's AppConfig.ready(): remedy and decide each compensation item
-# ({kind, amount: Decimal, currency, quantity, note}) in one transaction. Called with keyword
-# arguments complaint_id, actor, message, root_cause, compensations, expected_version.
-REMEDY_WITH_COMPENSATION: Callable[..., Any] | None = None
-# Set by the compensation app: `return` rejects the pending compensation with the same note.
-RETURN_WITH_COMPENSATION: Callable[..., Any] | None = None
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -125,7 +116,9 @@ def complaint_detail_data(*, complaint_id: int, user: Any) -> dict:
         "timeline": selectors.complaint_timeline(
             complaint=complaint, include_internal=roles.is_agent(user)
         ),
-        "sections": {name: fn(complaint, user) for name, fn in DETAIL_SECTIONS.items()},
+        "sections": {
+            name: fn(complaint, user) for name, fn in extensions.detail_sections().items()
+        },
         "available_transitions": [
             name
             for name in selectors.complaint_available_actions(complaint=complaint, user=user)
@@ -280,13 +273,30 @@ class RemedyApi(TransitionApi):
         compensations = data.pop("compensations", None)
         if not compensations:
             return services.complaint_remedy(**data, **kw)
-        if REMEDY_WITH_COMPENSATION is None:  # until the compensation app sets it: nothing written
+        if not extensions.remedy_handler_registered():  # nothing written without a provider
             raise RuleViolationError(
                 "Compensation cannot be granted through the API yet; remedy without "
                 "`compensations` or grant it in the staff screens.",
                 fields={"compensations": ["Not available yet."]},
             )
-        return REMEDY_WITH_COMPENSATION(compensations=compensations, **data, **kw)
+        try:
+            return extensions.complaint_remedy(items=compensations, **data, **kw)
+        except InvalidDataError as error:
+            raise InvalidDataError(error.message, fields=_api_item_fields(error.fields)) from None
+
+
+def _api_item_fields(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The handler names item n (from 1) `items.<n>`; the API calls the list `compensations`
+    and counts from 0, as the request body does."""
+    renamed = {}
+    for key, messages in fields.items():
+        parts = key.split(".")
+        if parts[0] == "items" and len(parts) > 1 and parts[1].isdigit():
+            parts = ["compensations", str(int(parts[1]) - 1), *parts[2:]]
+        elif parts[0] == "items":
+            parts[0] = "compensations"
+        renamed[".".join(parts)] = messages
+    return renamed
 
 
 @_transition("escalate", EscalateIn, "Hand over to the next tier", conflicts=WRONG_STATE)
@@ -298,7 +308,7 @@ class EscalateApi(TransitionApi):
 @_transition("return", ReturnIn, "Send an escalated complaint back", conflicts=WRONG_STATE)
 class ReturnApi(TransitionApi):
     def call(self, *, data, **kw):
-        return (RETURN_WITH_COMPENSATION or services.complaint_return)(**data, **kw)
+        return extensions.complaint_return(**data, **kw)
 
 
 @_transition(

@@ -1,7 +1,10 @@
 """Admin for calendars and response policies (managers edit, all staff read) and deadlines
 (read-only: only the services and the sweep write them), and the dashboard panel on breaches
-and warnings this week (`DeadlineDashboardMixin`, which the final ComplaintAdmin composes; the
-figures come from `selectors.deadline_week`)."""
+and warnings this week (`deadline_week_panel`, figures from `selectors.deadline_week`), which
+`EscalationConfig.ready()` registers with `complaints.extensions.dashboard_panel`.
+
+Registers only this app's models; the complaint admin is complaints' own and is never replaced.
+"""
 
 from django.contrib import admin
 from django.http import HttpRequest
@@ -22,30 +25,27 @@ KIND_LABELS = {
 }
 
 
-class DeadlineDashboardMixin:
-    """For a ComplaintAdmin subclass: adds breaches and warnings this week to the dashboard."""
-
-    def dashboard_panels(self, request: HttpRequest) -> list[str]:
-        week = selectors.deadline_week()
-        label = lambda kind: str(KIND_LABELS.get(kind, kind))  # noqa: E731
-        panel = render_to_string(
-            "admin/escalation/dashboard_deadlines.html",
-            {
-                "week": week,
-                "breaches_chart": svg_bars(
-                    [(label(kind), b) for kind, _w, b in week.by_kind],
-                    title=_("Breaches this week"),
-                    color="#ba2121",
-                ),
-                "warnings_chart": svg_bars(
-                    [(label(kind), w) for kind, w, _b in week.by_kind],
-                    title=_("Warnings this week"),
-                    color="#c77f2a",
-                ),
-            },
-            request=request,
-        )
-        return [*super().dashboard_panels(request), panel]
+def deadline_week_panel(request: HttpRequest) -> str:
+    """The dashboard block: breaches and warnings this week, by deadline kind."""
+    week = selectors.deadline_week()
+    label = lambda kind: str(KIND_LABELS.get(kind, kind))  # noqa: E731
+    return render_to_string(
+        "admin/escalation/dashboard_deadlines.html",
+        {
+            "week": week,
+            "breaches_chart": svg_bars(
+                [(label(kind), b) for kind, _w, b in week.by_kind],
+                title=_("Breaches this week"),
+                color="#ba2121",
+            ),
+            "warnings_chart": svg_bars(
+                [(label(kind), w) for kind, w, _b in week.by_kind],
+                title=_("Warnings this week"),
+                color="#c77f2a",
+            ),
+        },
+        request=request,
+    )
 
 
 class ManagersEditMixin:

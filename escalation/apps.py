@@ -21,14 +21,17 @@ class EscalationConfig(AppConfig):
 
 
 def _plug_into_complaints_api() -> None:
-    """The complaint detail of the API lists the deadlines (complaints cannot import us)."""
+    """Fill complaints' extension points (complaints cannot import us): the deadlines in the API
+    complaint detail and the breaches-and-warnings panel on the admin dashboard. (The name is
+    older than the dashboard panel; it stays so that `ready()` is untouched.)"""
     from rest_framework.fields import DateTimeField
 
-    from complaints import apis
-    from escalation import selectors
+    from complaints import extensions
+    from escalation import admin, selectors
 
     as_text = DateTimeField().to_representation  # the same time zone as the rest of the body
 
+    @extensions.detail_section("deadlines")
     def deadlines(complaint, user):
         return [
             {
@@ -41,4 +44,4 @@ def _plug_into_complaints_api() -> None:
             for d in selectors.deadline_list(complaint_id=complaint.pk)
         ]
 
-    apis.DETAIL_SECTIONS["deadlines"] = deadlines
+    extensions.dashboard_panel(admin.deadline_week_panel)

@@ -480,15 +480,13 @@ def test_unauthenticated_transition_is_401(complaint):
 
 
 @pytest.mark.django_db
-def test_higher_apps_add_detail_sections_without_complaints_importing_them(
-    api_as, frontline, monkeypatch
-):
-    from complaints import apis
+def test_higher_apps_add_detail_sections_without_complaints_importing_them(api_as, frontline):
+    from complaints import extensions
 
     complaint = factories.complaint_new()
     fake = lambda c, user: [{"kind": "first_response", "id": c.pk}]  # noqa: E731
-    monkeypatch.setitem(apis.DETAIL_SECTIONS, "deadlines", fake)  # restored afterwards
-    body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
+    with extensions.override(detail_sections={"deadlines": fake}):  # restored afterwards
+        body = api_as(frontline).get(f"/complaints/{complaint.pk}/").data
     assert body["deadlines"] == [{"kind": "first_response", "id": complaint.pk}]
     assert body["compensation_requests"] == []
 
@@ -538,26 +536,26 @@ VALID_BODIES = {
 
 
 @pytest.mark.django_db
-def test_remedy_hands_compensations_to_the_hook_a_higher_app_sets(api_as, frontline, monkeypatch):
+def test_remedy_hands_compensations_to_the_handler_a_higher_app_registers(api_as, frontline):
     from decimal import Decimal
 
-    from complaints import apis
+    from complaints import extensions
 
     seen = {}
 
-    def remedy_with_compensation(*, compensations, **kwargs):
-        seen.update(compensations=compensations, **kwargs)
+    def remedy_with_compensation(*, items, **kwargs):
+        seen.update(items=items, **kwargs)
         return services.complaint_remedy(**kwargs)
 
-    monkeypatch.setattr(apis, "REMEDY_WITH_COMPENSATION", remedy_with_compensation)
     complaint = factories.complaint_in("apologized")
     item = {"kind": "gift", "amount": "3.50", "currency": "EUR", "quantity": 1, "note": "coconut"}
-    response = api_as(frontline).post(
-        f"/complaints/{complaint.pk}/remedy/",
-        {"message": "Opener and a coconut", "root_cause": "Packing", "compensations": [item]},
-    )
+    with extensions.override(remedy_handler=remedy_with_compensation):
+        response = api_as(frontline).post(
+            f"/complaints/{complaint.pk}/remedy/",
+            {"message": "Opener and a coconut", "root_cause": "Packing", "compensations": [item]},
+        )
     assert response.status_code == 200 and response.data["state"] == "remedied"
-    assert seen["compensations"] == [{**item, "amount": Decimal("3.50")}]
+    assert seen["items"] == [{**item, "amount": Decimal("3.50")}]
     assert seen["actor"] == frontline and seen["complaint_id"] == complaint.pk
 
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import format_html
 
-from complaints import forms, services
-from complaints.admin import ACTIONS, Action, ComplaintAdmin
+from complaints import extensions, forms, services
+from complaints.admin import ACTIONS, ComplaintAdmin
 from complaints.models import Complaint
 from tests.factories import complaint_new
 
@@ -78,21 +78,21 @@ def test_page_queries_do_not_grow_with_history(client, frontline):
 
 
 @pytest.mark.django_db
-def test_higher_apps_hooks_still_work(rf, frontline, walk):
-    class Extended(ComplaintAdmin):
-        actions_by_name = {
-            **ACTIONS,
-            "remedy": Action("Remedy with compensation", forms.RemedyForm, lambda **kw: None),
-        }
-
-        def extra_panels(self, request, complaint):
-            return [format_html('<div class="module" id="compensation">{}</div>', "Panel!")]
+def test_higher_apps_extension_points_reach_the_page(rf, frontline, walk):
+    def panel(request, complaint):
+        return format_html('<div class="module" id="extra">{}</div>', "Panel!")
 
     complaint = walk("apologized")
     request = rf.get(f"/admin/complaints/complaint/{complaint.pk}/change/")
     request.user = frontline
     request.session, request._messages = {}, None
-    response = Extended(Complaint, admin.site).change_view(request, str(complaint.pk))
-    html = response.render().content.decode()
-    assert '<div class="module" id="compensation">Panel!</div>' in html
+    registered = admin.site._registry[Complaint]
+    assert type(registered) is ComplaintAdmin
+    with extensions.override(
+        admin_actions={"remedy": {"label": "Remedy with compensation", "form": forms.RemedyForm}},
+        complaint_panels=[panel],
+    ):
+        html = registered.change_view(request, str(complaint.pk)).render().content.decode()
+    assert '<div class="module" id="extra">Panel!</div>' in html
     assert "Remedy with compensation" in html
+    assert ACTIONS["remedy"].label == "Remedy"  # the declared table itself never changes

@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib import admin
 
+from complaints import extensions
 from complaints.models import Complaint
-from escalation.admin import DeadlineDashboardMixin
+from escalation.admin import deadline_week_panel
 from escalation.models import Deadline
 from escalation.selectors import deadline_week, week_start
 from tests.factories import complaint_new
@@ -88,7 +88,7 @@ def test_a_real_sweep_breach_is_counted(acknowledged):
 @pytest.mark.django_db
 def test_the_registered_complaint_admin_shows_the_panel(client, frontline, settings):
     settings.TIME_ZONE = "Europe/Berlin"
-    assert isinstance(admin.site._registry[Complaint], DeadlineDashboardMixin)
+    assert deadline_week_panel in extensions.dashboard_panels()
     c = complaint_new()
     now = datetime.now(tz=BERLIN)
     deadline(c, "promise", breached_at=now - timedelta(seconds=2))
