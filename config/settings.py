@@ -172,6 +172,8 @@ if not DEVELOPMENT:
 # `expires` drops sweeps queued while no worker ran; the next one does all the work anyway.
 REDRESS_SWEEP_INTERVAL = env.int("REDRESS_SWEEP_INTERVAL", default=30)
 REDRESS_SWEEP_BATCH_SIZE = env.int("REDRESS_SWEEP_BATCH_SIZE", default=1000)
+# Response policies are read on every change; each process keeps them this long (0: never).
+REDRESS_POLICY_CACHE_SECONDS = env.int("REDRESS_POLICY_CACHE_SECONDS", default=60)
 REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if CELERY_BROKER_URL.startswith("filesystem://"):

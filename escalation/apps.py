@@ -14,9 +14,15 @@ class EscalationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from escalation import reactions
+        from django.db.models.signals import post_delete, post_save
+
+        from escalation import reactions, selectors
+        from escalation.models import BusinessCalendar, ClosedDate, ResponsePolicy
 
         reactions.register()
+        for model in (ResponsePolicy, BusinessCalendar, ClosedDate):
+            for signal in (post_save, post_delete):
+                signal.connect(selectors.policy_cache_clear, sender=model, weak=False)
         _plug_into_complaints_api()
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -24,14 +27,32 @@ def policy_get(*, category: str, severity: str) -> ResponsePolicy | None:
     )
 
 
+_policies: dict[str, Any] = {"at": None, "map": {}}
+
+
 def policy_map() -> dict[tuple[str, str], ResponsePolicy]:
-    """All policies by (category, severity); calendars shared per id so schedules build once."""
+    """All policies by (category, severity); calendars shared per id so schedules build once.
+
+    Kept per process for `REDRESS_POLICY_CACHE_SECONDS` (60 by default): intake and the sweep
+    read it on every change. Saving or deleting a policy, calendar or closed date clears it in
+    the process that saved (`policy_cache_clear`); other processes see the edit within the TTL.
+    """
+    ttl = getattr(settings, "REDRESS_POLICY_CACHE_SECONDS", 60)
+    now = monotonic()
+    if _policies["at"] is not None and now - _policies["at"] < ttl:
+        return _policies["map"]
     calendars: dict[int, object] = {}
     result = {}
     for policy in ResponsePolicy.objects.select_related("calendar"):
         policy.calendar = calendars.setdefault(policy.calendar_id, policy.calendar)
         result[(policy.category, policy.severity)] = policy
+    _policies.update(at=now, map=result)
     return result
+
+
+def policy_cache_clear(**_: Any) -> None:
+    """Forget the cached policies (a signal receiver: takes and ignores the signal's kwargs)."""
+    _policies.update(at=None, map={})
 
 
 def deadline_list(*, complaint_id: int) -> QuerySet[Deadline]:

@@ -10,6 +10,17 @@ from complaints import services
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Policies are cached per process; a test's own policies (even those written with a
+    queryset update, which sends no signal) must be what it reads."""
+    from escalation.selectors import policy_cache_clear
+
+    policy_cache_clear()
+    yield
+    policy_cache_clear()
+
+
 @pytest.fixture
 def frontline(db):
     return factories.UserFactory(username="fl", groups=["frontline"])

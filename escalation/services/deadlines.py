@@ -260,7 +260,7 @@ def promise_validate(*, complaint: Complaint, promised_by: datetime) -> None:
     A guard of `acknowledge`: runs before anything is written. The window ends at the open
     resolution deadline, or, if there is none, one resolution window of business time from now.
     """
-    policy = selectors.policy_get(category=complaint.category, severity=complaint.severity)
+    policy = selectors.policy_map().get((complaint.category, complaint.severity))
     if policy is None or promised_by is None:
         return
     now = timezone.now()

@@ -1,0 +1,65 @@
+"""The number of queries of intake and of each change is pinned: a change that adds one shows
+up here. Savepoints are not counted (they depend on the caller's transaction nesting).
+
+Intake: customer, id, complaint (reference in the INSERT), message, log, outbox, deadlines,
+next_due_at — one transaction, no second UPDATE for the reference.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from complaints import services
+from escalation.selectors import policy_map
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(call, **kwargs) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        call(**kwargs)
+    return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_intake_takes_at_most_ten_queries_and_writes_the_reference_in_the_insert():
+    policy_map()  # warm, as in a running process
+    sql = queries(
+        services.complaint_intake,
+        customer_name="Cora Nutley",
+        customer_email="cora@example.com",
+        subject="Coconut opener missing",
+        description="Taken for a ride!",
+        category="missing_item",
+    )
+    assert len(sql) == 10, sql
+    assert not [s for s in sql if s.startswith('UPDATE "complaints_complaint" SET "reference"')]
+
+
+def test_each_transition_has_a_pinned_query_count(frontline, manager):
+    policy_map()
+    c = factories.complaint_new()
+    later = timezone.now() + timedelta(days=1)
+    steps = [
+        (
+            services.complaint_acknowledge,
+            {"summary": "s", "message": "m", "promised_by": later},
+            frontline,
+            11,
+        ),
+        (services.complaint_apologize, {"message": "m", "fault": "company"}, frontline, 5),
+        (services.complaint_escalate, {"reason": "too big"}, frontline, 9),
+        (services.complaint_return, {"note": "ask first"}, manager, 11),
+        (services.complaint_pause, {"reason": "photos"}, frontline, 7),
+        (services.complaint_resume, {}, frontline, 7),
+        (services.complaint_remedy, {"message": "m", "root_cause": "r"}, frontline, 7),
+        (services.complaint_reopen, {"message": "m"}, frontline, 8),
+    ]
+    counts = {
+        call.__name__: len(queries(call, complaint_id=c.pk, actor=actor, **kw))
+        for call, kw, actor, _ in steps
+    }
+    assert counts == {call.__name__: n for call, _, _, n in steps}
