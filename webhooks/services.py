@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.db import rows_insert
+from core.db import Json, rows_insert
 from core.errors import InvalidDataError, NotPermittedError
 from webhooks.models import (
     EVENT_TYPES,
@@ -74,10 +74,10 @@ def outbox_record_many(*, events: list[tuple[str, dict]]) -> int:
     unknown = {t for t, _ in events} - set(EVENT_TYPES)
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
-    encode = DjangoJSONEncoder().encode  # one encoder for the batch
+    encode = DjangoJSONEncoder().encode  # one encoder for the batch, each payload once
     occurred = timezone.now()
     rows = [
-        {"id": pk, "type": t, "payload": json.loads(encode(p)), "occurred_at": occurred}
+        {"id": pk, "type": t, "payload": Json(encode(p)), "occurred_at": occurred}
         for pk, (t, p) in zip(_uuid7(len(events)), events, strict=True)
     ]
     rows_insert(OutboxEvent, rows)

@@ -172,8 +172,11 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         ]
         result.notified += mail_record_many(mails=mails)
         outbox_record_many(events=[("deadline.breached", _hook(r, now)) for r in breached])
-        # Breached and cancelled rows no longer run; escalated ones were refreshed already.
-        complaint_next_due_refresh(complaint_ids=complaints)
+        # Escalated and raised complaints were refreshed by the engine's reactions; the rest
+        # (closed ones, or a stale next_due_at with nothing lapsed) are refreshed here.
+        complaint_next_due_refresh(
+            complaint_ids=set(complaints) - set(done.escalated) - set(done.raised)
+        )
     result.breached += len(breached)
     result.cancelled += len(cancelled)
     result.escalated += len(done.escalated)
