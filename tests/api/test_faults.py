@@ -145,7 +145,7 @@ def test_transition_outbox_fault_writes_nothing(api_as, frontline, monkeypatch):
     c = factories.complaint_in("venting")
     before = world()
     with monkeypatch.context() as m:
-        m.setattr("complaints.services.engine.outbox_record_many", blip)
+        m.setattr("complaints.services.engine.single.outbox_record_many", blip)
         refused = api_as(frontline).post(f"/complaints/{c.pk}/escalate/", {"reason": "big"})
     refused_whole(refused, before)
 

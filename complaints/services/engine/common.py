@@ -1,0 +1,177 @@
+"""What every change of a complaint shares: the row lock and version check, the facts reactions
+read, the audit row, the save of an edit, the webhook event of a transition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from complaints import reactions
+from complaints.models import (
+    Complaint,
+    State,
+    TransitionLog,
+)
+from complaints.services.checks import actor_display
+from core import roles
+from core.errors import (
+    ConflictError,
+    NotFoundError,
+)
+
+TRANSITION_METHODS = {
+    "acknowledge": "acknowledge",
+    "apologize": "apologize",
+    "remedy": "remedy",
+    "escalate": "escalate",
+    "approve": "approve",
+    "return": "return_",
+    "set_limits": "set_limits",
+    "reopen": "reopen",
+}
+ESCALATABLE = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED)
+# The columns a change reads of a locked complaint when it works on plain rows (bulk paths).
+ROW_FIELDS = (
+    "pk",
+    "reference",
+    "state",
+    "category",
+    "severity",
+    "tier",
+    "escalation_level",
+    "assignee_id",
+    "paused_at",
+    "promised_by",
+    "created_at",
+)
+_NEXT_TIER = Case(
+    When(tier=roles.FRONTLINE, then=Value(roles.TEAM_LEAD)),
+    When(tier=roles.TEAM_LEAD, then=Value(roles.MANAGER)),
+    default=F("tier"),
+)
+
+
+# --- locks and facts ---------------------------------------------------------------------------
+
+
+def complaint_lock(complaint_id: int) -> Complaint:
+    """The complaint, row-locked until the caller's transaction ends; NotFoundError if absent."""
+    try:
+        complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError("No such complaint.") from None
+    reactions.run_probes(complaint.pk)
+    return complaint
+
+
+def complaint_version_check(complaint: Complaint, expected_version: int | None) -> None:
+    """ConflictError when the caller acted on a version of the complaint that is gone."""
+    if expected_version is not None and complaint.version != expected_version:
+        raise ConflictError(
+            f"{complaint.reference} was changed by someone else while you were looking at it; "
+            "reload it and try again."
+        )
+
+
+def facts(complaint: Complaint) -> reactions.Facts:
+    return reactions.Facts(
+        id=complaint.pk,
+        state=complaint.state,
+        category=complaint.category,
+        severity=complaint.severity,
+        tier=complaint.tier,
+        created_at=complaint.created_at,
+        paused_at=complaint.paused_at,
+        promised_by=complaint.promised_by,
+    )
+
+
+def _row_facts(row: dict, **after: Any) -> reactions.Facts:
+    data = {**row, **after}
+    return reactions.Facts(
+        id=data["pk"],
+        state=data["state"],
+        category=data["category"],
+        severity=data["severity"],
+        tier=data["tier"],
+        created_at=data["created_at"],
+        paused_at=data["paused_at"],
+        promised_by=data["promised_by"],
+    )
+
+
+def next_tier(tier: str) -> str:
+    """The tier an escalation moves a complaint to (the top tier stays where it is)."""
+    return roles.next_tier(tier) or tier
+
+
+# --- writes shared by every change ------------------------------------------------------------
+
+
+def step_log(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    step: str,
+    reason: str = "",
+    payload: dict | None = None,
+    actor_label: str | None = None,
+    from_state: str | None = None,
+    at: datetime | None = None,
+) -> TransitionLog:
+    """The append-only audit row of a change (a transition, or a step that is not one)."""
+    return TransitionLog.objects.create(
+        complaint=complaint,
+        transition=step,
+        from_state=from_state or complaint.state,
+        to_state=complaint.state,
+        actor=actor,
+        actor_label=actor_display(actor, actor_label),
+        reason=reason,
+        payload=payload if payload is not None else {},
+        created_at=at or timezone.now(),
+    )
+
+
+def touch(complaint: Complaint, fields: Iterable[str], *, at: datetime | None = None) -> None:
+    """Save an edit of a locked complaint: version +1, `updated_at`, the changed fields."""
+    complaint.version += 1
+    complaint.updated_at = at or timezone.now()
+    try:
+        complaint.save(update_fields=sorted({*fields, "version", "updated_at"}))
+    except ConcurrentTransition:
+        raise ConflictError() from None
+
+
+def transitioned_event(
+    *,
+    complaint_id: int,
+    reference: str,
+    transition: str,
+    from_state: str,
+    to_state: str,
+    actor: str,
+    reason: str,
+    level: int,
+    at: datetime,
+) -> tuple[str, dict]:
+    """The webhook outbox event of a transition (what an integration may see of it)."""
+    return (
+        "complaint.transitioned",
+        {
+            "complaint_id": complaint_id,
+            "reference": reference,
+            "transition": transition,
+            "from_state": from_state,
+            "to_state": to_state,
+            "actor": actor,
+            "reason": reason,
+            "escalation_level": level,
+            "at": at,
+        },
+    )
