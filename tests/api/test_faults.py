@@ -141,13 +141,23 @@ def test_a_failing_reaction_of_a_higher_app_undoes_the_transition(api_as, manage
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
 
 
-def test_transition_outbox_fault_writes_nothing(api_as, frontline, monkeypatch):
-    c = factories.complaint_in("venting")
+@pytest.mark.parametrize(
+    ("state", "transition", "body", "writer"),
+    [
+        ("acknowledged", "apologize", {"message": "Sorry.", "fault": "company"}, "single"),
+        ("venting", "escalate", {"reason": "big"}, "bulk"),
+    ],
+)
+def test_transition_outbox_fault_writes_nothing(
+    state, transition, body, writer, api_as, frontline, monkeypatch
+):
+    c = factories.complaint_in(state)
     before = world()
     with monkeypatch.context() as m:
-        m.setattr("complaints.services.engine.single.outbox_record_many", blip)
-        refused = api_as(frontline).post(f"/complaints/{c.pk}/escalate/", {"reason": "big"})
+        m.setattr(f"complaints.services.engine.{writer}.outbox_record_many", blip)
+        refused = api_as(frontline).post(f"/complaints/{c.pk}/{transition}/", body)
     refused_whole(refused, before)
+    assert Complaint.objects.get(pk=c.pk).state == state
 
 
 def test_sweep_fault_rolls_the_batch_back_and_the_next_sweep_escalates_once(monkeypatch):
