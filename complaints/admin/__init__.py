@@ -23,7 +23,6 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -40,7 +39,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import api_services, extensions, forms, selectors, services, tone
+from complaints import extensions, forms, selectors, services, tone
 from complaints.admin.actions import (
     ACTIONS,
     CANNED_FOR,
@@ -49,9 +48,16 @@ from complaints.admin.actions import (
     timeline_for_display,
     workflow_actions,
 )
-from complaints.api_models import ApiToken
+from complaints.admin.base import _RoleGatedAdmin
+from complaints.admin.records import (
+    CannedTextAdmin,
+    CustomerAdmin,
+    MessageAdmin,
+    TransitionLogAdmin,
+)
+from complaints.admin.tokens import ApiTokenAdmin
 from complaints.charts import svg_bars
-from complaints.models import CannedText, Complaint, Customer, Message, TransitionLog
+from complaints.models import Complaint
 from complaints.pagination import CappedCountPaginator
 from complaints.urgency import urgency
 from core import roles
@@ -74,25 +80,6 @@ __all__ = [
     "timeline_for_display",
     "workflow_actions",
 ]
-
-
-class _RoleGatedAdmin(admin.ModelAdmin):
-    """Visible to every agent; nothing is added or deleted through the generic screens."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -537,138 +524,3 @@ class ComplaintAdmin(_RoleGatedAdmin):
             "change_url": reverse("admin:complaints_complaint_changelist"),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
-
-
-@admin.register(CannedText)
-class CannedTextAdmin(_RoleGatedAdmin):
-    """Every agent reads the canned texts; managers (and above) write them."""
-
-    list_display = ("title", "kind", "active", "position", "excerpt")
-    list_filter = ("kind", "active")
-    list_editable = ("active", "position")
-    search_fields = ("title", "body")
-
-    def _manager(self, request: HttpRequest) -> bool:
-        return roles.user_rank(request.user) >= roles.tier_rank(roles.MANAGER)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._manager(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._manager(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._manager(request)
-
-    @admin.display(description=_("Text"))
-    def excerpt(self, obj: CannedText) -> str:
-        return obj.body[:80]
-
-
-@admin.register(Customer)
-class CustomerAdmin(_RoleGatedAdmin):
-    list_display = ("name", "email", "phone", "external_ref", "created_at")
-    search_fields = ("name", "email", "external_ref", "phone")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.user_rank(request.user) >= 2
-
-
-@admin.register(TransitionLog)
-class TransitionLogAdmin(_RoleGatedAdmin):
-    """The audit trail: read-only for everyone, superusers included."""
-
-    list_display = (
-        "created_at",
-        "complaint",
-        "transition",
-        "from_state",
-        "to_state",
-        "actor_label",
-    )
-    list_filter = ("transition", "to_state")
-    search_fields = ("complaint__reference", "actor_label", "reason")
-    list_select_related = ("complaint",)
-    readonly_fields = (
-        "complaint",
-        "transition",
-        "from_state",
-        "to_state",
-        "actor",
-        "actor_label",
-        "reason",
-        "payload",
-        "created_at",
-    )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Message)
-class MessageAdmin(_RoleGatedAdmin):
-    list_display = ("created_at", "complaint", "kind", "visibility", "author_label", "excerpt")
-    list_filter = ("kind", "visibility")
-    search_fields = ("complaint__reference", "body")
-    list_select_related = ("complaint",)
-    readonly_fields = (
-        "complaint",
-        "author",
-        "author_label",
-        "kind",
-        "visibility",
-        "body",
-        "created_at",
-    )
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("Text"))
-    def excerpt(self, obj: Message) -> str:
-        return format_html("{}", obj.body[:80])
-
-
-# --- API tokens (issue 5): issued and revoked here, the key shown once -------------------------
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Django's own model permissions apply (superusers by default): tokens are credentials."""
-
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    search_fields = ("name", "prefix", "user__username")
-    list_select_related = ("user",)
-    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ["revoke"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return self.fields if obj is not None else self.readonly_fields
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":  # the service refuses inactive users; offer only active ones
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change) -> None:
-        if change:
-            return
-        token, key = api_services.api_token_issue(user=obj.user, name=obj.name)
-        obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
-        obj._state.adding = False
-        messages.warning(
-            request,
-            f"The key of {token.name!r} for {token.user} — copy it now, it is not shown again: "
-            f"{key}",
-        )
-
-    @admin.action(description="Revoke the selected tokens")
-    def revoke(self, request: HttpRequest, queryset) -> None:
-        for token_id in queryset.values_list("pk", flat=True):
-            api_services.api_token_revoke(token_id=token_id)
-        messages.success(request, "Revoked.")
