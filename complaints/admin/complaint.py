@@ -1,0 +1,314 @@
+"""The complaint workbench: `ComplaintAdmin`, registered here, once.
+
+The admin only parses forms and calls services: the state field is read-only, and every workflow
+button posts to `transition_view`, which runs that button's entry of `workflow_actions()` (one
+service, or the handler in `complaints.extensions` that the API calls too). Also here: staff
+intake, timeline messages, canned texts and the tone-hint endpoint (which runs
+`complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
+from `selectors.insight_*`, charts from `complaints.charts`). The changelist half lives in
+`complaints.admin.queue`. Higher apps never subclass or re-register `ComplaintAdmin`: they extend
+it through `complaints.extensions` (changes to the `ACTIONS` table, buttons to withhold,
+complaint-page and dashboard panels). Nothing here decides a rule; imports only complaints,
+`core` and Django, never escalation or compensation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import admin, messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import extensions, forms, selectors, services, tone
+from complaints.admin.actions import CANNED_FOR, Action, timeline_for_display, workflow_actions
+from complaints.admin.queue import ComplaintQueueAdmin
+from complaints.charts import svg_bars
+from complaints.models import Complaint
+from complaints.urgency import urgency
+from core import roles
+from core.errors import DomainError
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ComplaintQueueAdmin):
+    change_form_template = "admin/complaints/complaint/change_form.html"
+    fields = (
+        "reference",
+        "state",
+        "customer",
+        "channel",
+        "category",
+        "severity",
+        "subject",
+        "description",
+        "summary",
+        "summary_confirmed",
+        "fault",
+        "root_cause",
+        "assignee",
+        "tier",
+        "escalation_level",
+        "reopen_count",
+        "promised_by",
+        "next_due_at",
+        "paused_at",
+        "pause_reason",
+        "created_at",
+        "updated_at",
+    )
+    editable_fields = ("category", "severity", "subject")
+
+    @property
+    def actions_by_name(self) -> dict[str, Action]:
+        return workflow_actions()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return tuple(f for f in self.fields if f not in self.editable_fields)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return roles.can_file(request.user) and roles.is_agent(request.user)
+
+    class Media:
+        css = {"all": ["complaints/redress.css"]}
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The generic form only edits triage data; the service audits it. State never goes here.
+        services.complaint_update_details(
+            complaint_id=obj.pk,
+            actor=request.user,
+            **{f: form.cleaned_data[f] for f in self.editable_fields if f in form.changed_data},
+        )
+
+    def get_urls(self):
+        opts = self.model._meta
+        info = opts.app_label, opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
+            path("dashboard/", wrap(self.dashboard_view), name="{}_{}_dashboard".format(*info)),
+            path(
+                "<int:object_id>/do/<str:name>/",
+                wrap(self.transition_view),
+                name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<int:object_id>/message/",
+                wrap(self.message_view),
+                name="{}_{}_message".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- what the complaint page shows ---------------------------------------------------------
+
+    def available_actions(self, complaint: Complaint, user: Any) -> list[str]:
+        names = selectors.complaint_available_actions(complaint=complaint, user=user)
+        if roles.is_agent(user) and complaint.is_open and complaint.assignee_id != user.pk:
+            names.append("take")
+        hidden = extensions.admin_actions_hidden(complaint=complaint, user=user)
+        return [n for n in names if n in self.actions_by_name and n not in hidden]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        complaint = get_object_or_404(selectors.complaint_list(), pk=object_id)
+        url = lambda name: reverse(  # noqa: E731
+            "admin:complaints_complaint_transition", args=[complaint.pk, name]
+        )
+        actions = self.actions_by_name
+        context = {
+            "workflow_actions": [
+                {
+                    "name": n,
+                    "label": actions[n].label,
+                    "url": url(n),
+                    "style": actions[n].style,
+                }
+                for n in self.available_actions(complaint, request.user)
+            ],
+            "timeline": timeline_for_display(
+                selectors.complaint_timeline(complaint=complaint, include_internal=True)
+            ),
+            "message_form": forms.MessageForm(),
+            "message_url": reverse("admin:complaints_complaint_message", args=[complaint.pk]),
+            "extra_panels": [panel(request, complaint) for panel in extensions.complaint_panels()],
+            "complaint": complaint,
+            "customer_complaints": list(selectors.customer_other_complaints(complaint=complaint)),
+            "promise": urgency(
+                complaint.promised_by, timezone.now(), paused=complaint.paused_at is not None
+            ),
+            **self.words_context(),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    # --- words that help: canned texts and the tone hint ---------------------------------------
+
+    def words_context(self, *, prefer: str = "") -> dict[str, Any]:
+        """What the reply boxes need: the canned texts and the tone endpoint's URL."""
+        return {
+            "canned_texts": selectors.canned_texts(),
+            "canned_prefer": prefer,
+            "tone_url": reverse("admin:complaints_complaint_tone"),
+        }
+
+    def tone_view(self, request: HttpRequest) -> HttpResponse:
+        """Tone hints for a draft reply, from the same `complaints.tone.tone_hints` as the tests."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        text = request.POST.get("text", "") if request.method == "POST" else ""
+        text = text or request.GET.get("text", "")
+        return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
+
+    # --- the insight dashboard --------------------------------------------------------------
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        """Where complaints come from (DESIGN §1: complaints are gifts). Figures come from
+        tested selectors; charts are SVG drawn here, on the server."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        insight = selectors.insight_summary(days=30)
+        charts = {
+            "open_by_state": svg_bars(
+                [(label, n) for _state, label, n in insight["open_by_state"]],
+                title=_("Open complaints by state"),
+            ),
+            "top_categories": svg_bars(
+                [(label, n) for _cat, label, n in insight["top_categories"]],
+                title=_("Top categories"),
+                color="#79aec8",
+            ),
+            "top_root_causes": svg_bars(
+                insight["top_root_causes"], title=_("Top root causes"), color="#c77f2a"
+            ),
+            "repeat_complainants": svg_bars(
+                [(c.name, n) for c, n in insight["repeat_complainants"]],
+                title=_("Repeat complainants"),
+                color="#ba2121",
+            ),
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Complaint insight"),
+            "insight": insight,
+            "charts": charts,
+            # escalation: breaches and warnings; compensation: compensation granted
+            "panels": [panel(request) for panel in extensions.dashboard_panels()],
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
+
+    # --- workflow buttons ----------------------------------------------------------------------
+
+    def transition_view(self, request: HttpRequest, object_id: int, name: str) -> HttpResponse:
+        complaint = get_object_or_404(selectors.complaint_list(), pk=object_id)
+        action = self.actions_by_name.get(name)
+        change_url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+        if action is None:
+            messages.error(request, _("Unknown action %(name)r.") % {"name": name})
+            return HttpResponseRedirect(change_url)
+        form_class = self.workflow_form(name, request, complaint)
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version = int(request.POST.get("expected_version", ""))
+            except ValueError:
+                version = None
+            try:
+                result = action.run(
+                    complaint_id=complaint.pk,
+                    actor=request.user,
+                    data=form.cleaned_data,
+                    expected_version=version,
+                )
+            except DomainError as error:
+                for field, errs in error.fields.items():
+                    target = field if field in form.fields else None
+                    for err in errs:
+                        form.add_error(target, err)
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("%(action)s: done for %(ref)s.")
+                    % {"action": action.label, "ref": complaint.reference},
+                )
+                notice = action.notice and action.notice(complaint_id=complaint.pk, result=result)
+                if notice:
+                    messages.warning(request, notice)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{action.label} — {complaint.reference}",
+            "complaint": complaint,
+            "action": action,
+            "form": form,
+            "change_url": change_url,
+            "initial_version": complaint.version,
+            **self.words_context(prefer=CANNED_FOR.get(name, "")),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
+
+    def workflow_form(
+        self, name: str, request: HttpRequest, complaint: Complaint
+    ) -> type[django_forms.Form]:
+        """The form class for workflow transition `name` (as `extensions.admin_action` set it)."""
+        return self.actions_by_name[name].form
+
+    def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        change_url = reverse("admin:complaints_complaint_change", args=[object_id])
+        form = forms.MessageForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.message_add(
+                    complaint_id=object_id,
+                    actor=request.user,
+                    body=form.cleaned_data["body"],
+                    visibility=form.cleaned_data["visibility"],
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Added to the timeline."))
+        elif request.method == "POST":
+            messages.error(request, _("The message was empty or too long."))
+        return HttpResponseRedirect(change_url)
+
+    # --- staff intake (a phone call, a walk-in) ------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            return HttpResponseRedirect(reverse("admin:complaints_complaint_changelist"))
+        form = forms.IntakeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                complaint, _created = services.complaint_intake(
+                    actor=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("Filed %(ref)s.") % {"ref": complaint.reference})
+                return HttpResponseRedirect(
+                    reverse("admin:complaints_complaint_change", args=[complaint.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("File a complaint"),
+            "form": form,
+            "action": Action(_("File complaint"), forms.IntakeForm, lambda **kw: None, "primary"),
+            "change_url": reverse("admin:complaints_complaint_changelist"),
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
