@@ -4,13 +4,32 @@ The sweep is idempotent (row locks + status guards), so `acks_late` re-delivery 
 crash is safe. Time is kept by Deadline rows, never by ETA/countdown tasks.
 """
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
-from escalation import services
+from escalation import invariants, services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="escalation.deadline_sweep", acks_late=True, ignore_result=True)
 def deadline_sweep() -> dict:
     result = services.deadline_sweep(batch_size=settings.REDRESS_SWEEP_BATCH_SIZE)
     return vars(result)
+
+
+@shared_task(name="escalation.check_invariants", acks_late=True, ignore_result=True)
+def check_invariants() -> dict:
+    """Check the invariants, repair what is safe (idempotent: each repair re-checks under its
+    lock) and report what remains; the repairs log themselves."""
+    run = invariants.invariants_enforce()
+    for violation in run.remaining:
+        log.error("Invariant violated: %s", violation)
+    return {
+        "checked": run.checked,
+        "found": len(run.found),
+        "repaired": len(run.repaired),
+        "remaining": len(run.remaining),
+    }

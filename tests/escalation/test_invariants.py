@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Complaint, State, TransitionLog
-from escalation import invariants
+from escalation import invariants, tasks
 from escalation.models import Deadline
 from tests import factories
 
@@ -235,6 +236,18 @@ def test_repair_skips_a_violation_fixed_meanwhile(committed, caplog):
     assert invariants.invariants_repair(violations=stale) == []  # ... and not twice
     assert Deadline.objects.filter(complaint=c).count() == before
     assert not caplog.records
+
+
+def test_the_hourly_task_repairs_and_is_scheduled(committed):
+    c = committed(factories.complaint_in, state="venting")
+    no_running_deadline(c)
+    assert tasks.check_invariants() == {"checked": 1, "found": 2, "repaired": 1, "remaining": 0}
+    assert tasks.check_invariants() == {"checked": 1, "found": 0, "repaired": 0, "remaining": 0}
+    assert tasks.check_invariants.name == "escalation.check_invariants"
+    assert tasks.check_invariants.acks_late
+    entry = settings.CELERY_BEAT_SCHEDULE["escalation-check-invariants"]
+    assert entry["task"] == "escalation.check_invariants"
+    assert entry["schedule"] == settings.REDRESS_INVARIANTS_INTERVAL == 3600
 
 
 # --- the check is set-based ----------------------------------------------------------------------
