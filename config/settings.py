@@ -184,6 +184,13 @@ CELERY_BEAT_SCHEDULE["escalation-deadline-sweep"] = {
     "schedule": float(REDRESS_SWEEP_INTERVAL),
     "options": {"expires": float(max(2 * REDRESS_SWEEP_INTERVAL, 10))},
 }
+# The engine's invariants (DESIGN §2a), checked with repair every REDRESS_INVARIANTS_INTERVAL s.
+REDRESS_INVARIANTS_INTERVAL = env.int("REDRESS_INVARIANTS_INTERVAL", default=3600)
+CELERY_BEAT_SCHEDULE["escalation-check-invariants"] = {
+    "task": "escalation.check_invariants",
+    "schedule": float(REDRESS_INVARIANTS_INTERVAL),
+    "options": {"expires": float(max(REDRESS_INVARIANTS_INTERVAL * 5 // 6, 10))},
+}
 # --- i18n (issue 6): English and Simplified Chinese; the compiled .mo files are committed, so
 # nothing here needs gettext installed. LocaleMiddleware picks the language per request.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
