@@ -15,9 +15,7 @@ which transaction) the engine wrote them.
 (the clocks are started from the response policy, or deadlines left paused are resumed with the
 time they had left) and a wrong `next_due_at` (recomputed). Each repair is its own transaction,
 locks the complaint, checks again under the lock, and logs at ERROR: a repair means the engine
-has a bug somewhere. Lock order is complaint → deadline like the complaint services; the sweep
-locks deadline → complaint, but only running deadlines, which a complaint repaired here has none
-of, and deadlines awaiting a notification, for which it takes no complaint lock.
+has a bug somewhere. Lock order is complaint → deadline, as in the engine and the sweep.
 
 This module may import complaints, never compensation.
 """
@@ -33,6 +31,8 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from complaints.models import OPEN_STATES, Complaint, State, TransitionLog
+from complaints.reactions import Change
+from complaints.services.engine import facts
 from escalation import services
 from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
 
@@ -195,12 +195,14 @@ def _repair_missing_deadline(violation: Violation) -> str | None:
             return None  # a clock runs again: fixed meanwhile
         now = timezone.now()
         if open_.exists():
-            resumed = services.deadline_resume(complaint_id=complaint.pk, resumed_at=now)
+            change = Change(
+                step="resume", complaint=facts(complaint), from_state=complaint.state, at=now
+            )
+            resumed = services.deadlines_resume(changes=[change])
             return f"resumed {resumed} deadline(s) left paused, with the time they had left"
         kinds = _clock_kinds(complaint)
-        if not services._start_from_policy(complaint=complaint, kinds=kinds, now=now):
+        if not services.deadlines_start(complaints=[facts(complaint)], kinds=kinds, start=now):
             return None  # no response policy for its category and severity
-        services.complaint_next_due_refresh(complaint_ids=[complaint.pk])
         return "started the " + " and ".join(kinds) + " deadline(s) from the response policy"
 
 

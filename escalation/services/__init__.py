@@ -14,6 +14,7 @@ from escalation.services.deadlines import (
     deadlines_on_intake,
     deadlines_pause,
     deadlines_resume,
+    deadlines_start,
     promise_start,
     promise_validate,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "deadlines_on_intake",
     "deadlines_pause",
     "deadlines_resume",
+    "deadlines_start",
     "promise_start",
     "promise_validate",
 ]

@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from complaints.models import Complaint, State
 from complaints.reactions import Change, Facts
-from core import roles
 from core.db import among, rows_insert
 from core.errors import RuleViolationError
 from escalation import selectors
@@ -169,6 +168,14 @@ def complaint_next_due_refresh(*, complaint_ids: Iterable[int]) -> int:
     return Complaint.objects.filter(among(Complaint, ids)).update(next_due_at=Subquery(earliest))
 
 
+def deadlines_start(*, complaints: Sequence[Facts], kinds: Sequence[str], start: datetime) -> int:
+    """Start the policy's clocks of `kinds` for these complaints (the invariant repair's door);
+    returns how many deadlines were started."""
+    started = _start_from_policy(complaints=complaints, kinds=kinds, start=start)
+    complaint_next_due_refresh(complaint_ids=[c.id for c in complaints])
+    return started
+
+
 # --- reactions to the complaint engine (registered in escalation.apps) -------------------------
 
 
@@ -196,6 +203,7 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
         approval_start(changes=changes)
     elif step == "return":
         _close_open(complaint_ids=ids, kinds=[DeadlineKind.APPROVAL], status="cancelled", now=now)
+        _keep_a_clock(changes=changes)
     elif step == "reopen":
         _close_open(complaint_ids=ids, kinds=None, status=DeadlineStatus.CANCELLED, now=now)
         _start_from_policy(complaints=[c.complaint for c in changes], kinds=START, start=now)
@@ -203,8 +211,11 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
 
 
 def approval_start(*, changes: Sequence[Change]) -> int:
-    """The next tier's approval clock, for escalated complaints that have none open and are not
-    at the top tier already (nobody above to decide)."""
+    """The approval clock of the tier now holding each escalated complaint, unless one is open.
+
+    At the top tier too: the managers' decision has its window like any other, and missing it
+    raises the level again and reminds them; an open complaint never waits without a clock.
+    """
     already = set(
         Deadline.objects.filter(
             among(Deadline, [c.complaint_id for c in changes], "complaint"),
@@ -215,13 +226,29 @@ def approval_start(*, changes: Sequence[Change]) -> int:
     pending = [
         c.complaint
         for c in changes
-        if c.complaint_id not in already
-        and c.complaint.state == State.ESCALATED
-        and roles.next_tier(c.payload.get("from_tier") or c.complaint.tier) is not None
+        if c.complaint_id not in already and c.complaint.state == State.ESCALATED
     ]
     return _start_from_policy(
         complaints=pending, kinds=[DeadlineKind.APPROVAL], start=changes[0].at
     )
+
+
+def _keep_a_clock(*, changes: Sequence[Change]) -> int:
+    """Open, unpaused complaints left with no running deadline (their clocks already lapsed, and
+    the approval one was just cancelled) get a fresh resolution clock."""
+    running = set(
+        Deadline.objects.filter(
+            among(Deadline, [c.complaint_id for c in changes], "complaint"),
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=True,
+        ).values_list("complaint_id", flat=True)
+    )
+    bare = [
+        c.complaint
+        for c in changes
+        if c.complaint_id not in running and c.complaint.paused_at is None
+    ]
+    return _start_from_policy(complaints=bare, kinds=[DeadlineKind.RESOLUTION], start=changes[0].at)
 
 
 def promise_start(*, changes: Sequence[Change]) -> int:

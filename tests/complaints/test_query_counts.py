@@ -52,7 +52,7 @@ def test_each_transition_has_a_pinned_query_count(frontline, manager):
         ),
         (services.complaint_apologize, {"message": "m", "fault": "company"}, frontline, 5),
         (services.complaint_escalate, {"reason": "too big"}, frontline, 9),
-        (services.complaint_return, {"note": "ask first"}, manager, 11),
+        (services.complaint_return, {"note": "ask first"}, manager, 12),
         (services.complaint_pause, {"reason": "photos"}, frontline, 7),
         (services.complaint_resume, {}, frontline, 7),
         (services.complaint_remedy, {"message": "m", "root_cause": "r"}, frontline, 7),

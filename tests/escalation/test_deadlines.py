@@ -180,3 +180,18 @@ def test_cooling_off_pause_ends_by_itself_in_the_sweep(
     c.refresh_from_db()
     assert c.paused_at is None
     assert not Deadline.objects.filter(complaint=c, paused_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_returned_complaint_whose_clocks_all_lapsed_gets_a_resolution_clock(frontline, lead):
+    """An open complaint never waits without a running clock (check_invariants' first rule)."""
+    from tests import factories
+
+    c = factories.complaint_new()
+    services.complaint_escalate(complaint_id=c.pk, actor=frontline, reason="big")
+    Deadline.objects.filter(complaint=c).exclude(kind="approval").update(status="breached")
+    services.complaint_return(complaint_id=c.pk, actor=lead, note="Ask the shop first")
+    running = Deadline.objects.filter(complaint=c, status__in=["pending", "warned"])
+    assert list(running.values_list("kind", flat=True)) == ["resolution"]
+    c.refresh_from_db()
+    assert c.state == "venting" and c.next_due_at == running.get().due_at

@@ -131,12 +131,15 @@ def test_breach_of_an_escalated_complaint_raises_the_level(committed, filed, age
     assert (c.state, c.tier, c.escalation_level) == ("escalated", "manager", 2)
     assert TransitionLog.objects.filter(complaint=c, transition="raise_level").count() == 1
     assert mail.outbox[-1].to == ["mgr@x.test"]
-    # the manager's own approval clock: at the top tier a breach raises no further
+    # the manager's own approval clock: missing it at the top tier raises the level again,
+    # reminds the managers, and starts their clock again (an open complaint always has one)
     top = Deadline.objects.get(complaint=c, kind="approval", status="pending")
     sweep(now=top.due_at + timedelta(seconds=1))
     c.refresh_from_db()
     assert (c.tier, c.escalation_level) == ("manager", 3)
-    assert not Deadline.objects.filter(complaint=c, status="pending", kind="approval").exists()
+    assert mail.outbox[-1].to == ["mgr@x.test"]
+    again = Deadline.objects.get(complaint=c, status="pending", kind="approval")
+    assert again.pk != top.pk and again.started_at == top.due_at + timedelta(seconds=1)
 
 
 def test_an_open_approval_clock_is_kept_not_restarted_by_the_receiver(filed, team, sweep):
