@@ -7,8 +7,8 @@ its call. While A is held, B must neither pass the gate nor return — that is t
 observed. Then A is released and both outcomes are handed back for the test to judge.
 
 The default gate is `complaints.reactions.probe` (right after the engine's complaint row lock);
-`after(module, name)` places one after any other function, e.g. the customer lock of
-compensation. Each thread closes its own database connections.
+`after(target, name)` places one after any other function or method, e.g. the
+customer lock of compensation, or an insert that takes a unique key. Each thread closes its own database connections.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def after(target: Any, name: str) -> Installer:
 
     @contextlib.contextmanager
     def install(gate: Gate) -> Iterator[None]:
-        original = getattr(target, name)
+        original, own = getattr(target, name), name in vars(target)
 
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             result = original(*args, **kwargs)
@@ -95,6 +95,9 @@ def after(target: Any, name: str) -> Installer:
         try:
             yield
         finally:
-            setattr(target, name, original)
+            if own:
+                setattr(target, name, original)
+            else:  # a method looked up on the class (e.g. a manager's `create`)
+                delattr(target, name)
 
     return install
