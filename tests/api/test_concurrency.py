@@ -1,52 +1,63 @@
-"""Retries that race: the same Idempotency-Key or external_id sent twice at the same moment."""
+"""Races through the API's door, each forced with `tests.concurrency.race` (PostgreSQL only):
+A is held right after it took the lock or the unique key, B must wait for it.
 
-import threading
+- Two staff posting transitions with one If-Match at once prove the complaint row lock
+  (`engine.complaint_lock`) on the API path; checked by dropping its `select_for_update()`.
+- Two retries with one Idempotency-Key (A held after inserting its IdempotencyRecord) prove
+  the unique constraint `idempotency_user_key_unique`; two retries with one external_id (A held
+  after writing its complaint) prove the unique index on `Complaint.external_id`. Both checked
+  by dropping that constraint in the test database (`--reuse-db`), when the test fails.
+"""
 
 import pytest
-from django.db import connection
 
 from complaints.api_models import IdempotencyRecord
-from complaints.models import Complaint
+from complaints.models import Complaint, TransitionLog
+from complaints.services import intake
 from tests.api.conftest import INTAKE, Api, token_for
+from tests.concurrency import after, race
+from tests.factories import complaint_new
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(n: int, send) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = send()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+def test_two_staff_posting_transitions_with_one_if_match_one_gets_409(frontline, frontline2):
+    c = complaint_new()
+    version = {"If-Match": f'"{c.version}"'}
+    a, b = Api(token_for(frontline)), Api(token_for(frontline2))
+    r = race(
+        lambda: a.post(f"/complaints/{c.pk}/escalate/", {"reason": "Too big"}, headers=version),
+        lambda: b.post(f"/complaints/{c.pk}/pause/", {"reason": "Waiting"}, headers=version),
+    )
+    assert r.second_waited
+    assert r.first.status_code == 200 and r.first.data["state"] == "escalated"
+    assert r.second.status_code == 409 and r.second.data["code"] == "conflict"
+    steps = TransitionLog.objects.filter(complaint=c).exclude(transition="intake")
+    assert list(steps.values_list("transition", flat=True)) == ["escalate"]
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_file_one_complaint(integration):
     key = token_for(integration)
-    responses = race(
-        6, lambda: Api(key).post("/complaints/", INTAKE, headers={"Idempotency-Key": "race-1"})
-    )
-    assert {r.status_code for r in responses} == {201}
-    assert len({r.data["id"] for r in responses}) == 1
+
+    def send():
+        return Api(key).post("/complaints/", INTAKE, headers={"Idempotency-Key": "race-1"})
+
+    r = race(send, send, gate=after(IdempotencyRecord.objects, "create"))
+    assert r.second_waited
+    assert (r.first.status_code, r.second.status_code) == (201, 201)
+    assert r.second.data["id"] == r.first.data["id"]  # B replayed A's reply
     assert Complaint.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
 def test_concurrent_intake_with_one_external_id_files_one_complaint(integration):
     key = token_for(integration)
-    responses = race(6, lambda: Api(key).post("/complaints/", {**INTAKE, "external_id": "x-1"}))
-    assert {r.status_code for r in responses} <= {200, 201}
-    assert len({r.data["id"] for r in responses}) == 1
+
+    def send():
+        return Api(key).post("/complaints/", {**INTAKE, "external_id": "x-1"})
+
+    r = race(send, send, gate=after(intake, "_intake_write"))
+    assert r.second_waited
+    assert (r.first.status_code, r.second.status_code) == (201, 200)
+    assert r.second.data["id"] == r.first.data["id"]
     assert Complaint.objects.filter(external_id="x-1").count() == 1

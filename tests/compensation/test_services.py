@@ -1,12 +1,19 @@
 """Compensation services: remedy within and beyond authority, approve, reject, bad input,
-four eyes, and the issue's Done-when story end to end."""
+four eyes, and the issue's Done-when story end to end.
+
+Two race tests (PostgreSQL only) force the interleaving with `tests.concurrency.race`:
+- two managers approving one request prove the complaint row lock (`engine.complaint_lock`);
+- two agents granting on two complaints of one customer prove the customer row lock
+  (`_lock_customer`), which keeps the 30-day per-customer limit.
+Each was checked by dropping that `select_for_update()`: the test then fails (B is not kept
+waiting; the approval goes to the second manager, the customer gets 200 EUR), and the other
+test still passes.
+"""
 
 import importlib
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
 from compensation import services
 from compensation.models import AuthorityRule, AuthorityRuleChange, CompensationRequest, Status
@@ -19,6 +26,7 @@ from core.errors import (
     NotPermittedError,
     RuleViolationError,
 )
+from tests.concurrency import after, race
 from tests.factories import UserFactory, complaint_in
 
 COCONUT = [
@@ -380,35 +388,21 @@ def reseeded(transactional_db):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
-    assert connection.vendor == "postgresql"
+    """Proves the complaint row lock (`engine.complaint_lock`, taken by `_decision_lock`)."""
     c = complaint_in("apologized")
     (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
     other = UserFactory(username="mgr2", groups=["manager"])
-    barrier = threading.Barrier(2)
-    results, losers = [], []
-
-    def approve(actor):
-        try:
-            barrier.wait()
-            services.compensation_approve(request_id=req.pk, actor=actor, note=actor.username)
-            results.append("ok")
-        except ConflictError as error:
-            results.append("conflict")
-            losers.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=approve, args=(m,)) for m in (manager, other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(results) == ["conflict", "ok"]
+    r = race(
+        lambda: services.compensation_approve(request_id=req.pk, actor=manager, note="mgr"),
+        lambda: services.compensation_approve(request_id=req.pk, actor=other, note="mgr2"),
+    )
+    assert r.second_waited
+    assert isinstance(r.first, Complaint) and r.first.state == "remedied"
     # The loser waited on the lock and then saw the decision, not a half-made state.
-    assert type(losers[0]) is ConflictError and "already approved by" in losers[0].message
+    assert type(r.second) is ConflictError and "already approved by" in r.second.message
     assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
     req.refresh_from_db()
-    assert req.status == "approved" and req.decision_note == req.decided_by.username
+    assert (req.status, req.decided_by, req.decision_note) == ("approved", manager, "mgr")
 
 
 @pytest.mark.postgres
@@ -417,29 +411,21 @@ def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_windo
     reseeded, frontline, frontline2
 ):
     """Frontline may give one customer 150 EUR in refunds per 30 days; two agents granting
-    100 each at the same moment on two complaints: one is granted, the other waits."""
-    assert connection.vendor == "postgresql"
+    100 each at the same moment on two complaints: one is granted, the other waits.
+
+    Proves the customer row lock (`_lock_customer`): A is held after it has read the
+    customer's total under that lock (the read the lock protects), so without the lock both
+    read 0 and both grant."""
     a, b = (complaint_in("apologized", customer_email="same@example.com") for _ in range(2))
     assert a.customer_id == b.customer_id
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def go(complaint, actor):
-        try:
-            barrier.wait()
-            out = remedy(complaint, actor, [{"kind": "refund", "amount": "50"}] * 2)
-            outcomes[complaint.pk] = out.granted
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=go, args=(c, who)) for c, who in ((a, frontline), (b, frontline2))
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert sorted(outcomes.values()) == [False, True]
+    r = race(
+        lambda: remedy(a, frontline, [{"kind": "refund", "amount": "50"}] * 2),
+        lambda: remedy(b, frontline2, [{"kind": "refund", "amount": "50"}] * 2),
+        gate=after(services, "_committed"),
+    )
+    assert r.second_waited
+    assert (r.first.granted, r.second.granted) == (True, False)
+    assert {q.stopped_by.get("limit") for q in r.second.requests} >= {"max_per_customer_30d"}
     given = CompensationRequest.objects.filter(customer_id=a.customer_id, status="granted")
     assert sum(r.amount for r in given) == Decimal("100")
 
