@@ -1,0 +1,187 @@
+"""Properties of the deadline sweep: its outcome depends neither on the batch size nor on how
+many sweepers run at once.
+
+Complaints are built from a spec (state, tier, lapsed deadlines, maybe one running deadline),
+swept, and the outcome is snapshotted without ids: per complaint its state, tier, level, the
+escalate/raise_level log rows, its deadlines' statuses, its outbox mail and events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from complaints.models import Complaint, TransitionLog
+from escalation.models import Deadline
+from escalation.services import SWEEP_LABEL, complaint_next_due_refresh, deadline_sweep
+from tests import factories
+from webhooks.models import OutboxEvent, OutboxMail
+
+STATES = ("venting", "acknowledged", "apologized", "escalated")
+TIERS = ("frontline", "team_lead", "manager")
+KINDS = ("first_response", "resolution", "promise", "approval")
+BATCH_SIZES = (1, 2, 7, 1000)
+
+
+@pytest.fixture
+def tiers(db):
+    """Someone in every tier with an address, so every breach and warning has a recipient."""
+    return [
+        factories.UserFactory(username="sp_fl", groups=["frontline"], email="fl@sp.test"),
+        factories.UserFactory(username="sp_lead", groups=["team_lead"], email="lead@sp.test"),
+        factories.UserFactory(username="sp_mgr", groups=["manager"], email="mgr@sp.test"),
+    ]
+
+
+# --- specs ----------------------------------------------------------------------------------
+
+complaint_specs = st.fixed_dictionaries(
+    {
+        "state": st.sampled_from(STATES),
+        "tier": st.sampled_from(TIERS),
+        # (kind, minutes overdue): few distinct minutes, so due times tie across complaints
+        "lapsed": st.lists(
+            st.tuples(st.sampled_from(KINDS), st.integers(1, 4)), min_size=1, max_size=3
+        ),
+        # a deadline still running: None, or (kind, already in its warning window)
+        "running": st.none() | st.tuples(st.sampled_from(KINDS), st.booleans()),
+    }
+)
+specs = st.lists(complaint_specs, min_size=1, max_size=8)
+
+
+def build(spec: list[dict], *, now, tag: str) -> list[int]:
+    """The spec's complaints, with exactly the spec's deadlines; `next_due_at` follows."""
+    ids, rows = [], []
+    for i, s in enumerate(spec):
+        c = factories.complaint_in(s["state"], subject=f"{tag} {i}")
+        Deadline.objects.filter(complaint=c).delete()
+        # Test data: the spec's tier, which no service sets sideways.
+        Complaint.objects.filter(pk=c.pk).update(tier=s["tier"])
+        for kind, minutes in s["lapsed"]:
+            due = now - timedelta(minutes=minutes)
+            rows.append(
+                Deadline(
+                    complaint=c,
+                    kind=kind,
+                    started_at=due - timedelta(hours=4),
+                    due_at=due,
+                    warn_at=due - timedelta(hours=1),
+                )
+            )
+        if s["running"]:
+            kind, warning = s["running"]
+            rows.append(
+                Deadline(
+                    complaint=c,
+                    kind=kind,
+                    started_at=now - timedelta(hours=1),
+                    due_at=now + timedelta(hours=1),
+                    warn_at=now + timedelta(minutes=-5 if warning else 30),
+                )
+            )
+        ids.append(c.pk)
+    Deadline.objects.bulk_create(rows)
+    complaint_next_due_refresh(complaint_ids=ids)
+    return ids
+
+
+def snapshot(ids: list[int], *, now) -> list[dict]:
+    """The sweep's outcome per complaint (in spec order), free of ids and references."""
+    complaints = Complaint.objects.in_bulk(ids)
+    mails = list(OutboxMail.objects.values_list("subject", "to"))
+    out = []
+    for cid in ids:
+        c = complaints[cid]
+        steps = Counter(
+            TransitionLog.objects.filter(
+                complaint_id=cid,
+                transition__in=["escalate", "raise_level"],
+                actor_label=SWEEP_LABEL,
+            ).values_list("transition", flat=True)
+        )
+        deadlines = sorted(
+            (d.kind, d.status, d.due_at - now, d.breached_at == now, d.warned_at == now)
+            for d in Deadline.objects.filter(complaint_id=cid)
+        )
+        events = Counter(
+            (e.type, e.payload.get("kind") or e.payload.get("transition"))
+            for e in OutboxEvent.objects.filter(
+                type__in=["deadline.breached", "deadline.warned", "complaint.transitioned"]
+            )
+            if e.payload.get("complaint_id") == cid
+        )
+        ref = f"{c.reference}:"
+        out.append(
+            {
+                "state": c.state,
+                "tier": c.tier,
+                "escalation_level": c.escalation_level,
+                "escalated_from": c.escalated_from,
+                "next_due_at": c.next_due_at - now if c.next_due_at else None,
+                "escalate": steps["escalate"],
+                "raise_level": steps["raise_level"],
+                "deadlines": deadlines,
+                "events": sorted(events.items()),
+                "mails": sorted(
+                    (subject.replace(c.reference, "<ref>"), tuple(to))
+                    for subject, to in mails
+                    if ref in subject
+                ),
+            }
+        )
+    return out
+
+
+def totals(*results) -> dict:
+    """What the sweeps say they did, summed (the number of batches aside)."""
+    fields = [f.name for f in dataclasses.fields(results[0]) if f.name != "batches"]
+    return {name: sum(getattr(r, name) for r in results) for name in fields}
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """Run the block in a savepoint that is undone afterwards."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+# --- batch size ---------------------------------------------------------------------------
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=specs)
+def test_the_outcome_does_not_depend_on_the_batch_size(tiers, spec):
+    now = timezone.now().replace(microsecond=0)
+    outcomes = {}
+    with rolled_back():
+        ids = build(spec, now=now, tag="spec")
+        for size in BATCH_SIZES:
+            with rolled_back():
+                result = deadline_sweep(batch_size=size, now=now)
+                outcomes[size] = (snapshot(ids, now=now), totals(result))
+    first, *others = outcomes.values()
+    for size, outcome in zip(BATCH_SIZES[1:], others, strict=True):
+        assert outcome == first, f"batch size {size} differs from {BATCH_SIZES[0]}"
+    # every complaint had a lapsed deadline: each was escalated or raised exactly once
+    state, result = first
+    for s, c in zip(spec, state, strict=True):
+        assert c["state"] == "escalated"
+        assert c["escalate"] + c["raise_level"] == 1
+        assert c["raise_level"] == (s["state"] == "escalated")
+        assert c["escalation_level"] == (2 if s["state"] == "escalated" else 1)
+    assert result["escalated"] + result["raised"] == len(spec)
+    assert result["breached"] == sum(len(s["lapsed"]) for s in spec)
