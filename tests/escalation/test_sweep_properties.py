@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import random
+import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -56,6 +58,19 @@ complaint_specs = st.fixed_dictionaries(
     }
 )
 specs = st.lists(complaint_specs, min_size=1, max_size=8)
+
+
+def random_spec(rng: random.Random, n: int) -> list[dict]:
+    """A spec like `specs` draws, from a seeded generator (for the threaded test)."""
+    return [
+        {
+            "state": rng.choice(STATES),
+            "tier": rng.choice(TIERS),
+            "lapsed": [(rng.choice(KINDS), rng.randint(1, 4)) for _ in range(rng.randint(1, 3))],
+            "running": rng.choice([None, (rng.choice(KINDS), rng.random() < 0.5)]),
+        }
+        for _ in range(n)
+    ]
 
 
 def build(spec: list[dict], *, now, tag: str) -> list[int]:
@@ -185,3 +200,51 @@ def test_the_outcome_does_not_depend_on_the_batch_size(tiers, spec):
         assert c["escalation_level"] == (2 if s["state"] == "escalated" else 1)
     assert result["escalated"] + result["raised"] == len(spec)
     assert result["breached"] == sum(len(s["lapsed"]) for s in spec)
+
+
+# --- concurrent sweepers (PostgreSQL: row locks, SKIP LOCKED) -----------------------------
+
+
+def _sweep_concurrently(*, sweepers: int, batch_size: int, now) -> list:
+    barrier = threading.Barrier(sweepers)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(deadline_sweep(batch_size=batch_size, now=now))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(sweepers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("seed", [3, 11])
+def test_two_concurrent_sweepers_end_where_one_sweeper_does(seeded, tiers, seed):
+    spec = random_spec(random.Random(seed), 24)
+    # One instant for both sweeps, after both builds: the first sweep's new clocks run past it,
+    # so the second sweep finds only the second build's lapsed deadlines.
+    now = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+
+    alone_ids = build(spec, now=now, tag="alone")
+    alone_results = _sweep_concurrently(sweepers=1, batch_size=3, now=now)
+    alone = snapshot(alone_ids, now=now)
+
+    together_ids = build(spec, now=now, tag="together")
+    together_results = _sweep_concurrently(sweepers=2, batch_size=3, now=now)
+    together = snapshot(together_ids, now=now)
+
+    assert together == alone
+    assert totals(*together_results) == totals(*alone_results)
+    assert snapshot(alone_ids, now=now) == alone  # the second sweep left the first set alone
+    assert sum(c["escalate"] + c["raise_level"] for c in together) == len(spec)
