@@ -258,6 +258,39 @@ def test_bulk_raise_writes_what_single_raise_level_writes(staff, clock):
         assert [log["transition"] for log in written["logs"]] == ["raise_level"]
 
 
+def test_one_bulk_call_that_escalates_and_raises_writes_what_single_calls_write(staff, clock):
+    """The sweep's call mixes both: complaints to escalate and escalated ones to raise."""
+    spec = [("escalated", *r) for r in RAISE_SPEC] + list(ESCALATE_SPEC)
+
+    def build():
+        return [_twin(staff, *s) for s in spec]
+
+    one, bulk = build(), build()
+    at = clock.freeze()
+
+    marks = _marks()
+    for i, (cid, s) in enumerate(zip(one, spec, strict=True)):
+        if s[0] == "escalated":
+            services.complaint_raise_level(
+                complaint_id=cid, actor=None, actor_label=LABEL, reason=_reason(i)
+            )
+        else:
+            services.complaint_escalate(
+                complaint_id=cid, actor=None, actor_label=LABEL, reason=_reason(i)
+            )
+    singles = [_written(cid, marks, at) for cid in one]
+
+    marks = _marks()
+    items = [Escalation(complaint_id=cid, reason=_reason(i)) for i, cid in enumerate(bulk)]
+    result = complaint_escalate_many(items=items[::-1], actor=None, actor_label=LABEL)
+    assert sorted(result.raised) == bulk[: len(RAISE_SPEC)]
+    assert sorted(result.escalated) == bulk[len(RAISE_SPEC) :]
+    bulks = [_written(cid, marks, at) for cid in bulk]
+
+    for s, single, many in zip(spec, singles, bulks, strict=True):
+        assert many == single, s
+
+
 # --- the source scan ----------------------------------------------------------------------
 
 
