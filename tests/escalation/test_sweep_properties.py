@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from complaints.models import Complaint, TransitionLog
 from escalation.models import Deadline
-from escalation.services import SWEEP_LABEL, complaint_next_due_refresh, deadline_sweep
+from escalation.services import SWEEP_LABEL, complaint_next_due_refresh, deadline_sweep, notify
 from tests import factories
 from webhooks.models import OutboxEvent, OutboxMail
 
@@ -244,7 +244,71 @@ def test_two_concurrent_sweepers_end_where_one_sweeper_does(seeded, tiers, seed)
     together_results = _sweep_concurrently(sweepers=2, batch_size=3, now=now)
     together = snapshot(together_ids, now=now)
 
-    assert together == alone
+    for i, (one, two) in enumerate(zip(alone, together, strict=True)):
+        differ = {k: (one[k], two[k]) for k in one if one[k] != two[k]}
+        assert differ == {}, (i, spec[i], differ)
     assert totals(*together_results) == totals(*alone_results)
     assert snapshot(alone_ids, now=now) == alone  # the second sweep left the first set alone
     assert sum(c["escalate"] + c["raise_level"] for c in together) == len(spec)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_warning_during_a_concurrent_escalation_goes_to_the_tier_that_holds_it(
+    seeded, tiers, monkeypatch
+):
+    """One sweeper escalates a complaint (frontline → team_lead) and is held before commit;
+    meanwhile a second sweeper warns the same complaint's running resolution deadline. One
+    sweeper alone breaches before it warns, so the warning goes to the team lead; the second
+    sweeper must not address the tier the complaint is leaving."""
+    now = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    spec = [
+        {
+            "state": "apologized",
+            "tier": "frontline",
+            "lapsed": [("first_response", 1)],
+            "running": ("resolution", True),
+        }
+    ]
+    (cid,) = build(spec, now=now, tag="race")
+    inside, release = threading.Event(), threading.Event()
+    tier_emails = notify.tier_emails
+
+    def held(names):
+        """The first caller (the escalating sweep, after its writes, before its commit)
+        waits here until the other sweep has run."""
+        members = tier_emails(names)
+        if not inside.is_set():
+            inside.set()
+            release.wait(timeout=30)
+        return members
+
+    monkeypatch.setattr(notify, "tier_emails", held)
+    results, errors = [], []
+
+    def escalating():
+        try:
+            results.append(deadline_sweep(now=now))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=escalating)
+    thread.start()
+    try:
+        assert inside.wait(timeout=30)
+        results.append(deadline_sweep(now=now))
+    finally:
+        release.set()
+        thread.join()
+    assert errors == []
+    assert totals(*results)["escalated"] == 1 and totals(*results)["warned"] == 1
+    c = Complaint.objects.get(pk=cid)
+    assert (c.state, c.tier, c.assignee_id) == ("escalated", "team_lead", None)
+    warnings = [
+        sorted(to)
+        for subject, to in OutboxMail.objects.values_list("subject", "to")
+        if c.reference in subject and subject.endswith("is near")
+    ]
+    assert warnings == [["lead@sp.test"]]
