@@ -550,6 +550,9 @@ def _decision_lock(
     expected version, its pending requests locked; ConflictError if `request_id` was decided."""
     complaint = complaint_services.complaint_lock(complaint_id)
     complaint_services.complaint_version_check(complaint, expected_version)
+    # Approving counts the customer's 30-day total like a grant does, so it takes the same lock
+    # (and in the same order: complaint, customer, requests).
+    _lock_customer(complaint)
     pending = _pending_locked(complaint)
     if request_id is not None and request_id not in {r.pk for r in pending}:
         raise _already_decided(request_id)

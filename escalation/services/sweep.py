@@ -185,24 +185,44 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
 
 
 def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
-    """Mark one batch of deadlines near their end as warned and tell whoever holds them."""
+    """Mark one batch of deadlines near their end as warned and tell whoever holds them.
+
+    Complaint first, then deadline, as everywhere: the complaints are locked (skipping those
+    another sweep holds, which is escalating them and warns them itself afterwards), so the
+    email goes to whoever holds the complaint once that sweep has committed, never to the tier
+    it is leaving.
+    """
     with transaction.atomic():
         _take_writer_lock()
-        qs = Deadline.objects.filter(
+        due = Deadline.objects.filter(
             status=DeadlineStatus.PENDING, paused_at__isnull=True, warn_at__lte=now, due_at__gt=now
-        ).select_for_update(skip_locked=True)
-        rows = list(
-            qs.order_by("warn_at", "pk").values("pk", "complaint_id", "kind", "due_at")[:batch_size]
         )
-        if not rows:
+        candidates = list(
+            due.order_by("warn_at", "pk").values_list("pk", "complaint_id")[:batch_size]
+        )
+        if not candidates:
             return 0
-        Deadline.objects.filter(among(Deadline, [r["pk"] for r in rows])).update(
-            status=DeadlineStatus.WARNED, warned_at=now, warn_notified_at=now
+        held = set(
+            Complaint.objects.filter(among(Complaint, {cid for _pk, cid in candidates}))
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
         )
-        result.notified += mail_record_many(mails=_mails(rows, "warning"))
-        outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
+        rows = list(
+            due.filter(among(Deadline, [pk for pk, cid in candidates if cid in held]))
+            .select_for_update()
+            .order_by("warn_at", "pk")
+            .values("pk", "complaint_id", "kind", "due_at")
+        )
+        if rows:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in rows])).update(
+                status=DeadlineStatus.WARNED, warned_at=now, warn_notified_at=now
+            )
+            result.notified += mail_record_many(mails=_mails(rows, "warning"))
+            outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
     result.warned += len(rows)
-    return len(rows)
+    # Fewer than a batch when other sweeps hold some complaints: this sweep stops; the holder
+    # (or the next run) warns those.
+    return len(rows) if len(held) == len({cid for _pk, cid in candidates}) else 0
 
 
 def _mails(rows: list[dict], what: str) -> list[dict]:
