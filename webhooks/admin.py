@@ -2,7 +2,13 @@
 
 from django.contrib import admin
 
-from webhooks.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.models import (
+    OutboxEvent,
+    OutboxMail,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 @admin.register(WebhookSubscription)
@@ -54,4 +60,33 @@ class OutboxEventAdmin(admin.ModelAdmin):
     readonly_fields = ("id", "type", "payload", "occurred_at", "dispatched_at")
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(admin.ModelAdmin):
+    """Staff emails waiting, sent or failed: read-only, the outbox task owns them."""
+
+    list_display = ("created_at", "subject", "attempts", "sent_at", "failed_at")
+    list_filter = (
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("subject",)
+    readonly_fields = (
+        "to",
+        "subject",
+        "body",
+        "created_at",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "failed_at",
+        "last_error",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

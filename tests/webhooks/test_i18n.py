@@ -28,3 +28,12 @@ def test_delivery_admin_in_simplified_chinese(client):
     assert "选择 Webhook 投递 来修改" in html  # the model's name, in Django's own title
     assert "待投递" in html and "失败（已放弃）" in html  # the status filter's choices
     assert "Failed (gave up)" not in html
+
+
+@pytest.mark.django_db
+def test_outgoing_staff_email_admin_in_simplified_chinese(client):
+    root = UserFactory(username="root2", is_superuser=True)
+    client.force_login(root)
+    html = client.get(reverse("admin:webhooks_outboxmail_changelist"), **ZH).content.decode()
+    assert "待发员工邮件" in html and "Outgoing staff emails" not in html
+    assert "发送时间" in html and "失败时间" in html  # the columns
