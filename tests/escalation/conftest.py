@@ -1,4 +1,4 @@
-"""Helpers for the escalation tests: run the domain events' receivers as a commit would."""
+"""Helpers for the escalation tests: complaints filed and walked through the engine."""
 
 from datetime import timedelta
 
@@ -11,11 +11,14 @@ from tests import factories
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    """`committed(fn, **kw)` calls a service and runs what it deferred until commit."""
+    """`committed(fn, **kw)` calls a service and checks it deferred nothing to after commit:
+    the engine writes every derived row (deadlines, next_due_at) inside the change."""
 
     def run(fn, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(**kwargs)
+        with django_capture_on_commit_callbacks() as deferred:
+            result = fn(**kwargs)
+        assert deferred == [], "a change left work for after commit"
+        return result
 
     return run
 
