@@ -18,27 +18,48 @@ cannot deadlock.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from compensation import decision, money, permissions
 from compensation.models import (
-    COMMITTED_STATUSES,
     AuthorityRule,
     AuthorityRuleChange,
     CompensationRequest,
     Status,
 )
+from compensation.services.items import (
+    MAX_ITEMS,
+    MAX_LINE,
+    MAX_NOTE,
+    MAX_QUANTITY,
+    MAX_TEXT,
+    Item,
+    _text,
+    compensation_items_parse,
+)
+from compensation.services.limits import (
+    WINDOW,
+    Key,
+    _check_currencies,
+    _committed,
+    _decide_all,
+    _highest_tier,
+    _highest_tier_of,
+    _lock_customer,
+    _rules,
+)
+from compensation.services.records import (
+    _entry,
+    _publish,
+)
 from complaints import services as complaint_services
-from complaints.models import OPEN_STATES, Complaint, Customer, State
+from complaints.models import OPEN_STATES, Complaint, State
 from core import roles
 from core.errors import (
     ConflictError,
@@ -48,209 +69,8 @@ from core.errors import (
     NotPermittedError,
     RuleViolationError,
 )
-from webhooks.services import outbox_record
 
 APPROVAL_REQUIRED = "approval required"
-WINDOW = timedelta(days=30)
-MAX_ITEMS = 10
-MAX_QUANTITY = 1000
-MAX_NOTE = 500
-MAX_TEXT = complaint_services.MAX_TEXT
-MAX_LINE = complaint_services.MAX_LINE
-
-
-# --- input ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One compensation item, already validated."""
-
-    kind: str
-    amount: Decimal
-    currency: str = money.DEFAULT_CURRENCY
-    quantity: int = 1
-    note: str = ""
-
-
-def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[Item]:
-    """Validate raw items (dicts from a form or the API); one InvalidDataError lists all faults.
-
-    Field names are `items.<n>.<field>` with n counted from 1, as staff read them.
-    """
-    errors: dict[str, list[str]] = {}
-    parsed: list[Item] = []
-    raw_items = list(items)
-    if len(raw_items) > MAX_ITEMS:
-        raise InvalidDataError(fields={"items": [f"At most {MAX_ITEMS} items."]})
-    for n, raw in enumerate(raw_items, start=1):
-        if isinstance(raw, Item):
-            raw = raw.__dict__
-        if not isinstance(raw, Mapping):
-            errors.setdefault(f"items.{n}", []).append("Must be an object.")
-            continue
-        bad = lambda name, msg, n=n: errors.setdefault(f"items.{n}.{name}", []).append(msg)  # noqa: E731
-        kind = raw.get("kind")
-        if kind not in decision.KINDS:
-            bad("kind", f"Must be one of: {', '.join(decision.KINDS)}.")
-        currency = ""
-        try:
-            currency = money.parse_currency(raw.get("currency", money.DEFAULT_CURRENCY))
-        except money.AmountError as e:
-            bad("currency", str(e))
-        amount = Decimal(0)
-        if currency:
-            try:
-                amount = money.parse_amount(
-                    raw.get("amount"), currency, allow_zero=kind not in decision.MONEY_KINDS
-                )
-            except money.AmountError as e:
-                bad("amount", str(e))
-        quantity = raw.get("quantity", 1)
-        if quantity is None:
-            quantity = 1
-        if isinstance(quantity, bool) or not isinstance(quantity, int):
-            bad("quantity", "Must be a whole number.")
-        elif not 1 <= quantity <= MAX_QUANTITY:
-            bad("quantity", f"Must be between 1 and {MAX_QUANTITY}.")
-        note = raw.get("note", "") or ""
-        if not isinstance(note, str):
-            bad("note", "Must be text.")
-        elif len(note) > MAX_NOTE or "\x00" in note:
-            bad("note", f"At most {MAX_NOTE} characters, no NUL bytes.")
-        if not any(key.startswith(f"items.{n}.") for key in errors):
-            parsed.append(Item(kind, amount, currency, quantity, note.strip()))
-    if errors:
-        raise InvalidDataError(
-            "Some compensation items are invalid; nothing was written.", fields=errors
-        )
-    return parsed
-
-
-def _text(errors: dict, name: str, value: Any, *, max_length: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors.setdefault(name, []).append("This field is required.")
-    elif len(value) > max_length or "\x00" in value:
-        errors.setdefault(name, []).append(f"At most {max_length} characters, no NUL bytes.")
-    return value
-
-
-# --- reading what the decision needs ---------------------------------------------------------
-
-
-def _rules() -> list[decision.Rule]:
-    return [r.as_rule() for r in AuthorityRule.objects.all()]
-
-
-def _check_currencies(items: Sequence[Item], rules: Sequence[decision.Rule]) -> None:
-    """A kind is decided in the currency of its rules; another currency is refused."""
-    errors: dict[str, list[str]] = {}
-    for n, item in enumerate(items, start=1):
-        currencies = sorted({r.currency for r in rules if r.kind == item.kind})
-        if currencies and item.currency not in currencies:
-            errors[f"items.{n}.currency"] = [
-                f"{item.kind.replace('_', ' ').capitalize()} is decided in "
-                f"{', '.join(currencies)}, not {item.currency}."
-            ]
-    if errors:
-        raise RuleViolationError(
-            "Compensation must be given in the currency of the authority rules.", fields=errors
-        )
-
-
-Key = tuple[str, str]  # (kind, currency)
-
-
-def _committed(
-    *, complaint_id: int, customer_id: int, exclude_ids: Iterable[int] = ()
-) -> tuple[dict[Key, Decimal], dict[Key, Decimal]]:
-    """Amounts committed on the complaint, and to the customer in the window, by kind/currency."""
-    since = timezone.now() - WINDOW
-    base = CompensationRequest.objects.filter(status__in=COMMITTED_STATUSES).exclude(
-        pk__in=list(exclude_ids)
-    )
-
-    def sums(qs) -> dict[Key, Decimal]:
-        out: dict[Key, Decimal] = defaultdict(Decimal)
-        for row in qs.values("kind", "currency").annotate(total=Sum("amount")).order_by():
-            out[(row["kind"], row["currency"])] = row["total"] or Decimal(0)
-        return out
-
-    return (
-        sums(base.filter(complaint_id=complaint_id)),
-        sums(base.filter(customer_id=customer_id, created_at__gte=since)),
-    )
-
-
-def _decide_all(
-    *,
-    items: Sequence[Item],
-    actor: Any,
-    on_complaint: Mapping[Key, Decimal],
-    to_customer: Mapping[Key, Decimal],
-    rules: Sequence[decision.Rule],
-) -> list[decision.Decision]:
-    """Decide items in order; each counts the ones before it, so one remedy cannot split."""
-    running: dict[Key, Decimal] = defaultdict(Decimal)
-    actor_roles = roles.user_roles(actor)
-    superuser = bool(getattr(actor, "is_superuser", False)) and roles.user_rank(actor) > 0
-    out = []
-    for item in items:
-        key = (item.kind, item.currency)
-        out.append(
-            decision.decide(
-                roles=actor_roles,
-                is_superuser=superuser,
-                kind=item.kind,
-                amount=item.amount,
-                currency=item.currency,
-                on_complaint=on_complaint.get(key, Decimal(0)) + running[key],
-                to_customer=to_customer.get(key, Decimal(0)) + running[key],
-                rules=rules,
-            )
-        )
-        running[key] += item.amount
-    return out
-
-
-def _highest_tier(decisions: Iterable[decision.Decision]) -> str:
-    return max((d.required_tier for d in decisions), key=lambda t: decision.TIER_RANK[t])
-
-
-def _lock_customer(complaint: Complaint) -> None:
-    """Serialise grants to one customer: the 30-day limit spans all their complaints, so two
-    agents on two of them must not both read the same total. Taken after the complaint lock."""
-    Customer.objects.select_for_update().filter(pk=complaint.customer_id).first()
-
-
-def _entry(request: CompensationRequest) -> dict:
-    """How one request appears in a TransitionLog payload."""
-    return {
-        "id": request.pk,
-        "kind": request.kind,
-        "amount": money.as_text(request.amount, request.currency),
-        "currency": request.currency,
-        "quantity": request.quantity,
-        "status": request.status,
-        "required_tier": request.required_tier,
-        "rule": request.rule_snapshot or None,
-        "reason": request.reason,
-        "requested_by": request.requested_by_id,
-    }
-
-
-def _publish(event: str, request: CompensationRequest) -> None:
-    """Webhook outbox row, in the caller's transaction."""
-    outbox_record(
-        type=event,
-        payload={"complaint_id": request.complaint_id, "request": _entry(request)},
-    )
 
 
 def _create_requests(
@@ -327,10 +147,6 @@ def _send_for_approval(
     return complaint_services.complaint_escalate(
         complaint_id=complaint.pk, actor=actor, reason=APPROVAL_REQUIRED, payload=payload
     )
-
-
-def _highest_tier_of(requests: Sequence[CompensationRequest]) -> str:
-    return max((r.required_tier for r in requests), key=lambda t: decision.TIER_RANK[t])
 
 
 # --- remedy with compensation -----------------------------------------------------------------
@@ -856,3 +672,27 @@ def authority_rule_save(
                 after=after,
             )
     return rule
+
+
+__all__ = [
+    "APPROVAL_REQUIRED",
+    "Item",
+    "Key",
+    "MAX_ITEMS",
+    "MAX_LINE",
+    "MAX_NOTE",
+    "MAX_QUANTITY",
+    "MAX_TEXT",
+    "RULE_FIELDS",
+    "RemedyOutcome",
+    "WINDOW",
+    "authority_rule_save",
+    "compensation_approve",
+    "compensation_items_parse",
+    "compensation_reject",
+    "compensation_request",
+    "compensation_withdraw_pending",
+    "complaint_compensation_approve",
+    "complaint_compensation_reject",
+    "complaint_remedy_with_compensation",
+]
