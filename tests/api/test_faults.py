@@ -122,7 +122,7 @@ def test_compensation_hold_fault_writes_nothing(api_as, frontline, monkeypatch):
     key = {"Idempotency-Key": "hold-1"}
     before = world()
     with monkeypatch.context() as m:
-        m.setattr("compensation.services._publish", blip)  # the hold's outbox row
+        m.setattr("compensation.services.remedy._publish", blip)  # the hold's outbox row
         refused_whole(
             api_as(frontline).post(f"/complaints/{c.pk}/remedy/", body, headers=key), before
         )

@@ -17,6 +17,7 @@ import pytest
 
 from compensation import services
 from compensation.models import AuthorityRule, AuthorityRuleChange, CompensationRequest, Status
+from compensation.services import remedy as remedy_module
 from complaints import services as cs
 from complaints.models import Complaint, Message, TransitionLog
 from core.errors import (
@@ -415,13 +416,13 @@ def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_windo
 
     Proves the customer row lock (`_lock_customer`): A is held after it has read the
     customer's total under that lock (the read the lock protects), so without the lock both
-    read 0 and both grant."""
+    read 0 and both grant. The gate wraps `_committed` where the remedy service looks it up."""
     a, b = (complaint_in("apologized", customer_email="same@example.com") for _ in range(2))
     assert a.customer_id == b.customer_id
     r = race(
         lambda: remedy(a, frontline, [{"kind": "refund", "amount": "50"}] * 2),
         lambda: remedy(b, frontline2, [{"kind": "refund", "amount": "50"}] * 2),
-        gate=after(services, "_committed"),
+        gate=after(remedy_module, "_committed"),
     )
     assert r.second_waited
     assert (r.first.granted, r.second.granted) == (True, False)

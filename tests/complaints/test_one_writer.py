@@ -410,7 +410,7 @@ def test_no_module_but_the_engine_writes_the_state_column():
         if hits:
             found[rel] = hits
     # the scan read the code it is about (not an empty or wrong directory)
-    assert {"escalation/services/sweep.py", "compensation/services.py"} <= scanned
+    assert {"escalation/services/sweep.py", "compensation/services/remedy.py"} <= scanned
     assert any(rel.startswith(ENGINE) for rel in scanned)
     # the engine does write it (the bulk UPDATE): the scan sees a real writer
     assert f"{ENGINE}bulk.py" in found

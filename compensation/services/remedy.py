@@ -1,0 +1,312 @@
+"""Compensation that changes a complaint: remedy with compensation, and a standalone request.
+
+Invariants kept here:
+- The decision and the complaint transition it causes commit together: each service locks the
+  complaint row first (then its customer), decides with the pure `compensation.decision.decide`,
+  writes the requests, and calls the one complaints service for the transition
+  (`complaint_remedy`, `complaint_escalate`, `complaint_raise_level`, or a logged step) inside
+  the same transaction. A refusal raises a DomainError and writes nothing.
+- Within the actor's authority the items are granted; any item beyond it makes the whole remedy
+  wait: every item pending for one decider who covers them all, and the complaint escalated with
+  reason "approval required".
+- Every decision is logged with its rule: on the request row and in the TransitionLog payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from compensation import decision, money
+from compensation.models import CompensationRequest, Status
+from compensation.services.items import (
+    MAX_LINE,
+    MAX_TEXT,
+    Item,
+    _text,
+    compensation_items_parse,
+)
+from compensation.services.limits import (
+    _check_currencies,
+    _committed,
+    _decide_all,
+    _highest_tier,
+    _highest_tier_of,
+    _lock_customer,
+    _rules,
+)
+from compensation.services.records import _entry, _publish
+from complaints import services as complaint_services
+from complaints.models import OPEN_STATES, Complaint, State
+from core import roles
+from core.errors import (
+    InvalidDataError,
+    InvalidTransitionError,
+    NotPermittedError,
+    RuleViolationError,
+)
+
+APPROVAL_REQUIRED = "approval required"
+
+
+def _create_requests(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    items: Sequence[Item],
+    decisions: Sequence[decision.Decision],
+    pending: bool,
+    remedy_message: str = "",
+    root_cause: str = "",
+) -> list[CompensationRequest]:
+    now = timezone.now()
+    required = _highest_tier(decisions)
+    created = []
+    for item, d in zip(items, decisions, strict=True):
+        stopped = (
+            {} if d.granted else {"limit": d.limit, "rule": d.rule.as_dict() if d.rule else None}
+        )
+        created.append(
+            CompensationRequest.objects.create(
+                complaint=complaint,
+                customer_id=complaint.customer_id,
+                kind=item.kind,
+                amount=item.amount,
+                currency=item.currency,
+                quantity=item.quantity,
+                note=item.note,
+                requested_by=actor,
+                status=Status.PENDING if pending else Status.GRANTED,
+                # The whole remedy waits for one decider who covers every item.
+                required_tier=required if pending else d.required_tier,
+                rule_id=d.rule.id if d.rule else None,
+                rule_snapshot=d.rule.as_dict() if d.rule else {},
+                reason=d.reason[:500],
+                stopped_by=stopped,
+                remedy_message=remedy_message if pending else "",
+                root_cause=root_cause if pending else "",
+                decided_by=None if pending else actor,
+                decided_at=None if pending else now,
+                created_at=now,
+            )
+        )
+    for request in created:
+        _publish("compensation.requested", request)
+    return created
+
+
+def _send_for_approval(
+    *, complaint: Complaint, actor: Any, requests: Sequence[CompensationRequest]
+) -> Complaint:
+    """Escalate the complaint (or, if it is already escalated, lift it to the required tier)."""
+    required = _highest_tier_of(requests)
+    payload = {
+        "approval_required": True,
+        "required_tier": required,
+        "compensation": [_entry(r) for r in requests],
+    }
+    if complaint.state == State.ESCALATED:
+        complaint_services.complaint_step_log(
+            complaint=complaint,
+            actor=actor,
+            step="compensation_requested",
+            reason=APPROVAL_REQUIRED,
+            payload=payload,
+        )
+        if decision.TIER_RANK.get(complaint.tier, 0) < decision.TIER_RANK[required] and (
+            roles.next_tier(complaint.tier) is not None
+        ):
+            return complaint_services.complaint_raise_level(
+                complaint_id=complaint.pk, actor=actor, reason=APPROVAL_REQUIRED
+            )
+        return complaint
+    return complaint_services.complaint_escalate(
+        complaint_id=complaint.pk, actor=actor, reason=APPROVAL_REQUIRED, payload=payload
+    )
+
+
+# --- remedy with compensation -----------------------------------------------------------------
+
+
+@dataclass
+class RemedyOutcome:
+    complaint: Complaint
+    requests: list[CompensationRequest] = field(default_factory=list)
+
+    @property
+    def granted(self) -> bool:
+        """True when the complaint is remedied now; False when it waits for approval."""
+        return self.complaint.state == State.REMEDIED
+
+    @property
+    def required_tier(self) -> str | None:
+        pending = [r for r in self.requests if r.status == Status.PENDING]
+        return _highest_tier_of(pending) if pending else None
+
+
+def complaint_remedy_with_compensation(
+    *,
+    complaint_id: int,
+    actor: Any,
+    message: str,
+    root_cause: str,
+    items: Iterable[Mapping[str, Any] | Item] = (),
+    expected_version: int | None = None,
+) -> RemedyOutcome:
+    """Remedy a complaint, with compensation items.
+
+    All items within the actor's authority: granted, the complaint is remedied. Any item
+    beyond it: the whole remedy waits — every item pending, the complaint escalated with reason
+    "approval required". No items: a plain remedy (an explanation, a fix, a gesture).
+    """
+    errors: dict[str, list[str]] = {}
+    message = _text(errors, "message", message, max_length=MAX_TEXT, required=True)
+    root_cause = _text(errors, "root_cause", root_cause, max_length=MAX_LINE, required=True)
+    try:
+        parsed = compensation_items_parse(items)
+    except InvalidDataError as e:
+        errors.update(e.fields)
+    if errors:
+        raise InvalidDataError(fields=errors)
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may remedy a complaint.")
+
+    with transaction.atomic():
+        complaint = complaint_services.complaint_lock(complaint_id)
+        complaint_services.complaint_version_check(complaint, expected_version)
+        if complaint.state not in (State.APOLOGIZED, State.ESCALATED):
+            raise InvalidTransitionError(
+                f"Cannot remedy a complaint that is {complaint.state.replace('_', ' ')}."
+            )
+        if not roles.can_remedy(complaint, actor):
+            raise NotPermittedError("Your role may not remedy this complaint.")
+        if CompensationRequest.objects.filter(complaint=complaint, status=Status.PENDING).exists():
+            raise RuleViolationError(
+                "Compensation on this complaint is waiting for approval; approve or reject it "
+                "first."
+            )
+        if not parsed:
+            return RemedyOutcome(
+                complaint_services.complaint_remedy(
+                    complaint_id=complaint.pk,
+                    actor=actor,
+                    message=message,
+                    root_cause=root_cause,
+                    payload={"compensation": []},
+                )
+            )
+        rules = _rules()
+        _check_currencies(parsed, rules)
+        _lock_customer(complaint)
+        on_complaint, to_customer = _committed(
+            complaint_id=complaint.pk, customer_id=complaint.customer_id
+        )
+        decisions = _decide_all(
+            items=parsed,
+            actor=actor,
+            on_complaint=on_complaint,
+            to_customer=to_customer,
+            rules=rules,
+        )
+        if all(d.granted for d in decisions):
+            requests = _create_requests(
+                complaint=complaint, actor=actor, items=parsed, decisions=decisions, pending=False
+            )
+            remedied = complaint_services.complaint_remedy(
+                complaint_id=complaint.pk,
+                actor=actor,
+                message=message,
+                root_cause=root_cause,
+                payload={"compensation": [_entry(r) for r in requests]},
+            )
+            return RemedyOutcome(remedied, requests)
+        requests = _create_requests(
+            complaint=complaint,
+            actor=actor,
+            items=parsed,
+            decisions=decisions,
+            pending=True,
+            remedy_message=message,
+            root_cause=root_cause,
+        )
+        return RemedyOutcome(
+            _send_for_approval(complaint=complaint, actor=actor, requests=requests), requests
+        )
+
+
+# --- a standalone request ----------------------------------------------------------------------
+
+
+def compensation_request(
+    *,
+    complaint_id: int,
+    actor: Any,
+    kind: str,
+    amount: Decimal | str | int,
+    currency: str = money.DEFAULT_CURRENCY,
+    quantity: int = 1,
+    note: str = "",
+) -> CompensationRequest:
+    """Compensation on an open complaint without remedying it (e.g. a goodwill voucher now).
+
+    Within authority: granted, the complaint stays where it is (an audited step). Beyond it:
+    pending, and the complaint is escalated with reason "approval required".
+    """
+    try:
+        (item,) = compensation_items_parse(
+            [
+                {
+                    "kind": kind,
+                    "amount": amount,
+                    "currency": currency,
+                    "quantity": quantity,
+                    "note": note,
+                }
+            ]
+        )
+    except InvalidDataError as error:
+        # One item: name the fields as the caller sent them (`amount`, not `items.1.amount`).
+        raise InvalidDataError(
+            error.message, fields={k.removeprefix("items.1."): v for k, v in error.fields.items()}
+        ) from None
+    if actor is None or not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may request compensation.")
+    with transaction.atomic():
+        complaint = complaint_services.complaint_lock(complaint_id)
+        if complaint.state not in OPEN_STATES:
+            raise InvalidTransitionError(
+                f"Compensation is requested on an open complaint; this one is "
+                f"{complaint.state.replace('_', ' ')}."
+            )
+        rules = _rules()
+        _check_currencies([item], rules)
+        _lock_customer(complaint)
+        on_complaint, to_customer = _committed(
+            complaint_id=complaint.pk, customer_id=complaint.customer_id
+        )
+        (d,) = _decide_all(
+            items=[item],
+            actor=actor,
+            on_complaint=on_complaint,
+            to_customer=to_customer,
+            rules=rules,
+        )
+        (request,) = _create_requests(
+            complaint=complaint, actor=actor, items=[item], decisions=[d], pending=not d.granted
+        )
+        if d.granted:
+            complaint_services.complaint_step_log(
+                complaint=complaint,
+                actor=actor,
+                step="compensation_granted",
+                reason=d.reason,
+                payload={"compensation": [_entry(request)]},
+            )
+        else:
+            _send_for_approval(complaint=complaint, actor=actor, requests=[request])
+    return request
