@@ -40,6 +40,7 @@ from compensation.services.limits import (
     _lock_customer,
     _rules,
 )
+from compensation.services.notify import approval_needed_record
 from compensation.services.records import _entry, _publish
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, Complaint, State
@@ -103,13 +104,15 @@ def _create_requests(
 def _send_for_approval(
     *, complaint: Complaint, actor: Any, requests: Sequence[CompensationRequest]
 ) -> Complaint:
-    """Escalate the complaint (or, if it is already escalated, lift it to the required tier)."""
+    """Escalate the complaint (or, if it is already escalated, lift it to the required tier) and
+    tell the deciders, all in the caller's transaction."""
     required = _highest_tier_of(requests)
     payload = {
         "approval_required": True,
         "required_tier": required,
         "compensation": [_entry(r) for r in requests],
     }
+    approval_needed_record(complaint=complaint, requests=requests, tier=required, requester=actor)
     if complaint.state == State.ESCALATED:
         complaint_services.complaint_step_log(
             complaint=complaint,

@@ -453,3 +453,25 @@ def test_approval_records_root_cause_and_publishes_webhook_events(frontline, man
     approved = OutboxEvent.objects.get(type="compensation.approved")
     assert approved.payload["request"]["id"] == req.pk
     assert approved.payload["request"]["amount"] == "400.00"
+
+
+@pytest.mark.django_db
+def test_a_request_beyond_authority_emails_its_deciders_after_commit(frontline):
+    from django.core import mail
+
+    from tests.factories import UserFactory
+    from webhooks.models import OutboxMail
+    from webhooks.services import mail_send_due
+
+    UserFactory(username="lead-a", groups=["team_lead"], email="lead-a@example.com")
+    UserFactory(username="mgr-a", groups=["manager"], email="mgr-a@example.com")
+    c = complaint_in("apologized")
+    outcome = remedy(c, frontline, [{"kind": "refund", "amount": "200", "note": "Whole order"}])
+    assert not outcome.granted
+    waiting = OutboxMail.objects.get()  # written with the escalation, not yet sent
+    assert waiting.to == ["lead-a@example.com"] and waiting.sent_at is None
+    assert mail.outbox == []
+    assert mail_send_due() == 1
+    (sent,) = mail.outbox
+    assert c.reference in sent.subject and "200.00 EUR" in sent.subject
+    assert "Whole order" in sent.body and "/admin/compensation/pendingapproval/" in sent.body
