@@ -16,6 +16,15 @@ from core import roles
 from core.errors import InvalidTransitionError, NotPermittedError
 
 
+def _locked(complaint_id: int, *, actor: Any, expected_version: int | None, verb: str) -> Complaint:
+    """The complaint locked for a clock change by staff (or the system), at the expected version."""
+    complaint = engine.complaint_lock(complaint_id)
+    engine.complaint_version_check(complaint, expected_version)
+    if actor is not None and not roles.is_agent(actor):
+        raise NotPermittedError(f"Only staff may {verb} a complaint.")
+    return complaint
+
+
 def complaint_pause(
     *,
     complaint_id: int,
@@ -30,10 +39,9 @@ def complaint_pause(
     check.future("until", until, required=False)
     check.raise_if_any()
     with transaction.atomic():
-        complaint = engine.complaint_lock(complaint_id)
-        engine.complaint_version_check(complaint, expected_version)
-        if actor is not None and not roles.is_agent(actor):
-            raise NotPermittedError("Only staff may pause a complaint.")
+        complaint = _locked(
+            complaint_id, actor=actor, expected_version=expected_version, verb="pause"
+        )
         if not complaint.is_open:
             raise InvalidTransitionError("Only an open complaint can be paused.")
         if complaint.paused_at is not None:
@@ -61,10 +69,9 @@ def complaint_resume(
 ) -> Complaint:
     """Restart the deadline clock; the deadlines get back the time that was left."""
     with transaction.atomic():
-        complaint = engine.complaint_lock(complaint_id)
-        engine.complaint_version_check(complaint, expected_version)
-        if actor is not None and not roles.is_agent(actor):
-            raise NotPermittedError("Only staff may resume a complaint.")
+        complaint = _locked(
+            complaint_id, actor=actor, expected_version=expected_version, verb="resume"
+        )
         if complaint.paused_at is None:
             raise InvalidTransitionError("The complaint is not paused.")
         paused_at = complaint.paused_at

@@ -314,20 +314,21 @@ def promise_validate(*, complaint: Complaint, promised_by: datetime) -> None:
         raise RuleViolationError(message, fields={"promised_by": [message]})
 
 
+def _open_locked(*, complaint_id: int, paused: bool) -> list[Deadline]:
+    """The complaint's open deadlines that are (or are not) paused, locked, with calendars."""
+    return list(
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("calendar")
+        .filter(complaint_id=complaint_id, status__in=OPEN_STATUSES, paused_at__isnull=not paused)
+    )
+
+
 def deadlines_pause(*, changes: Sequence[Change]) -> int:
     """Stop the clock: keep the business time that was left on each open deadline."""
     count = 0
     for change in changes:
         paused_at = change.complaint.paused_at or change.at
-        rows = list(
-            Deadline.objects.select_for_update(of=("self",))
-            .select_related("calendar")
-            .filter(
-                complaint_id=change.complaint_id,
-                status__in=OPEN_STATUSES,
-                paused_at__isnull=True,
-            )
-        )
+        rows = _open_locked(complaint_id=change.complaint_id, paused=False)
         for d in rows:
             schedule = _schedule(d.calendar)
             d.remaining_seconds = int(
@@ -350,15 +351,7 @@ def deadlines_resume(*, changes: Sequence[Change]) -> int:
     count = 0
     for change in changes:
         resumed_at = change.at
-        rows = list(
-            Deadline.objects.select_for_update(of=("self",))
-            .select_related("calendar")
-            .filter(
-                complaint_id=change.complaint_id,
-                status__in=OPEN_STATUSES,
-                paused_at__isnull=False,
-            )
-        )
+        rows = _open_locked(complaint_id=change.complaint_id, paused=True)
         for d in rows:
             schedule = _schedule(d.calendar)
             d.due_at = add_business_time(
