@@ -253,7 +253,8 @@ class Deadline(models.Model):
     warn_remaining_seconds = models.PositiveIntegerField(
         _("warn remaining seconds"), null=True, blank=True
     )
-    # Set in the transaction that sends the email, so a retried sweep never sends it twice.
+    # Set in the transaction that records the email in the outbox, so a retried sweep never
+    # records it twice.
     warn_notified_at = models.DateTimeField(_("warn notified at"), null=True, blank=True)
     breach_notified_at = models.DateTimeField(_("breach notified at"), null=True, blank=True)
 
