@@ -86,6 +86,13 @@ def _resume_ended_pauses(*, now: datetime, result: SweepResult) -> None:
             pass  # resumed by someone else meanwhile
 
 
+def _stamp(now: datetime) -> datetime:
+    """When a batch's writes happen: `now` is only the sweep's "is it due" cutoff, fixed at its
+    start, so a batch that runs later must not date its rows (logs, approval clocks) before
+    changes committed meanwhile. A sweep run for a time ahead (tests, demos) keeps that time."""
+    return max(now, timezone.now())
+
+
 def _hook(deadline: dict, at: datetime) -> dict:
     """Webhook payload of a deadline event."""
     return {
@@ -120,6 +127,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             .order_by("due_at", "pk")
             .values("pk", "complaint_id", "kind", "due_at")
         )
+        at = _stamp(now)
         breached, cancelled = [], []
         cause: dict[int, dict] = {}  # complaint → its earliest lapsed deadline
         for r in rows:
@@ -130,11 +138,11 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 cause.setdefault(r["complaint_id"], r)
         if breached:
             Deadline.objects.filter(among(Deadline, [r["pk"] for r in breached])).update(
-                status=DeadlineStatus.BREACHED, breached_at=now, breach_notified_at=now
+                status=DeadlineStatus.BREACHED, breached_at=at, breach_notified_at=at
             )
         if cancelled:
             Deadline.objects.filter(among(Deadline, [r["pk"] for r in cancelled])).update(
-                status=DeadlineStatus.CANCELLED, cancelled_at=now
+                status=DeadlineStatus.CANCELLED, cancelled_at=at
             )
         labels = notify.kind_labels()
         done = complaint_services.complaint_escalate_many(
@@ -148,7 +156,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             ],
             actor=None,
             actor_label=SWEEP_LABEL,
-            now=now,
+            now=at,
         )
         # Every complaint of a breached row climbed one tier (or stays at the top one).
         tiers = {
@@ -171,7 +179,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             for r in breached
         ]
         result.notified += mail_record_many(mails=mails)
-        outbox_record_many(events=[("deadline.breached", _hook(r, now)) for r in breached])
+        outbox_record_many(events=[("deadline.breached", _hook(r, at)) for r in breached])
         # Escalated and raised complaints were refreshed by the engine's reactions; the rest
         # (closed ones, or a stale next_due_at with nothing lapsed) are refreshed here.
         complaint_next_due_refresh(
@@ -214,11 +222,12 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
             .values("pk", "complaint_id", "kind", "due_at")
         )
         if rows:
+            at = _stamp(now)
             Deadline.objects.filter(among(Deadline, [r["pk"] for r in rows])).update(
-                status=DeadlineStatus.WARNED, warned_at=now, warn_notified_at=now
+                status=DeadlineStatus.WARNED, warned_at=at, warn_notified_at=at
             )
             result.notified += mail_record_many(mails=_mails(rows, "warning"))
-            outbox_record_many(events=[("deadline.warned", _hook(r, now)) for r in rows])
+            outbox_record_many(events=[("deadline.warned", _hook(r, at)) for r in rows])
     result.warned += len(rows)
     # Fewer than a batch when other sweeps hold some complaints: this sweep stops; the holder
     # (or the next run) warns those.

@@ -369,3 +369,29 @@ def test_bulk_insert_keeps_text_exactly(filed):
     assert all(
         s.reason == body and s.payload == {"text": body, "n": 1, "none": None} for s in saved
     )
+
+
+def test_a_batch_dates_its_rows_when_it_writes_them_not_when_the_sweep_began(filed, agent):
+    """A sweep that began before a staff change and escalates afterwards logs after it: the
+    complaint's log still ends in its state (check_invariants), the timeline stays in order."""
+    from escalation.invariants import invariant_violation_list
+
+    c = filed()
+    began = timezone.now()
+    services.complaint_acknowledge(
+        complaint_id=c.pk,
+        actor=agent,
+        summary="Opener missing",
+        message="I understand.",
+        promised_by=timezone.now() + timedelta(hours=2),
+    )
+    lapse(Deadline.objects.filter(complaint=c, kind="resolution"), began)  # lapsed meanwhile
+    result = deadline_sweep(now=began)  # its cutoff is from before the acknowledgement
+    assert result.escalated == 1
+    logs = list(
+        TransitionLog.objects.filter(complaint=c)
+        .order_by("created_at", "id")
+        .values_list("transition", flat=True)
+    )
+    assert logs[-2:] == ["acknowledge", "escalate"]
+    assert invariant_violation_list() == []
