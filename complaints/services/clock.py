@@ -66,14 +66,23 @@ def complaint_resume(
     actor: Any,
     actor_label: str | None = None,
     expected_version: int | None = None,
+    pause_ended_by: datetime | None = None,
 ) -> Complaint:
-    """Restart the deadline clock; the deadlines get back the time that was left."""
+    """Restart the deadline clock; the deadlines get back the time that was left.
+
+    `pause_ended_by` (the sweep): resume only a pause agreed until a time at or before it, checked
+    under the lock, so a pause taken again meanwhile is not ended by a stale read.
+    """
     with transaction.atomic():
         complaint = _locked(
             complaint_id, actor=actor, expected_version=expected_version, verb="resume"
         )
         if complaint.paused_at is None:
             raise InvalidTransitionError("The complaint is not paused.")
+        if pause_ended_by is not None and not (
+            complaint.pause_until is not None and complaint.pause_until <= pause_ended_by
+        ):
+            raise InvalidTransitionError("The complaint's pause has not ended.")
         paused_at = complaint.paused_at
         complaint.paused_at, complaint.pause_reason, complaint.pause_until = None, "", None
         engine.step(

@@ -79,11 +79,14 @@ def _resume_ended_pauses(*, now: datetime, result: SweepResult) -> None:
     for complaint_id in ids:
         try:
             complaint_services.complaint_resume(
-                complaint_id=complaint_id, actor=None, actor_label=COOLING_OFF_LABEL
+                complaint_id=complaint_id,
+                actor=None,
+                actor_label=COOLING_OFF_LABEL,
+                pause_ended_by=now,
             )
             result.resumed += 1
         except InvalidTransitionError:
-            pass  # resumed by someone else meanwhile
+            pass  # resumed (or paused again, until later) by someone else meanwhile
 
 
 def _stamp(now: datetime) -> datetime:

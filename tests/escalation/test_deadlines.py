@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Complaint
-from core.errors import RuleViolationError
+from core.errors import InvalidTransitionError, RuleViolationError
 from escalation.businesstime import business_time_between
 from escalation.models import Deadline, ResponsePolicy
 from tests.factories import UserFactory
@@ -196,3 +196,21 @@ def test_a_returned_complaint_whose_clocks_all_lapsed_gets_a_resolution_clock(fr
     assert list(running.values_list("kind", flat=True)) == ["resolution"]
     c.refresh_from_db()
     assert c.state == "venting" and c.next_due_at == running.get().due_at
+
+
+@pytest.mark.django_db
+def test_the_sweep_does_not_end_a_pause_taken_again_since_it_looked(frontline):
+    """The sweep reads ended cooling-off pauses without a lock; under the lock it checks again."""
+    from tests import factories
+
+    c = factories.complaint_new()
+    until = timezone.now() + timedelta(hours=1)
+    services.complaint_pause(complaint_id=c.pk, actor=frontline, reason="cooling off", until=until)
+    services.complaint_resume(complaint_id=c.pk, actor=frontline)
+    later = timezone.now() + timedelta(days=2)
+    services.complaint_pause(complaint_id=c.pk, actor=frontline, reason="photos", until=later)
+    with pytest.raises(InvalidTransitionError, match="has not ended"):
+        services.complaint_resume(
+            complaint_id=c.pk, actor=None, pause_ended_by=until + timedelta(minutes=1)
+        )
+    assert Complaint.objects.get(pk=c.pk).pause_until == later
