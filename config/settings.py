@@ -111,6 +111,8 @@ EMAIL_BACKEND = env.str(
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+# A send must end well within the mail outbox lease (120 s), or another worker could send again.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="redress@localhost")
 
 # Celery: the filesystem transport needs no server; production sets CELERY_BROKER_URL to Redis.

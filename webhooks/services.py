@@ -12,7 +12,8 @@ Guarantees:
 - Staff mail (`mail_record_many`) is a row written in the caller's transaction; `mail_send_due`
   sends it after commit, never while the writer holds row locks. Each message is claimed with a
   lease, sent, then marked sent in its own statement: a crash between the send and the mark
-  repeats that one message once the lease ends, and no other.
+  repeats that one message once the lease ends, and no other. A send cannot outlast the lease
+  (`EMAIL_TIMEOUT`, 30 s, against a 120 s lease), so a slow mail server causes no second send.
 """
 
 from __future__ import annotations
@@ -154,7 +155,9 @@ def mail_send_due(*, batch_size: int = 200) -> int:
                     last_error=str(exc)[:500], failed_at=timezone.now() if failed else None
                 )
                 continue
-            OutboxMail.objects.filter(pk=mail.pk).update(sent_at=timezone.now())
+            OutboxMail.objects.filter(pk=mail.pk, sent_at__isnull=True).update(
+                sent_at=timezone.now()
+            )
             sent += 1
         if len(ids) < batch_size:
             break
