@@ -233,10 +233,11 @@ def _reject(
         payload = {"compensation": [_entry(r) for r in pending]}
         if complaint.state != State.ESCALATED and pending:
             # The complaint already left escalated some other way; record the refusal only.
-            complaint_services.complaint_step_log(
+            complaint_services.complaint_step(
                 complaint=complaint,
                 actor=actor,
-                step="compensation_rejected",
+                name="compensation_rejected",
+                fields=(),
                 reason=note,
                 payload=payload,
             )

@@ -114,10 +114,11 @@ def _send_for_approval(
     }
     approval_needed_record(complaint=complaint, requests=requests, tier=required, requester=actor)
     if complaint.state == State.ESCALATED:
-        complaint_services.complaint_step_log(
+        complaint_services.complaint_step(
             complaint=complaint,
             actor=actor,
-            step="compensation_requested",
+            name="compensation_requested",
+            fields=(),
             reason=APPROVAL_REQUIRED,
             payload=payload,
         )
@@ -303,10 +304,11 @@ def compensation_request(
             complaint=complaint, actor=actor, items=[item], decisions=[d], pending=not d.granted
         )
         if d.granted:
-            complaint_services.complaint_step_log(
+            complaint_services.complaint_step(
                 complaint=complaint,
                 actor=actor,
-                step="compensation_granted",
+                name="compensation_granted",
+                fields=(),
                 reason=d.reason,
                 payload={"compensation": [_entry(request)]},
             )

@@ -19,11 +19,9 @@ from complaints.services.engine import (
     complaint_escalate_many,
     complaint_lock,
     complaint_version_check,
-    step_log,
 )
-from complaints.services.engine import (
-    step_log as complaint_step_log,
-)
+from complaints.services.engine import step as complaint_step
+from complaints.services.engine import step_log as complaint_step_log
 from complaints.services.intake import complaint_intake, customer_get_or_create
 from complaints.services.messages import message_add
 from complaints.services.transitions import (
@@ -65,6 +63,6 @@ __all__ = [
     "complaint_version_check",
     "customer_get_or_create",
     "message_add",
+    "complaint_step",
     "complaint_step_log",
-    "step_log",
 ]

@@ -319,6 +319,9 @@ def test_standalone_grant_is_logged_without_a_state_change(frontline):
         "acknowledged",
         "acknowledged",
     )
+    # an edit of the complaint all the same: a stale If-Match is refused, "updated since" sees it
+    after = Complaint.objects.get(pk=c.pk)
+    assert after.version == c.version + 1 and after.updated_at > c.updated_at
 
 
 @pytest.mark.django_db
