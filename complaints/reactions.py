@@ -75,6 +75,10 @@ class Change:
         return self.complaint.id
 
 
+# Guards vet the data of the transitions the engine fires one by one (`engine.fire`); the other
+# steps carry no data to vet, so a guard for them is refused rather than silently never run.
+GUARDED = ("acknowledge", "apologize", "remedy", "approve", "return", "set_limits", "reopen")
+
 Guard = Callable[..., None]
 Reaction = Callable[[Sequence[Change]], None]
 
@@ -105,6 +109,10 @@ def reaction(*steps: str, name: str) -> Callable[[Reaction], Reaction]:
 
 def guard(*steps: str, name: str) -> Callable[[Guard], Guard]:
     """Register `fn(*, complaint, data)` to vet a change of `steps` before anything is written."""
+
+    unguarded = set(steps) - set(GUARDED)
+    if unguarded:
+        raise ImproperlyConfigured(f"Steps {sorted(unguarded)!r} take no guards ({name}).")
 
     def register(fn: Guard) -> Guard:
         _add(_guards, steps, name, fn)

@@ -23,7 +23,7 @@ from complaints.models import (
 from complaints.services import engine
 from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker, iso
 from core import roles
-from core.errors import InvalidTransitionError, RuleViolationError
+from core.errors import InvalidTransitionError, NotPermittedError, RuleViolationError
 
 
 def complaint_acknowledge(
@@ -148,11 +148,19 @@ def complaint_escalate(
 
 
 def complaint_raise_level(
-    *, complaint_id: int, actor: Any, reason: str, actor_label: str | None = None
+    *,
+    complaint_id: int,
+    actor: Any,
+    reason: str,
+    actor_label: str | None = None,
+    expected_version: int | None = None,
 ) -> Complaint:
     """An escalated complaint climbs one more tier (a lapsed approval, a larger request)."""
+    if actor is not None and not roles.is_agent(actor):
+        raise NotPermittedError("Only staff may raise a complaint's level.")
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
+        engine.complaint_version_check(complaint, expected_version)
         if complaint.state != State.ESCALATED:
             raise InvalidTransitionError("Only an escalated complaint can be raised a level.")
         engine.complaint_escalate_locked(

@@ -319,3 +319,22 @@ def test_details_change_is_audited_and_validated(frontline, outsider):
     with pytest.raises(NotPermittedError):
         services.complaint_update_details(complaint_id=c.pk, actor=outsider, severity="low")
     assert Complaint.objects.get(pk=c.pk).severity == "high"
+
+
+def test_a_guard_for_a_step_that_takes_none_is_refused_at_registration():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from complaints import reactions
+
+    with pytest.raises(ImproperlyConfigured, match="take no guards"):
+        reactions.guard("escalate", name="test.never_runs")(lambda **kw: None)
+    assert "test.never_runs" not in str(reactions._guards)
+
+
+@pytest.mark.django_db
+def test_raising_a_level_is_for_staff_and_the_system(outsider):
+    c = complaint_in("escalated")
+    with pytest.raises(NotPermittedError):
+        services.complaint_raise_level(complaint_id=c.pk, actor=outsider, reason="x")
+    raised = services.complaint_raise_level(complaint_id=c.pk, actor=None, reason="lapsed")
+    assert (raised.escalation_level, raised.tier) == (2, "manager")
