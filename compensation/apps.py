@@ -1,3 +1,10 @@
+"""Empowerment and compensation. May import escalation and complaints; nothing imports it.
+
+At start-up it registers its in-transaction reactions with the complaint engine
+(`compensation.reactions`) and fills the extension points complaints declares
+(`complaints.extensions`): nothing of another app is patched.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,16 +17,15 @@ class CompensationConfig(AppConfig):
         from compensation import reactions
 
         reactions.register()
-        _plug_into_complaints_api()
+        _fill_extension_points()
 
 
-def _plug_into_complaints_api() -> None:
+def _fill_extension_points() -> None:
     """Fill complaints' extension points (complaints cannot import us): remedy with
     compensation, approve and return decide the pending compensation, for the API and the admin
     buttons alike; the API detail lists the requests; the admin complaint page gets the Remedy
     form with items, its panel and the buttons a waiting remedy withholds; the dashboard gets
-    the compensation granted. (The name is older than the admin points; it stays so that
-    `ready()` is untouched.)"""
+    the compensation granted."""
     from compensation import admin, forms, selectors, serializers, services
     from complaints import extensions
 

@@ -1,3 +1,7 @@
+"""The complaint lifecycle: the engine (one writer of state) and the extension points higher
+apps fill (`complaints.reactions`, `complaints.extensions`). Imports neither escalation nor
+compensation."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

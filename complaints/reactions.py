@@ -2,9 +2,11 @@
 
 Higher apps (escalation, compensation) take part in a complaint's change by registering here at
 start-up; the engine calls them inside the change's transaction, after it has written the
-complaint row, its TransitionLog and Message rows, and before commit. What a handler writes
-(deadlines, `next_due_at`, compensation holds, outbox rows) therefore commits with the change or
-not at all; a handler refuses the whole change by raising a DomainError.
+complaint row, its TransitionLog, Message and webhook outbox rows, and before commit. What a
+handler writes (deadlines and `next_due_at` for escalation; withdrawn compensation requests for
+compensation) therefore commits with the change or not at all; a handler refuses the whole change
+by raising. (Compensation's own holds — pending requests — are written by its services in the
+same transaction before they call the engine.)
 
 - `guard(step)` handlers run before anything is written, with the locked complaint and the
   proposed data (e.g. a promise must lie within the resolution window).

@@ -23,13 +23,12 @@ class EscalationConfig(AppConfig):
         for model in (ResponsePolicy, BusinessCalendar, ClosedDate):
             for signal in (post_save, post_delete):
                 signal.connect(selectors.policy_cache_clear, sender=model, weak=False)
-        _plug_into_complaints_api()
+        _fill_extension_points()
 
 
-def _plug_into_complaints_api() -> None:
+def _fill_extension_points() -> None:
     """Fill complaints' extension points (complaints cannot import us): the deadlines in the API
-    complaint detail and the breaches-and-warnings panel on the admin dashboard. (The name is
-    older than the dashboard panel; it stays so that `ready()` is untouched.)"""
+    complaint detail and the breaches-and-warnings panel on the admin dashboard."""
     from rest_framework.fields import DateTimeField
 
     from complaints import extensions

@@ -1,3 +1,5 @@
+"""The outbox app: webhook events and staff mail (see the package docstring)."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

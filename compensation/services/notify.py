@@ -25,7 +25,7 @@ def _deciders(tier: str, requester: Any) -> list[str]:
         users = get_user_model().objects.filter(is_superuser=True, is_active=True)
         addresses = list(users.exclude(email="").values_list("email", flat=True))
     else:
-        addresses = tier_emails({tier})[tier]
+        addresses = tier_emails(tiers={tier})[tier]
     mine = getattr(requester, "email", "")
     return sorted({a for a in addresses if a and a != mine})
 

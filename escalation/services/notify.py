@@ -19,7 +19,7 @@ from django.utils import timezone
 from escalation.models import DeadlineKind
 
 
-def tier_emails(tiers: set[str]) -> dict[str, list[str]]:
+def tier_emails(*, tiers: set[str]) -> dict[str, list[str]]:
     """Active members' addresses per tier (group), one query."""
     members: dict[str, list[str]] = defaultdict(list)
     for group, email in (
@@ -48,14 +48,16 @@ def when(due_at: datetime, tz: Any) -> str:
     return f"{due_at.astimezone(tz):%Y-%m-%d %H:%M %Z}"
 
 
-def breach_reason(deadline: dict, labels: dict[str, str]) -> str:
+def breach_reason(*, deadline: dict, labels: dict[str, str]) -> str:
     label = labels[deadline["kind"]]
     return (
         f"The {label} deadline ({when(deadline['due_at'], local_tz())}) passed without an answer."
     )
 
 
-def mail(deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]) -> dict:
+def mail(
+    *, deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]
+) -> dict:
     """One staff email ({"to", "subject", "body"}) about a warned or breached deadline."""
     label = labels[deadline["kind"]]
     due = when(deadline["due_at"], local_tz())

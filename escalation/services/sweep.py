@@ -152,7 +152,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             items=[
                 complaint_services.Escalation(
                     complaint_id=cid,
-                    reason=notify.breach_reason(r, labels),
+                    reason=notify.breach_reason(deadline=r, labels=labels),
                     payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
                 )
                 for cid, r in cause.items()
@@ -166,18 +166,18 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             cid: roles.next_tier(complaints[cid]["tier"]) or complaints[cid]["tier"]
             for cid in cause
         }
-        members = notify.tier_emails(set(tiers.values()))
+        members = notify.tier_emails(tiers=set(tiers.values()))
         mails = [
             notify.mail(
-                r,
-                {
+                deadline=r,
+                complaint={
                     **complaints[r["complaint_id"]],
                     "tier": tiers[r["complaint_id"]],
                     "state": State.ESCALATED,
                 },
-                "breached",
-                members[tiers[r["complaint_id"]]],
-                labels,
+                what="breached",
+                to=members[tiers[r["complaint_id"]]],
+                labels=labels,
             )
             for r in breached
         ]
@@ -246,7 +246,7 @@ def _mails(rows: list[dict], what: str) -> list[dict]:
             among(Complaint, {r["complaint_id"] for r in rows})
         ).values("pk", "reference", "subject", "tier", "state", "assignee__email")
     }
-    members = notify.tier_emails({c["tier"] for c in complaints.values()})
+    members = notify.tier_emails(tiers={c["tier"] for c in complaints.values()})
     labels = notify.kind_labels()
     mails = []
     for r in rows:
@@ -254,7 +254,7 @@ def _mails(rows: list[dict], what: str) -> list[dict]:
         to = members[c["tier"]]
         if what == "warning" and c["assignee__email"]:
             to = [c["assignee__email"]]
-        mails.append(notify.mail(r, c, what, to, labels))
+        mails.append(notify.mail(deadline=r, complaint=c, what=what, to=to, labels=labels))
     return mails
 
 

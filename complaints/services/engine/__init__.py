@@ -1,14 +1,15 @@
 """The complaint engine: the one writer of `Complaint.state`.
 
 Every change of a complaint goes through here, in one transaction:
-1. lock the complaint row (SELECT ... FOR UPDATE; django_fsm's ConcurrentTransitionMixin also
-   re-checks the state in the UPDATE, which is what serialises SQLite) and check the optional
+1. lock the complaint row (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers by
+   taking its write lock at BEGIN, `transaction_mode="IMMEDIATE"`; django_fsm's
+   ConcurrentTransitionMixin also re-checks the state in the UPDATE) and check the optional
    `expected_version`;
 2. check the transition is allowed now and permitted to the actor, run the step's guards;
 3. write the complaint row (`update_fields`), one append-only TransitionLog row, its timeline
    Message rows and its webhook outbox row;
 4. run the step's registered reactions (`complaints.reactions`): deadlines, `next_due_at`,
-   compensation holds — inside the same transaction.
+   withdrawn compensation — inside the same transaction.
 A refused call or a failing reaction raises and leaves nothing written. Nothing leaves the
 database here: mail and webhooks are outbox rows, sent by tasks after commit.
 
