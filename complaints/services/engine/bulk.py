@@ -167,7 +167,7 @@ def _escalate_rows(
                 "author_label": label,
                 "kind": kind,
                 "visibility": Visibility.INTERNAL,
-                "body": f"{verb} to {to_tier}: {item.reason}",
+                "body": f"{verb} to {to_tier.replace('_', ' ')}: {item.reason}",
                 "created_at": now,
             }
         )
