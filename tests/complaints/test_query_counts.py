@@ -63,3 +63,52 @@ def test_each_transition_has_a_pinned_query_count(frontline, manager):
         for call, kw, actor, _ in steps
     }
     assert counts == {call.__name__: n for call, _, _, n in steps}
+
+
+def test_compensation_decisions_have_pinned_query_counts(frontline, manager):
+    """Remedy with compensation (granted on the spot, or sent for approval) and the decision."""
+    from compensation import services as compensation
+
+    policy_map()
+    items = [{"kind": "gift", "amount": "3.50", "note": "One young coconut"}]
+    on_the_spot = factories.complaint_in("apologized")
+    waiting = factories.complaint_in("apologized")
+    refused = factories.complaint_in("apologized")
+    remedy = {"message": "m", "root_cause": "r"}
+    counts = {
+        "granted": queries(
+            compensation.complaint_remedy_with_compensation,
+            complaint_id=on_the_spot.pk,
+            actor=frontline,
+            items=items,
+            **remedy,
+        ),
+        "for_approval": queries(
+            compensation.complaint_remedy_with_compensation,
+            complaint_id=waiting.pk,
+            actor=frontline,
+            items=[{"kind": "refund", "amount": "400"}],
+            **remedy,
+        ),
+    }
+    compensation.complaint_remedy_with_compensation(
+        complaint_id=refused.pk,
+        actor=frontline,
+        items=[{"kind": "refund", "amount": "400"}],
+        **remedy,
+    )
+    counts["approve"] = queries(
+        compensation.complaint_compensation_approve, complaint_id=waiting.pk, actor=manager
+    )
+    counts["reject"] = queries(
+        compensation.complaint_compensation_reject,
+        complaint_id=refused.pk,
+        actor=manager,
+        note="Not this time",
+    )
+    assert {k: len(v) for k, v in counts.items()} == {
+        "granted": 16,
+        "for_approval": 19,
+        "approve": 20,
+        "reject": 16,
+    }
