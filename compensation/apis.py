@@ -14,10 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.rest import CursorPagination, ErrorSerializer
+from api.services import Reply
 from compensation import selectors, services
 from compensation.models import CompensationRequest
 from compensation.serializers import CompensationIn, CompensationOut, DecisionIn, RejectIn
-from complaints.api_services import Reply
 from complaints.apis import IDEMPOTENCY_KEY, ComplaintApi, _idempotent, _parse
 from core.errors import InvalidDataError, NotFoundError
 

@@ -3,7 +3,7 @@
 Each class parses input with a serializer, calls one service or selector, and renders the result.
 Rules live in `complaints.services`; permissions come from `core.roles` (the same functions
 the admin uses); errors are DomainErrors rendered by `api.rest.exception_handler`.
-Every POST honours an `Idempotency-Key` header (see `api_services.idempotent_call`) and an optional
+Every POST honours an `Idempotency-Key` header (see `api.services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
 
 Higher apps extend it only through `complaints.extensions`: the detail's extra sections
@@ -19,15 +19,15 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.rest import CursorPagination, ErrorSerializer
+from api.services import Reply, idempotent_call, request_fingerprint
 from complaints import extensions, selectors, services
-from complaints.api_auth import CanUseComplaintsApi
-from complaints.api_services import Reply, idempotent_call, request_fingerprint
 from complaints.models import Complaint
 from complaints.serializers import (
     AcknowledgeIn,
@@ -126,6 +126,16 @@ def complaint_detail_data(*, complaint_id: int, user: Any) -> dict:
         ],
     }
     return ComplaintDetailOut(complaint, context=context).data
+
+
+class CanUseComplaintsApi(permissions.BasePermission):
+    """Staff of any tier and integrations; everyone else is refused (403). The same rule function
+    the services and admin use (`roles.can_file`)."""
+
+    message = "Only staff or an integration may use the complaints API."
+
+    def has_permission(self, request, view) -> bool:
+        return roles.can_file(request.user)
 
 
 class ComplaintApi(APIView):

@@ -317,7 +317,3 @@ class CannedText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
-
-
-# The REST API's own tables live in a module of their own; importing them here registers them.
-from complaints.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401

@@ -8,6 +8,8 @@ the page. Here:
 - a page's rows are chosen by a subquery that sorts narrow rows without the joins
   (`WHERE id IN (SELECT id … ORDER BY … LIMIT n OFFSET m)`), and only those rows are joined and
   sorted again: still one query per page, and still a QuerySet.
+It serves the complaints queue's changelist (`complaints.admin.queue`), an admin screen, not the
+REST API (whose cursor pagination is `api.rest.CursorPagination`). Imports no app of the project.
 """
 
 from __future__ import annotations

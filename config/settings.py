@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "api",
     "webhooks",
     "complaints",
     "escalation",
@@ -204,7 +205,7 @@ INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 REST_FRAMEWORK.update(
     {
         "DEFAULT_AUTHENTICATION_CLASSES": [
-            "complaints.api_auth.ApiTokenAuthentication",  # first: a 401 says "Token"
+            "api.auth.ApiTokenAuthentication",  # first: a 401 says "Token"
             "rest_framework.authentication.SessionAuthentication",
         ],
         "DEFAULT_PARSER_CLASSES": ["api.rest.JSONParser"],
@@ -218,7 +219,7 @@ API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1200/min")  # per toke
 # How long an Idempotency-Key is remembered; an hourly beat task forgets older ones.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=72)
 CELERY_BEAT_SCHEDULE["idempotency-purge"] = {
-    "task": "complaints.tasks.idempotency_purge",
+    "task": "api.tasks.idempotency_purge",
     "schedule": 3600.0,
     "options": {"expires": 3000.0},
 }

@@ -1,7 +1,12 @@
-"""Migrations keep existing data: a database at the schema before the engine redesign (the
-last migration of each app before this change), holding a complaint with its log, deadlines and
-an outbox event, migrates to the current schema with every row intact and the new outbox mail
-table usable."""
+"""Migrations keep existing data.
+
+- A database at the schema before the engine redesign (the last migration of each app before
+  that change), holding a complaint with its log, deadlines and an outbox event, migrates to the
+  current schema with every row intact and the new outbox mail table usable.
+- A database from before the API's tables moved from `complaints` to `api` (state only, the
+  tables keep their names), holding a token and an idempotency record, migrates with both rows
+  usable through `api.models`, and a permission granted on tokens still attached to its group.
+"""
 
 import pytest
 from django.db import connection
@@ -64,3 +69,49 @@ def test_data_written_at_the_previous_schema_survives_the_migration():
     assert NowEvent.objects.get().payload == {"complaint_id": kept.pk}
     mail = OutboxMail.objects.create(to=["lead@example.com"], subject="s", body="b")
     assert OutboxMail.objects.get(pk=mail.pk).attempts == 0
+
+
+API_BEFORE = [("complaints", "0007_next_due_at"), ("api", None)]
+
+
+def test_api_tokens_and_idempotency_records_survive_the_move_to_the_api_app():
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(API_BEFORE)
+    try:
+        old = executor.loader.project_state([("complaints", "0007_next_due_at")]).apps
+        assert not any(m._meta.app_label == "api" for m in old.get_models())
+        User = old.get_model("auth", "User")
+        Group = old.get_model("auth", "Group")
+        Permission = old.get_model("auth", "Permission")
+        ContentType = old.get_model("contenttypes", "ContentType")
+        ApiToken = old.get_model("complaints", "ApiToken")
+        IdempotencyRecord = old.get_model("complaints", "IdempotencyRecord")
+        shop = User.objects.create(username="shop")
+        ApiToken.objects.create(user=shop, name="shop", prefix="0123456789ab", key_hash="f" * 64)
+        IdempotencyRecord.objects.create(
+            user=shop, key="order-1", request_hash="e" * 64, status_code=201, response={"id": 7}
+        )
+        tokens, _ = ContentType.objects.get_or_create(app_label="complaints", model="apitoken")
+        view, _ = Permission.objects.get_or_create(
+            content_type=tokens, codename="view_apitoken", defaults={"name": "Can view API token"}
+        )
+        Group.objects.create(name="token auditors").permissions.add(view)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    from django.contrib.auth.models import Group as NowGroup
+
+    from api.models import ApiToken as NowToken
+    from api.models import IdempotencyRecord as NowRecord
+
+    token = NowToken.objects.select_related("user").get()
+    assert (token.user.username, token.name, token.prefix) == ("shop", "shop", "0123456789ab")
+    assert token.is_active
+    record = NowRecord.objects.get(key="order-1")
+    assert (record.user_id, record.status_code, record.response) == (token.user_id, 201, {"id": 7})
+    granted = NowGroup.objects.get(name="token auditors").permissions.get()
+    assert (granted.content_type.app_label, granted.codename) == ("api", "view_apitoken")
+    assert granted.content_type.model_class() is NowToken

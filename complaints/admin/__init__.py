@@ -3,9 +3,9 @@
 Importing this package (Django's admin autodiscovery does) registers every complaints admin
 exactly once: `complaint` (ComplaintAdmin: the workbench, transitions, intake, tone hints and the
 insight dashboard), `queue` (its changelist: filters, columns, bulk assignment), `records`
-(canned texts, customers, the audit trail, messages) and `tokens` (API tokens). `actions` holds
-the workflow button table `ACTIONS` and its runners; `base` the role-gated permissions that
-follow `core.roles`, not Django's per-model permissions.
+(canned texts, customers, the audit trail, messages); API tokens are the `api` app's own
+(`api.admin`). `actions` holds the workflow button table `ACTIONS` and its runners; `base` the
+role-gated permissions that follow `core.roles`, not Django's per-model permissions.
 
 The admin only parses forms and calls services; nothing here decides a rule. Higher apps never
 subclass or re-register these admins: they extend them through `complaints.extensions`. The
@@ -29,14 +29,12 @@ from complaints.admin.records import (
     MessageAdmin,
     TransitionLogAdmin,
 )
-from complaints.admin.tokens import ApiTokenAdmin
 
 __all__ = [
     "ACTIONS",
     "CANNED_FOR",
     "STEP_LABELS",
     "Action",
-    "ApiTokenAdmin",
     "CannedTextAdmin",
     "ComplaintAdmin",
     "ComplaintQueueAdmin",

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from complaints.api_services import api_token_issue
+from api.services import api_token_issue
 
 
 class Api:

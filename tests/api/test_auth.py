@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from complaints.api_models import ApiToken
-from complaints.api_services import api_token_revoke
+from api.models import ApiToken
+from api.services import api_token_revoke
 from tests import factories
 from tests.api.conftest import Api, token_for
 
@@ -125,7 +125,7 @@ def test_admin_issues_token_once_and_revokes(integration):
     client = Client()
     client.force_login(admin_user)
     response = client.post(
-        "/admin/complaints/apitoken/add/",
+        "/admin/api/apitoken/add/",
         {"user": integration.pk, "name": "shop"},
         follow=True,
     )
@@ -135,11 +135,11 @@ def test_admin_issues_token_once_and_revokes(integration):
     token = ApiToken.objects.get(user=integration, name="shop")
     assert key not in token.key_hash
     assert Api(key).get("/complaints/").status_code == 200
-    page = client.get(f"/admin/complaints/apitoken/{token.pk}/change/")
+    page = client.get(f"/admin/api/apitoken/{token.pk}/change/")
     assert key not in page.content.decode()
 
     client.post(
-        "/admin/complaints/apitoken/",
+        "/admin/api/apitoken/",
         {"action": "revoke", "_selected_action": [token.pk]},
     )
     assert Api(key).get("/complaints/").status_code == 401
@@ -149,4 +149,4 @@ def test_admin_issues_token_once_and_revokes(integration):
 def test_staff_without_model_permission_cannot_issue_tokens(frontline):
     client = Client()
     client.force_login(frontline)
-    assert client.get("/admin/complaints/apitoken/add/").status_code == 403
+    assert client.get("/admin/api/apitoken/add/").status_code == 403

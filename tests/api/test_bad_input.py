@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from complaints.api_models import IdempotencyRecord
+from api.models import IdempotencyRecord
 from complaints.models import Complaint, Customer, Message, TransitionLog
 from tests import factories
 from tests.api.conftest import INTAKE

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api.models import IdempotencyRecord
 from complaints import services
-from complaints.api_models import IdempotencyRecord
 from complaints.models import Complaint, Message, TransitionLog
 from tests import factories
 from tests.api.conftest import INTAKE, Api

@@ -11,7 +11,7 @@ A is held right after it took the lock or the unique key, B must wait for it.
 
 import pytest
 
-from complaints.api_models import IdempotencyRecord
+from api.models import IdempotencyRecord
 from complaints.models import Complaint, TransitionLog
 from complaints.services import intake
 from tests.api.conftest import INTAKE, Api, token_for

@@ -11,9 +11,9 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from api.models import IdempotencyRecord
 from compensation.models import CompensationRequest
 from complaints import reactions
-from complaints.api_models import IdempotencyRecord
 from complaints.models import Complaint, Message, TransitionLog
 from escalation.models import Deadline
 from tests import factories

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints.api_services import api_token_authenticate
+from api.services import api_token_authenticate
 from core import roles
 from escalation.models import BusinessCalendar, holiday_dates
 from tests.api.conftest import token_for

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from complaints import api_services, tasks
-from complaints.api_models import IdempotencyRecord
+from api import services, tasks
+from api.models import IdempotencyRecord
 from tests.factories import UserFactory
 
 
@@ -24,6 +24,6 @@ def test_old_idempotency_keys_are_purged_new_ones_kept(settings):
             response={},
             created_at=now - timedelta(hours=age),
         )
-    assert api_services.idempotency_purge(older_than=timedelta(hours=72), batch_size=2) == 3
+    assert services.idempotency_purge(older_than=timedelta(hours=72), batch_size=2) == 3
     assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k0", "k1"]
     assert tasks.idempotency_purge.apply().get() == 0  # nothing left to forget: idempotent

@@ -12,9 +12,9 @@ import pytest
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 
+from api.services import api_token_issue
 from complaints import extensions, services
 from complaints.admin import ComplaintAdmin
-from complaints.api_services import api_token_issue
 from complaints.models import Complaint
 
 ROOT = Path(__file__).resolve().parents[2]

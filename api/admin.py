@@ -1,8 +1,8 @@
-"""API tokens (issue 5): issued and revoked here, the key shown once.
+"""API tokens in Django admin (under "API"): issued and revoked here, the key shown once.
 
-Issue and revoke go through `complaints.api_services`; the key is shown in one message right
-after issue and never again. Unlike complaints' other screens, Django's own model permissions
-apply (superusers by default): tokens are credentials. Imports only complaints and Django.
+Issue and revoke go through `api.services`; the key is shown in one message right after issue and
+never again. Unlike the complaints screens, Django's own model permissions apply (superusers by
+default): tokens are credentials. Idempotency records have no screen. Imports no app of the project.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from complaints import api_services
-from complaints.api_models import ApiToken
+from api import services
+from api.models import ApiToken
 
 
 @admin.register(ApiToken)
@@ -43,7 +43,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
-        token, key = api_services.api_token_issue(user=obj.user, name=obj.name)
+        token, key = services.api_token_issue(user=obj.user, name=obj.name)
         obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
         obj._state.adding = False
         messages.warning(
@@ -55,5 +55,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset) -> None:
         for token_id in queryset.values_list("pk", flat=True):
-            api_services.api_token_revoke(token_id=token_id)
+            services.api_token_revoke(token_id=token_id)
         messages.success(request, "Revoked.")

@@ -7,8 +7,10 @@ are kept for the audit trail.
 
 `IdempotencyRecord` remembers the first successful answer to a POST sent with an
 `Idempotency-Key`, so a retry gets the same answer; it is written in the same transaction as the
-change it answers. Imported by `complaints.models` so Django registers both with the app.
-This module must not import the escalation or compensation apps.
+change it answers.
+
+Both tables were created by `complaints` (migration 0005) and moved here in state only, so they keep
+their names (`Meta.db_table`) and rows. This module imports no app of the project.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        app_label = "complaints"
+        db_table = "complaints_apitoken"
         ordering = ["-created_at"]
         verbose_name = "API token"
         indexes = [models.Index(fields=["user", "name"])]
@@ -53,7 +55,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        app_label = "complaints"
+        db_table = "complaints_idempotencyrecord"
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.api_services import api_token_issue
+from api.services import api_token_issue
 from core.errors import DomainError
 
 

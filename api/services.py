@@ -8,7 +8,8 @@ Invariants kept here:
   either both are committed or neither. Two concurrent calls with one key: the loser's change is
   rolled back by the unique constraint and it answers with the winner's stored reply.
   The same key with a different request is refused (422); failed calls store nothing.
-This module must not import the escalation or compensation apps.
+`Reply` is what an API class's change returns, for `idempotent_call` to store and replay.
+Imports only `api.models` and `core.errors` from the project.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
-from complaints.api_models import ApiToken, IdempotencyRecord
+from api.models import ApiToken, IdempotencyRecord
 from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 
 KEY_PREFIX = "rdr"
