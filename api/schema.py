@@ -7,6 +7,7 @@ that point at `api.rest`.
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 
 from api.rest import ErrorSerializer
 
@@ -36,3 +37,18 @@ class ApiSchema(AutoSchema):
     def _error(self, description: str) -> dict:
         response = self._get_response_for_code(ErrorSerializer, "400")
         return {**response, "description": description}
+
+
+# Headers every POST of the API documents.
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Retry safely: the same key and body return the first answer; another body, 422.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The complaint `version` you last saw, e.g. `"3"`; 409 if it changed since.',
+)

@@ -13,12 +13,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.calls import idempotent_response, input_parse
 from api.rest import CursorPagination, ErrorSerializer
+from api.schema import IDEMPOTENCY_KEY
 from api.services import Reply
 from compensation import selectors, services
 from compensation.models import CompensationRequest
 from compensation.serializers import CompensationIn, CompensationOut, DecisionIn, RejectIn
-from complaints.apis import IDEMPOTENCY_KEY, ComplaintApi, _idempotent, _parse
+from complaints.apis import ComplaintApi
 from core.errors import InvalidDataError, NotFoundError
 
 
@@ -41,7 +43,7 @@ class CompensationCreateApi(ComplaintApi):
         },
     )
     def post(self, request: Request, complaint_id: int) -> Response:
-        data = _parse(CompensationIn, request.data)
+        data = input_parse(CompensationIn, request.data)
 
         def run() -> Reply:
             created = services.compensation_request(
@@ -49,7 +51,7 @@ class CompensationCreateApi(ComplaintApi):
             )
             return Reply(201, _request_out(created.pk))
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)
 
 
 class CompensationQueueApi(ComplaintApi):
@@ -86,7 +88,7 @@ class _DecisionApi(ComplaintApi):
         raise NotImplementedError
 
     def post(self, request: Request, request_id: int) -> Response:
-        data = _parse(self.input_serializer, request.data)
+        data = input_parse(self.input_serializer, request.data)
         if not CompensationRequest.objects.filter(pk=request_id).exists():
             raise NotFoundError("No such compensation request.")
 
@@ -94,7 +96,7 @@ class _DecisionApi(ComplaintApi):
             self.decide(request_id=request_id, actor=request.user, note=data["note"])
             return Reply(200, _request_out(request_id))
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)
 
 
 _DECISION_RESPONSES = {

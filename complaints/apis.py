@@ -13,20 +13,20 @@ return. This module must not import those apps.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.calls import expected_version_parse, idempotent_response, input_parse
 from api.rest import CursorPagination, ErrorSerializer
-from api.services import Reply, idempotent_call, request_fingerprint
+from api.schema import IDEMPOTENCY_KEY, IF_MATCH
+from api.services import Reply
 from complaints import extensions, selectors, services
 from complaints.models import Complaint
 from complaints.serializers import (
@@ -49,60 +49,6 @@ from complaints.serializers import (
 )
 from core import roles
 from core.errors import InvalidDataError, NotFoundError, RuleViolationError
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Retry safely: the same key and body return the first answer; another body, 422.",
-)
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description='The complaint `version` you last saw, e.g. `"3"`; 409 if it changed since.',
-)
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_ETAG = re.compile(r'^(?:W/)?"?([0-9]{1,9})"?$')
-
-
-def _parse(serializer_class: type[drf_serializers.Serializer], data: Any) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not _KEY.match(key):
-        raise InvalidDataError(
-            fields={"Idempotency-Key": ["1 to 255 printable ASCII characters, no spaces."]}
-        )
-    return key
-
-
-def _expected_version(request: Request, data: dict) -> int | None:
-    version = data.pop("expected_version", None)
-    header = request.headers.get("If-Match")
-    if version is None and header is not None:
-        match = _ETAG.match(header.strip())
-        if not match:
-            raise InvalidDataError(fields={"If-Match": ['A complaint version, e.g. "3".']})
-        version = int(match.group(1))
-    return version
-
-
-def _idempotent(request: Request, run: Callable[[], Reply]) -> Response:
-    key = _idempotency_key(request)
-    fingerprint = ""  # only a keyed call is ever compared with an earlier one
-    if key:
-        data = request.data if isinstance(request.data, (dict, list)) else {}
-        fingerprint = request_fingerprint(method=request.method, path=request.path, data=data)
-    reply = idempotent_call(user=request.user, key=key, fingerprint=fingerprint, run=run)
-    headers = {"Idempotent-Replayed": "true"} if reply.replayed else {}
-    return Response(reply.body, status=reply.status, headers=headers)
 
 
 def complaint_detail_data(*, complaint_id: int, user: Any) -> dict:
@@ -152,7 +98,7 @@ class ComplaintListCreateApi(ComplaintApi):
         responses=ComplaintOut(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = _parse(ComplaintFilterIn, request.query_params.dict())
+        filters = input_parse(ComplaintFilterIn, request.query_params.dict())
         qs = selectors.complaint_search(user=request.user, **filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -170,7 +116,7 @@ class ComplaintListCreateApi(ComplaintApi):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _parse(IntakeIn, request.data)
+        data = input_parse(IntakeIn, request.data)
         customer = data.pop("customer")
 
         def run() -> Reply:
@@ -185,7 +131,7 @@ class ComplaintListCreateApi(ComplaintApi):
             body = complaint_detail_data(complaint_id=complaint.pk, user=request.user)
             return Reply(201 if created else 200, body)
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)
 
 
 class ComplaintDetailApi(ComplaintApi):
@@ -209,8 +155,8 @@ class TransitionApi(ComplaintApi):
         raise NotImplementedError
 
     def post(self, request: Request, complaint_id: int) -> Response:
-        data = _parse(self.input_serializer, request.data)
-        version = _expected_version(request, data)
+        data = input_parse(self.input_serializer, request.data)
+        version = expected_version_parse(request, data)
 
         def run() -> Reply:
             self.call(
@@ -221,7 +167,7 @@ class TransitionApi(ComplaintApi):
             )
             return Reply(200, complaint_detail_data(complaint_id=complaint_id, user=request.user))
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)
 
 
 def _transition(name: str, serializer, summary: str, *, conflicts: str, rules: str | None = None):
@@ -363,10 +309,10 @@ class MessageCreateApi(ComplaintApi):
         },
     )
     def post(self, request: Request, complaint_id: int) -> Response:
-        data = _parse(MessageIn, request.data)
+        data = input_parse(MessageIn, request.data)
 
         def run() -> Reply:
             message = services.message_add(complaint_id=complaint_id, actor=request.user, **data)
             return Reply(201, MessageOut(message).data)
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)

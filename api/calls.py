@@ -1,0 +1,61 @@
+"""What every API view does with a request before and around its one service call: parse the
+body with a serializer, read `Idempotency-Key` and `If-Match`, and run the call once per key
+(`api.services.idempotent_call`), answering with `Idempotent-Replayed: true` on a replay.
+
+Plumbing only: it imports no domain app.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework import serializers as drf_serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.services import Reply, idempotent_call, request_fingerprint
+from core.errors import InvalidDataError
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_ETAG = re.compile(r'^(?:W/)?"?([0-9]{1,9})"?$')
+
+
+def input_parse(serializer_class: type[drf_serializers.Serializer], data: Any) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def idempotency_key_parse(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _KEY.match(key):
+        raise InvalidDataError(
+            fields={"Idempotency-Key": ["1 to 255 printable ASCII characters, no spaces."]}
+        )
+    return key
+
+
+def expected_version_parse(request: Request, data: dict) -> int | None:
+    version = data.pop("expected_version", None)
+    header = request.headers.get("If-Match")
+    if version is None and header is not None:
+        match = _ETAG.match(header.strip())
+        if not match:
+            raise InvalidDataError(fields={"If-Match": ['A complaint version, e.g. "3".']})
+        version = int(match.group(1))
+    return version
+
+
+def idempotent_response(request: Request, run: Callable[[], Reply]) -> Response:
+    key = idempotency_key_parse(request)
+    fingerprint = ""  # only a keyed call is ever compared with an earlier one
+    if key:
+        data = request.data if isinstance(request.data, (dict, list)) else {}
+        fingerprint = request_fingerprint(method=request.method, path=request.path, data=data)
+    reply = idempotent_call(user=request.user, key=key, fingerprint=fingerprint, run=run)
+    headers = {"Idempotent-Replayed": "true"} if reply.replayed else {}
+    return Response(reply.body, status=reply.status, headers=headers)
