@@ -17,6 +17,7 @@ This module may import complaints, never compensation.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,7 +64,13 @@ def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> Swe
     now = now or timezone.now()
     result = SweepResult()
     _resume_ended_pauses(now=now, result=result)
-    for step in (_breach_batch, _warn_batch, _notify_batch):
+    held_elsewhere: set[int] = set()  # complaints another sweep holds: it warns them itself
+    steps = (
+        _breach_batch,
+        functools.partial(_warn_batch, held_elsewhere=held_elsewhere),
+        _notify_batch,
+    )
+    for step in steps:
         while True:
             result.batches += 1
             if step(batch_size=batch_size, now=now, result=result) < batch_size:
@@ -195,13 +202,17 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
     return len(complaints)
 
 
-def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+def _warn_batch(
+    *, batch_size: int, now: datetime, result: SweepResult, held_elsewhere: set[int]
+) -> int:
     """Mark one batch of deadlines near their end as warned and tell whoever holds them.
 
-    Complaint first, then deadline, as everywhere: the complaints are locked (skipping those
-    another sweep holds, which is escalating them and warns them itself afterwards), so the
-    email goes to whoever holds the complaint once that sweep has committed, never to the tier
-    it is leaving.
+    Complaint first, then deadline, as everywhere: the complaints are locked, skipping those
+    another sweep holds. That sweep is escalating them (and warns them itself in its own warning
+    step, after its escalation committed) or is warning them already; so the email goes to
+    whoever holds the complaint after the escalation, never to the tier it is leaving. Skipped
+    complaints are remembered for the rest of this sweep, so the loop moves on past them.
+    Returns how many candidate deadlines it looked at.
     """
     with transaction.atomic():
         _take_writer_lock()
@@ -209,15 +220,19 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
             status=DeadlineStatus.PENDING, paused_at__isnull=True, warn_at__lte=now, due_at__gt=now
         )
         candidates = list(
-            due.order_by("warn_at", "pk").values_list("pk", "complaint_id")[:batch_size]
+            due.exclude(complaint_id__in=held_elsewhere)
+            .order_by("warn_at", "pk")
+            .values_list("pk", "complaint_id")[:batch_size]
         )
         if not candidates:
             return 0
+        wanted = {cid for _pk, cid in candidates}
         held = set(
-            Complaint.objects.filter(among(Complaint, {cid for _pk, cid in candidates}))
+            Complaint.objects.filter(among(Complaint, wanted))
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)
         )
+        held_elsewhere.update(wanted - held)
         rows = list(
             due.filter(among(Deadline, [pk for pk, cid in candidates if cid in held]))
             .select_for_update()
@@ -232,9 +247,7 @@ def _warn_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
             result.notified += mail_record_many(mails=_mails(rows, "warning"))
             outbox_record_many(events=[("deadline.warned", _hook(r, at)) for r in rows])
     result.warned += len(rows)
-    # Fewer than a batch when other sweeps hold some complaints: this sweep stops; the holder
-    # (or the next run) warns those.
-    return len(rows) if len(held) == len({cid for _pk, cid in candidates}) else 0
+    return len(candidates)
 
 
 def _mails(rows: list[dict], what: str) -> list[dict]:

@@ -274,10 +274,10 @@ def test_a_warning_during_a_concurrent_escalation_goes_to_the_tier_that_holds_it
     inside, release = threading.Event(), threading.Event()
     tier_emails = notify.tier_emails
 
-    def held(names):
+    def held(*, tiers):
         """The first caller (the escalating sweep, after its writes, before its commit)
         waits here until the other sweep has run."""
-        members = tier_emails(names)
+        members = tier_emails(tiers=tiers)
         if not inside.is_set():
             inside.set()
             release.wait(timeout=30)
