@@ -15,7 +15,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from complaints import reactions
 from complaints.models import (
     Category,
     Channel,
@@ -29,7 +28,7 @@ from complaints.models import (
     Visibility,
 )
 from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker, actor_display
-from complaints.services.engine import facts
+from complaints.services.engine import react
 from core import roles
 from core.db import next_id
 from core.errors import NotPermittedError
@@ -179,18 +178,13 @@ def _intake_write(
             )
         ]
     )
-    reactions.run_reactions(
-        "intake",
-        [
-            reactions.Change(
-                step="intake",
-                complaint=facts(complaint),
-                from_state=State.VENTING,
-                at=now,
-                actor=actor,
-                payload=payload,
-            )
-        ],
+    react(
+        step="intake",
+        complaint=complaint,
+        from_state=State.VENTING,
+        at=now,
+        actor=actor,
+        payload=payload,
     )
     return complaint
 

@@ -24,11 +24,12 @@ from complaints.models import (
 )
 from complaints.services.checks import actor_display
 from complaints.services.engine.common import (
-    _NEXT_TIER,
     ESCALATABLE,
+    NEXT_TIER_SQL,
     ROW_FIELDS,
-    _row_facts,
+    complaint_row,
     next_tier,
+    row_facts,
     transitioned_event,
 )
 from complaints.services.engine.single import _check_can_fire
@@ -62,14 +63,13 @@ def complaint_escalate_many(
     items: Sequence[Escalation],
     actor: Any,
     actor_label: str | None = None,
-    raise_escalated: bool = True,
     now: datetime | None = None,
 ) -> EscalateResult:
     """Escalate many complaints at once (the deadline sweep): set-based, in the caller's
     transaction, writing per complaint exactly what `complaint_escalate` writes.
 
-    Complaints in venting/acknowledged/apologized are escalated; escalated ones climb a level when
-    `raise_escalated`; closed ones are skipped. The rows are locked here (the caller may already
+    Complaints in venting/acknowledged/apologized are escalated; escalated ones climb a level;
+    closed ones are skipped. The rows are locked here (the caller may already
     hold them), in id order.
     """
     if not items:
@@ -90,7 +90,7 @@ def complaint_escalate_many(
             if row is not None and row["state"] in ESCALATABLE:
                 escalate.append(item)
                 result.escalated.append(item.complaint_id)
-            elif row is not None and row["state"] == State.ESCALATED and raise_escalated:
+            elif row is not None and row["state"] == State.ESCALATED:
                 climb.append(item)
                 result.raised.append(item.complaint_id)
             else:
@@ -117,7 +117,7 @@ def _escalate_rows(
     ids = [i.complaint_id for i in items]
     changes: dict[str, Any] = {
         "escalation_level": F("escalation_level") + 1,
-        "tier": _NEXT_TIER,
+        "tier": NEXT_TIER_SQL,
         "assignee": None,
         "version": F("version") + 1,
         "updated_at": now,
@@ -188,7 +188,7 @@ def _escalate_rows(
         changed.append(
             reactions.Change(
                 step=name,
-                complaint=_row_facts(row, state=State.ESCALATED, tier=to_tier),
+                complaint=row_facts(row, state=State.ESCALATED, tier=to_tier),
                 from_state=row["state"],
                 at=now,
                 actor=actor,
@@ -212,9 +212,8 @@ def complaint_escalate_locked(
 ) -> None:
     """Escalate (or raise) one complaint the caller holds locked and has checked; the instance
     is stale afterwards (the caller reloads it)."""
-    row = {name: getattr(complaint, name) for name in ROW_FIELDS}
     _escalate_rows(
-        rows={complaint.pk: row},
+        rows={complaint.pk: complaint_row(complaint)},
         items=[Escalation(complaint_id=complaint.pk, reason=reason, payload=payload or {})],
         actor=actor,
         label=actor_display(actor, actor_label),

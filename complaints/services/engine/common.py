@@ -3,7 +3,7 @@ read, the audit row, the save of an edit, the webhook event of a transition."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -49,9 +49,12 @@ ROW_FIELDS = (
     "promised_by",
     "created_at",
 )
-_NEXT_TIER = Case(
-    When(tier=roles.FRONTLINE, then=Value(roles.TEAM_LEAD)),
-    When(tier=roles.TEAM_LEAD, then=Value(roles.MANAGER)),
+# `next_tier` in SQL, built from the one ladder in `core.roles` (the top tier stays where it is).
+NEXT_TIER_SQL = Case(
+    *(
+        When(tier=low, then=Value(high))
+        for low, high in zip(roles.TIERS[:-1], roles.TIERS[1:], strict=True)
+    ),
     default=F("tier"),
 )
 
@@ -78,20 +81,17 @@ def complaint_version_check(complaint: Complaint, expected_version: int | None) 
         )
 
 
+def complaint_row(complaint: Complaint) -> dict:
+    """A locked complaint as the bulk paths read it (`ROW_FIELDS`)."""
+    return {name: getattr(complaint, name) for name in ROW_FIELDS}
+
+
 def facts(complaint: Complaint) -> reactions.Facts:
-    return reactions.Facts(
-        id=complaint.pk,
-        state=complaint.state,
-        category=complaint.category,
-        severity=complaint.severity,
-        tier=complaint.tier,
-        created_at=complaint.created_at,
-        paused_at=complaint.paused_at,
-        promised_by=complaint.promised_by,
-    )
+    return row_facts(complaint_row(complaint))
 
 
-def _row_facts(row: dict, **after: Any) -> reactions.Facts:
+def row_facts(row: dict, **after: Any) -> reactions.Facts:
+    """What reactions may read of a complaint row (`ROW_FIELDS`), with `after` applied."""
     data = {**row, **after}
     return reactions.Facts(
         id=data["pk"],
@@ -102,6 +102,31 @@ def _row_facts(row: dict, **after: Any) -> reactions.Facts:
         created_at=data["created_at"],
         paused_at=data["paused_at"],
         promised_by=data["promised_by"],
+    )
+
+
+def react(
+    *,
+    step: str,
+    complaint: Complaint,
+    from_state: str,
+    at: datetime,
+    actor: Any,
+    payload: Mapping[str, Any],
+) -> None:
+    """Run the reactions of `step` for one complaint's change (the single paths)."""
+    reactions.run_reactions(
+        step,
+        [
+            reactions.Change(
+                step=step,
+                complaint=facts(complaint),
+                from_state=from_state,
+                at=at,
+                actor=actor,
+                payload=payload,
+            )
+        ],
     )
 
 

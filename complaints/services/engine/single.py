@@ -21,7 +21,7 @@ from complaints.services.engine.common import (
     TRANSITION_METHODS,
     complaint_lock,
     complaint_version_check,
-    facts,
+    react,
     step_log,
     touch,
     transitioned_event,
@@ -124,18 +124,13 @@ def fire(
                 )
             ]
         )
-        reactions.run_reactions(
-            name,
-            [
-                reactions.Change(
-                    step=name,
-                    complaint=facts(complaint),
-                    from_state=from_state,
-                    at=now,
-                    actor=actor,
-                    payload=log_payload,
-                )
-            ],
+        react(
+            step=name,
+            complaint=complaint,
+            from_state=from_state,
+            at=now,
+            actor=actor,
+            payload=log_payload,
         )
     return complaint
 
@@ -164,18 +159,13 @@ def step(
         actor_label=actor_label,
         at=at,
     )
-    if name in reactions.STEPS:
-        reactions.run_reactions(
-            name,
-            [
-                reactions.Change(
-                    step=name,
-                    complaint=facts(complaint),
-                    from_state=complaint.state,
-                    at=at,
-                    actor=actor,
-                    payload=log.payload,
-                )
-            ],
+    if name in reactions.STEPS:  # compensation's own steps have no reactions to build facts for
+        react(
+            step=name,
+            complaint=complaint,
+            from_state=complaint.state,
+            at=at,
+            actor=actor,
+            payload=log.payload,
         )
     return log
