@@ -193,7 +193,12 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
     ids = [c.complaint_id for c in changes]
     now = changes[0].at
     if step == "acknowledge":
-        _close_open(complaint_ids=ids, kinds=[DeadlineKind.FIRST_RESPONSE], status="met", now=now)
+        _close_open(
+            complaint_ids=ids,
+            kinds=[DeadlineKind.FIRST_RESPONSE],
+            status=DeadlineStatus.MET,
+            now=now,
+        )
         promise_start(changes=changes)
     elif step in ("remedy", "approve"):
         _close_open(complaint_ids=ids, kinds=None, status=DeadlineStatus.MET, now=now)
@@ -202,12 +207,28 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
     elif step in ("escalate", "raise_level"):
         approval_start(changes=changes)
     elif step == "return":
-        _close_open(complaint_ids=ids, kinds=[DeadlineKind.APPROVAL], status="cancelled", now=now)
+        _close_open(
+            complaint_ids=ids,
+            kinds=[DeadlineKind.APPROVAL],
+            status=DeadlineStatus.CANCELLED,
+            now=now,
+        )
         _keep_a_clock(changes=changes)
     elif step == "reopen":
         _close_open(complaint_ids=ids, kinds=None, status=DeadlineStatus.CANCELLED, now=now)
         _start_from_policy(complaints=[c.complaint for c in changes], kinds=START, start=now)
     complaint_next_due_refresh(complaint_ids=ids)
+
+
+def _with_open(*, changes: Sequence[Change], **only: object) -> set[int]:
+    """Which of the changed complaints have an open deadline (narrowed by `only`); one query."""
+    return set(
+        Deadline.objects.filter(
+            among(Deadline, [c.complaint_id for c in changes], "complaint"),
+            status__in=OPEN_STATUSES,
+            **only,
+        ).values_list("complaint_id", flat=True)
+    )
 
 
 def approval_start(*, changes: Sequence[Change]) -> int:
@@ -216,13 +237,7 @@ def approval_start(*, changes: Sequence[Change]) -> int:
     At the top tier too: the managers' decision has its window like any other, and missing it
     raises the level again and reminds them; an open complaint never waits without a clock.
     """
-    already = set(
-        Deadline.objects.filter(
-            among(Deadline, [c.complaint_id for c in changes], "complaint"),
-            kind=DeadlineKind.APPROVAL,
-            status__in=OPEN_STATUSES,
-        ).values_list("complaint_id", flat=True)
-    )
+    already = _with_open(changes=changes, kind=DeadlineKind.APPROVAL)
     pending = [
         c.complaint
         for c in changes
@@ -236,13 +251,7 @@ def approval_start(*, changes: Sequence[Change]) -> int:
 def _keep_a_clock(*, changes: Sequence[Change]) -> int:
     """Open, unpaused complaints left with no running deadline (their clocks already lapsed, and
     the approval one was just cancelled) get a fresh resolution clock."""
-    running = set(
-        Deadline.objects.filter(
-            among(Deadline, [c.complaint_id for c in changes], "complaint"),
-            status__in=OPEN_STATUSES,
-            paused_at__isnull=True,
-        ).values_list("complaint_id", flat=True)
-    )
+    running = _with_open(changes=changes, paused_at__isnull=True)
     bare = [
         c.complaint
         for c in changes
@@ -256,7 +265,9 @@ def promise_start(*, changes: Sequence[Change]) -> int:
     policies = selectors.policy_map()
     ids = [c.complaint_id for c in changes]
     now = changes[0].at
-    _close_open(complaint_ids=ids, kinds=[DeadlineKind.PROMISE], status="cancelled", now=now)
+    _close_open(
+        complaint_ids=ids, kinds=[DeadlineKind.PROMISE], status=DeadlineStatus.CANCELLED, now=now
+    )
     rows = []
     for change in changes:
         c = change.complaint
