@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, State
-from core import roles
+from complaints.services.engine import next_tier
 from core.db import among
 from core.errors import InvalidTransitionError
 from escalation.models import OPEN_STATUSES, Deadline, DeadlineStatus
@@ -169,10 +169,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             now=at,
         )
         # Every complaint of a breached row climbed one tier (or stays at the top one).
-        tiers = {
-            cid: roles.next_tier(complaints[cid]["tier"]) or complaints[cid]["tier"]
-            for cid in cause
-        }
+        tiers = {cid: next_tier(complaints[cid]["tier"]) for cid in cause}
         members = notify.tier_emails(tiers=set(tiers.values()))
         mails = [
             notify.mail(
