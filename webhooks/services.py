@@ -2,7 +2,7 @@
 commit.
 
 Guarantees:
-- `outbox_record` only writes a row in the caller's transaction: an event exists iff its change
+- `outbox_record_many` only writes rows in the caller's transaction: an event exists iff its change
   committed. No task is enqueued per event; the beat-driven `webhook_pump` picks rows up.
 - Fan-out creates at most one delivery per (event, subscription) (a unique constraint), so a
   re-run or a concurrent pump never duplicates.
@@ -57,14 +57,6 @@ LEASE = timedelta(seconds=120)
 
 def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
-
-
-def outbox_record(*, type: str, payload: dict) -> OutboxEvent:  # noqa: A002 - the event's type
-    """Record an event inside the current transaction (call it from a write service)."""
-    if type not in EVENT_TYPES:
-        raise ValueError(f"unknown event type {type!r}")
-    data = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    return OutboxEvent.objects.create(type=type, payload=data)
 
 
 def outbox_record_many(*, events: list[tuple[str, dict]]) -> int:

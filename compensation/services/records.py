@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from compensation import money
 from compensation.models import CompensationRequest
-from webhooks.services import outbox_record
+from webhooks.services import outbox_record_many
 
 
 def _entry(request: CompensationRequest) -> dict:
@@ -30,7 +30,6 @@ def _entry(request: CompensationRequest) -> dict:
 
 def _publish(event: str, request: CompensationRequest) -> None:
     """Webhook outbox row, in the caller's transaction."""
-    outbox_record(
-        type=event,
-        payload={"complaint_id": request.complaint_id, "request": _entry(request)},
+    outbox_record_many(
+        events=[(event, {"complaint_id": request.complaint_id, "request": _entry(request)})]
     )
