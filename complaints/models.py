@@ -73,6 +73,14 @@ class Customer(models.Model):
     email = models.EmailField(max_length=254, db_index=True)
     phone = models.CharField(max_length=40, blank=True)
     external_ref = models.CharField(max_length=128, blank=True, db_index=True)
+    # The integration whose `external_ref` this is: it sees all of this customer's complaints.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -125,6 +133,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     pause_reason = models.CharField(max_length=500, blank=True)
     pause_until = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    # Who filed it (an integration sees the complaints it filed); null for old rows.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filed_complaints",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -27,6 +27,11 @@ class OutboxEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(_("type"), max_length=64)
     payload = models.JSONField(_("payload"), default=dict)
+    # What an integration may see of this event (the customer-safe view), or null: staff only.
+    public = models.JSONField(_("public payload"), null=True, blank=True)
+    # Ids of the integration users the event concerns (the complaint's filer, its customer's
+    # owner); only their subscriptions receive `public`.
+    audience = models.JSONField(_("audience"), default=list, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
 

@@ -59,20 +59,33 @@ def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
 
-def outbox_record_many(*, events: list[tuple[str, dict]]) -> int:
+def outbox_record_many(*, events: list[tuple]) -> int:
     """Record events in the caller's transaction, in one go (COPY on PostgreSQL): the engine's
-    single changes and the sweep's thousands take the same door."""
+    single changes and the sweep's thousands take the same door.
+
+    Each event is `(type, payload)` (staff subscriptions only) or
+    `(type, payload, public, audience)`: `public` is the customer-safe view an integration may
+    receive, `audience` the ids of the integration users the event concerns."""
     if not events:
         return 0
-    unknown = {t for t, _ in events} - set(EVENT_TYPES)
+    unknown = {e[0] for e in events} - set(EVENT_TYPES)
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)!r}")
     encode = DjangoJSONEncoder().encode  # one encoder for the batch, each payload once
     occurred = timezone.now()
-    rows = [
-        {"id": pk, "type": t, "payload": Json(encode(p)), "occurred_at": occurred}
-        for pk, (t, p) in zip(_uuid7(len(events)), events, strict=True)
-    ]
+    rows = []
+    for pk, event in zip(_uuid7(len(events)), events, strict=True):
+        kind, payload, public, audience = (*event, None, ())[:4] if len(event) == 2 else event
+        rows.append(
+            {
+                "id": pk,
+                "type": kind,
+                "payload": Json(encode(payload)),
+                "public": None if public is None else Json(encode(public)),
+                "audience": Json(encode(sorted(set(audience)))),
+                "occurred_at": occurred,
+            }
+        )
     rows_insert(OutboxEvent, rows)
     return len(rows)
 

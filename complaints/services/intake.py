@@ -136,6 +136,7 @@ def _intake_write(
         category=category,
         severity=severity,
         external_id=external_id,
+        filed_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
         updated_at=now,
         state_changed_at=now,
