@@ -125,10 +125,11 @@ MERGE_BEFORE = [("complaints", "0009_filed_by_and_customer_owner")]
 
 
 def test_duplicate_customers_are_merged_into_the_oldest_before_the_unique_constraints():
-    """Written at the schema before one-customer-per-person: Cora three times (two by email in
-    another case, one by her shop reference only), Dora twice by email, and Ed once. After the
-    migration the oldest of each person remains with every complaint and compensation request,
-    keeps her own contact data and has her empty phone, reference and owner filled in."""
+    """Written at the schema before one-customer-per-person: Cora four times (twice more by
+    email in another case, once by her shop reference only), Dora twice by email (each with her
+    own reference), and Ed once. After the migration the oldest of each person remains with
+    every complaint and compensation request, keeps her own contact data and has her empty
+    phone, reference and owner filled in."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -161,8 +162,14 @@ def test_duplicate_customers_are_merged_into_the_oldest_before_the_unique_constr
             3, name="Cora N.", email="c.nutley@example.com", phone="+49 30 2", external_ref="shop-1"
         )
         cora_upper = customer(1, name="CORA", email="Cora@example.COM", phone="+49 30 3")
-        dora = customer(0, name="Dora", email="dora@example.com", phone="+1 555 0100")
-        dora_twin = customer(1, name="Dora 2", email="DORA@example.com", phone="+1 555 0199")
+        dora = customer(
+            0, name="Dora", email="dora@example.com", phone="+1 555 0100", external_ref="crm-5"
+        )
+        dora_twin = customer(
+            1, name="Dora 2", email="DORA@example.com", phone="+1 555 0199", external_ref="shop-2"
+        )
+        dora_twin.owner = shop
+        dora_twin.save()
         ed = customer(0, name="Ed", email="ed@example.com")
         refs = {}
         for c in (cora, cora_shop, cora_alias, cora_upper, dora, dora_twin, ed):
@@ -196,7 +203,9 @@ def test_duplicate_customers_are_merged_into_the_oldest_before_the_unique_constr
     assert (kept.name, kept.email) == ("Cora Nutley", "cora@example.com")  # her own data kept
     # Filled from the merged ones: the oldest phone, the reference and its owner.
     assert (kept.phone, kept.external_ref, kept.owner_id) == ("+49 30 3", "shop-1", shop.pk)
-    assert rows[dora.pk].phone == "+1 555 0100"  # a stored phone is never replaced
+    # A stored phone or reference is never replaced; an owner comes only with its reference.
+    kept = rows[dora.pk]
+    assert (kept.phone, kept.external_ref, kept.owner_id) == ("+1 555 0100", "crm-5", None)
     by_customer = {
         reference: customer_id
         for reference, customer_id in NowComplaint.objects.values_list("reference", "customer_id")

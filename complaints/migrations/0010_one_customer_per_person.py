@@ -4,8 +4,9 @@ Customers are duplicates when they share an email address (case-insensitively, c
 database's own UPPER, the expression the new unique index uses) or a non-empty `external_ref`;
 chains count (A shares an email with B, B a reference with C: one person). Of each group the
 oldest customer survives and keeps its own contact data; its empty phone, external_ref and owner
-are filled from the merged customers (oldest first, the owner preferably the one registered with
-the reference kept). Every row that points at a merged customer (complaints, the compensation
+are filled from the merged customers (oldest first; the owner only from one holding the reference
+kept, since an owner is the integration that registered that reference). A merged customer's
+other reference is dropped: one person, one reference. Every row that points at a merged customer (complaints, the compensation
 requests that denormalise the customer, any other foreign key found through the historical
 model's `related_objects`) is moved to the survivor, then the merged customers are deleted.
 Only then the old plain index is replaced by the unique constraints. Not reversible in data: going
@@ -61,7 +62,7 @@ def _groups(Customer):
 
 def merge_duplicates(apps, schema_editor):
     Customer = apps.get_model("complaints", "Customer")
-    relations = [r for r in Customer._meta.related_objects if r.related_model is not Customer]
+    relations = Customer._meta.related_objects
     if any(r.many_to_many for r in relations):  # none at this point of history
         raise RuntimeError("merge_duplicates does not move many-to-many rows")
     for ids in _groups(Customer):
@@ -76,10 +77,16 @@ def merge_duplicates(apps, schema_editor):
             survivor.phone = next((m.phone for m in merged if m.phone), "")
         if not survivor.external_ref:
             survivor.external_ref = next((m.external_ref for m in merged if m.external_ref), "")
-        if survivor.owner_id is None:
-            owners = [m for m in merged if m.owner_id is not None]
-            same_ref = [m for m in owners if m.external_ref == survivor.external_ref]
-            survivor.owner_id = (same_ref or owners or [survivor])[0].owner_id
+        if survivor.owner_id is None and survivor.external_ref:
+            # The owner is the integration that registered the reference: only its own.
+            survivor.owner_id = next(
+                (
+                    m.owner_id
+                    for m in merged
+                    if m.owner_id is not None and m.external_ref == survivor.external_ref
+                ),
+                None,
+            )
         # Delete first: the survivor takes a reference one of them still holds.
         Customer.objects.filter(pk__in=merged_ids).delete()
         Customer.objects.filter(pk=survivor_id).update(
