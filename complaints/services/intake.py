@@ -219,8 +219,9 @@ def _not_stored_note(not_stored: dict[str, str]) -> str:
     if "phone" in not_stored:
         lines.append(
             _(
-                "The customer gave another phone number: %(phone)s. The stored number was kept; "
-                "a team lead can change it on the customer after checking it."
+                "The customer gave another phone number: %(phone)s. It was not written to the "
+                "customer, whose stored contact data stay as they were; a team lead can change "
+                "them on the customer after checking the number."
             )
             % {"phone": not_stored["phone"]}
         )
