@@ -46,8 +46,11 @@ class CustomerMatch:
 
 
 def _same_phone(a: str, b: str) -> bool:
-    """Spacing and punctuation are not another number."""
-    return _NOT_DIALLED.sub("", a) == _NOT_DIALLED.sub("", b)
+    """Spacing and punctuation are not another number (text without digits compares as is)."""
+    dialled_a, dialled_b = _NOT_DIALLED.sub("", a), _NOT_DIALLED.sub("", b)
+    if dialled_a or dialled_b:
+        return dialled_a == dialled_b
+    return a == b
 
 
 def _registering_integration(actor: Any) -> Any:

@@ -147,6 +147,8 @@ def test_the_same_number_written_differently_is_not_another_number(frontline):
     again = file(frontline, phone="+49-(30)-1234")
     assert "customer_not_stored" not in intake_payload(again)
     assert not Message.objects.filter(complaint=again, visibility="internal").exists()
+    words = file(frontline, phone="ask for Ana")  # no digits: still something staff should see
+    assert intake_payload(words)["customer_not_stored"] == {"phone": "ask for Ana"}
 
 
 def test_a_phone_for_a_customer_without_one_is_not_stored_either(frontline):
