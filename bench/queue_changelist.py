@@ -40,6 +40,24 @@ TIERS = ["frontline", "frontline", "frontline", "team_lead", "manager"]
 CATEGORIES = ["missing_item", "damaged", "delivery", "billing", "service", "product", "other"]
 
 
+def bench_customers(count: int) -> list[Customer]:
+    """`count` customers, one per email address (the database allows no second), made once."""
+    email = "queue-bench{}@example.com".format
+    known = set(
+        Customer.objects.filter(email__startswith="queue-bench").values_list("email", flat=True)
+    )
+    Customer.objects.bulk_create(
+        (
+            Customer(name=f"Bench {i}", email=email(i))
+            for i in range(count)
+            if email(i) not in known
+        ),
+        batch_size=5_000,
+    )
+    by_email = {c.email: c for c in Customer.objects.filter(email__startswith="queue-bench")}
+    return [by_email[email(i)] for i in range(count)]
+
+
 def fill(rows: int, agents: list) -> None:
     have = Complaint.objects.filter(reference__startswith="bench-").count()
     if have >= rows:
@@ -47,12 +65,10 @@ def fill(rows: int, agents: list) -> None:
     rng = random.Random(6)
     now = timezone.now()
     batch = 5_000
+    people = bench_customers(min(rows, 20_000))
     for start in range(have, rows, batch):
         n = min(batch, rows - start)
-        customers = Customer.objects.bulk_create(
-            Customer(name=f"Bench {i % 20_000}", email=f"bench{i % 20_000}@example.com")
-            for i in range(start, start + n)
-        )
+        customers = [people[i % len(people)] for i in range(start, start + n)]
         Complaint.objects.bulk_create(
             Complaint(
                 reference=f"bench-{start + i:07d}",

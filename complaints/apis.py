@@ -112,6 +112,14 @@ class ComplaintListCreateApi(ComplaintApi):
         responses={
             201: ComplaintDetailOut,
             200: OpenApiResponse(ComplaintDetailOut, description="Known `external_id`."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description=(
+                    "`customer.external_ref` belongs to a customer with another email address "
+                    "or to another integration, or the customer with this email address has "
+                    "another `external_ref`. Nothing is filed."
+                ),
+            ),
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
         },
     )

@@ -85,8 +85,23 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
-        # Intake matches customers by email case-insensitively (UPPER(email) = UPPER(%s)).
-        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
+        # One customer per person: intake matches by email case-insensitively (UPPER(email) =
+        # UPPER(%s), served by this unique index) and by a non-empty `external_ref`.
+        constraints = [
+            models.UniqueConstraint(
+                Upper("email"),
+                name="customer_email_ci_unique",
+                violation_error_message=_("A customer with this email address already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="customer_external_ref_unique",
+                violation_error_message=_(
+                    "A customer with this external reference already exists."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -78,8 +78,22 @@ class ExpectedVersion(serializers.Serializer):
 class CustomerIn(serializers.Serializer):
     name = text(200)
     email = serializers.EmailField(max_length=254)
-    phone = text(40, required=False, allow_blank=True, default="")
-    external_ref = text(128, required=False, allow_blank=True, default="")
+    phone = text(
+        40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Stored for a new customer; for a known one a different number is shown to "
+        "staff, never stored.",
+    )
+    external_ref = text(
+        128,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your id of this customer, unique: registered (and owned by you) with a new "
+        "customer; a reference of another email address or integration is a 409.",
+    )
 
 
 class IntakeIn(serializers.Serializer):

@@ -9,6 +9,9 @@ observed. Then A is released and both outcomes are handed back for the test to j
 The default gate is `complaints.reactions.probe` (right after the engine's complaint row lock);
 `after(target, name)` places one after any other function or method, e.g. the
 customer lock of compensation, or an insert that takes a unique key. Each thread closes its own database connections.
+
+`parallel(calls)` is the loose kind, for a measurement rather than a proof: many calls released
+at once from a barrier, each in its own thread and connection, their outcomes in order.
 """
 
 from __future__ import annotations
@@ -101,3 +104,27 @@ def after(target: Any, name: str) -> Installer:
                 delattr(target, name)
 
     return install
+
+
+def parallel(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run every call in its own thread (own connection), all released at once from a barrier;
+    returns what each returned or raised, in the order of `calls`."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        try:
+            start.wait(TIMEOUT)
+            outcomes[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test asserts on
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT * 4)
+    assert not any(t.is_alive() for t in threads), "a call hung"
+    return outcomes

@@ -6,6 +6,10 @@
 - A database from before the API's tables moved from `complaints` to `api` (state only, the
   tables keep their names), holding a token and an idempotency record, migrates with both rows
   usable through `api.models`, and a permission granted on tokens still attached to its group.
+- A database from before one-customer-per-person, holding duplicate customers (same email in
+  another case; same external_ref under another email), migrates to one customer per person:
+  the oldest, with every complaint and compensation request moved to it, then refuses a new
+  duplicate.
 """
 
 import pytest
@@ -115,3 +119,109 @@ def test_api_tokens_and_idempotency_records_survive_the_move_to_the_api_app():
     granted = NowGroup.objects.get(name="token auditors").permissions.get()
     assert (granted.content_type.app_label, granted.codename) == ("api", "view_apitoken")
     assert granted.content_type.model_class() is NowToken
+
+
+MERGE_BEFORE = [("complaints", "0009_filed_by_and_customer_owner")]
+
+
+def test_duplicate_customers_are_merged_into_the_oldest_before_the_unique_constraints():
+    """Written at the schema before one-customer-per-person: Cora four times (twice more by
+    email in another case, once by her shop reference only), Dora twice by email (each with her
+    own reference), and Ed once. After the migration the oldest of each person remains with
+    every complaint and compensation request, keeps her own contact data and has her empty
+    phone, reference and owner filled in."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate(MERGE_BEFORE)
+    try:
+        executor.loader.build_graph()
+        old = executor.loader.project_state(list(executor.loader.applied_migrations)).apps
+        Customer = old.get_model("complaints", "Customer")
+        Complaint = old.get_model("complaints", "Complaint")
+        CompensationRequest = old.get_model("compensation", "CompensationRequest")
+        User = old.get_model("auth", "User")
+        shop = User.objects.create(username="shop")
+        agent = User.objects.create(username="fl")
+        t0 = timezone.now() - timedelta(days=10)
+
+        def customer(days, **fields):
+            return Customer.objects.create(created_at=t0 + timedelta(days=days), **fields)
+
+        # Created out of pk order: the oldest by created_at survives, not the lowest id.
+        cora_shop = customer(
+            2, name="C. Nutley", email="CORA@Example.com", phone="+49 30 1", external_ref="shop-1"
+        )
+        cora_shop.owner = shop
+        cora_shop.save()
+        cora = customer(0, name="Cora Nutley", email="cora@example.com")
+        cora_alias = customer(
+            3, name="Cora N.", email="c.nutley@example.com", phone="+49 30 2", external_ref="shop-1"
+        )
+        cora_upper = customer(1, name="CORA", email="Cora@example.COM", phone="+49 30 3")
+        dora = customer(
+            0, name="Dora", email="dora@example.com", phone="+1 555 0100", external_ref="crm-5"
+        )
+        dora_twin = customer(
+            1, name="Dora 2", email="DORA@example.com", phone="+1 555 0199", external_ref="shop-2"
+        )
+        dora_twin.owner = shop
+        dora_twin.save()
+        ed = customer(0, name="Ed", email="ed@example.com")
+        refs = {}
+        for c in (cora, cora_shop, cora_alias, cora_upper, dora, dora_twin, ed):
+            complaint = Complaint.objects.create(
+                reference=f"CMP-2026-{c.pk:06d}", customer=c, subject="s", description="d"
+            )
+            refs[c.pk] = complaint.reference
+        given = CompensationRequest.objects.create(
+            complaint=Complaint.objects.get(customer=cora_alias),
+            customer=cora_alias,
+            kind="refund",
+            amount="30",
+            requested_by=agent,
+            status="granted",
+            required_tier="frontline",
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    from django.db import IntegrityError, transaction
+
+    from compensation.models import CompensationRequest as NowRequest
+    from complaints.models import Complaint as NowComplaint
+    from complaints.models import Customer as NowCustomer
+
+    rows = {c.pk: c for c in NowCustomer.objects.all()}
+    assert set(rows) == {cora.pk, dora.pk, ed.pk}
+    kept = rows[cora.pk]
+    assert (kept.name, kept.email) == ("Cora Nutley", "cora@example.com")  # her own data kept
+    # Filled from the merged ones: the oldest phone, the reference and its owner.
+    assert (kept.phone, kept.external_ref, kept.owner_id) == ("+49 30 3", "shop-1", shop.pk)
+    # A stored phone or reference is never replaced; an owner comes only with its reference.
+    kept = rows[dora.pk]
+    assert (kept.phone, kept.external_ref, kept.owner_id) == ("+1 555 0100", "crm-5", None)
+    by_customer = {
+        reference: customer_id
+        for reference, customer_id in NowComplaint.objects.values_list("reference", "customer_id")
+    }
+    assert by_customer == {
+        refs[cora.pk]: cora.pk,
+        refs[cora_shop.pk]: cora.pk,
+        refs[cora_alias.pk]: cora.pk,
+        refs[cora_upper.pk]: cora.pk,
+        refs[dora.pk]: dora.pk,
+        refs[dora_twin.pk]: dora.pk,
+        refs[ed.pk]: ed.pk,
+    }
+    assert NowRequest.objects.get(pk=given.pk).customer_id == cora.pk
+    # From now on the database itself refuses a second Cora.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NowCustomer.objects.create(name="Cora", email="CORA@EXAMPLE.COM")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NowCustomer.objects.create(name="X", email="x@example.com", external_ref="shop-1")

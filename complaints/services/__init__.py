@@ -2,6 +2,7 @@
 
 - `engine`: the one writer of `Complaint.state` — lock, check, write, log, react, in one
   transaction; the set-based escalation the sweep uses.
+- `customers`: one customer per person, the race-safe upsert intake uses.
 - `intake`, `transitions`, `clock` (pause/resume), `assignment`, `messages`: the doors callers use.
 - `checks`: input checks shared by them.
 
@@ -12,6 +13,7 @@ This package must not import the escalation or compensation apps.
 from complaints.services.assignment import complaint_assign, complaint_update_details
 from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, actor_display
 from complaints.services.clock import complaint_pause, complaint_resume
+from complaints.services.customers import CustomerMatch, customer_upsert
 from complaints.services.engine import (
     TRANSITION_METHODS,
     EscalateResult,
@@ -22,7 +24,7 @@ from complaints.services.engine import (
 )
 from complaints.services.engine import step as complaint_step
 from complaints.services.engine import step_log as complaint_step_log
-from complaints.services.intake import complaint_intake, customer_get_or_create
+from complaints.services.intake import complaint_intake
 from complaints.services.messages import message_add
 from complaints.services.transitions import (
     complaint_acknowledge,
@@ -41,6 +43,7 @@ __all__ = [
     "MAX_TEXT",
     "SYSTEM_LABEL",
     "TRANSITION_METHODS",
+    "CustomerMatch",
     "EscalateResult",
     "Escalation",
     "actor_display",
@@ -61,7 +64,7 @@ __all__ = [
     "complaint_set_limits",
     "complaint_update_details",
     "complaint_version_check",
-    "customer_get_or_create",
+    "customer_upsert",
     "message_add",
     "complaint_step",
     "complaint_step_log",

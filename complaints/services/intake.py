@@ -4,6 +4,11 @@ One transaction writes the customer (found or new), the complaint with its refer
 the INSERT), the customer's words as the first timeline message, the `intake` log row, the
 `complaint.created` outbox event and, through the `intake` reactions, the first deadlines. A known
 `external_id` returns the complaint filed first, never a second one.
+
+The customer comes from `customer_upsert` (one per person, race-safe, never overwritten). What the
+caller gave that was not stored (another phone number; an external_ref for a customer found by
+email) is kept on the complaint for the staff: in the intake log's payload (`customer_not_stored`)
+and as an internal note on the timeline. The customer never sees either.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import (
     Category,
     Channel,
     Complaint,
-    Customer,
     Message,
     MessageKind,
     Severity,
@@ -27,7 +32,8 @@ from complaints.models import (
     TransitionLog,
     Visibility,
 )
-from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker, actor_display
+from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, Checker, actor_display
+from complaints.services.customers import customer_upsert
 from complaints.services.engine import react
 from core import roles
 from core.db import next_id
@@ -123,7 +129,8 @@ def _intake_write(
     external_id: str | None,
     actor: Any,
 ) -> Complaint:
-    customer = customer_get_or_create(name=name, email=email, phone=phone, external_ref=ext_ref)
+    match = customer_upsert(name=name, email=email, phone=phone, external_ref=ext_ref, actor=actor)
+    customer = match.customer
     now = timezone.now()
     pk = next_id(Complaint)
     complaint = Complaint.objects.create(
@@ -144,15 +151,31 @@ def _intake_write(
     if pk is None:  # a backend without a way to draw the id first
         complaint.reference = f"CMP-{now.year}-{complaint.pk:06d}"
         complaint.save(update_fields=["reference"])
-    Message.objects.create(
-        complaint=complaint,
-        kind=MessageKind.CUSTOMER,
-        author_label=customer.name,
-        visibility=Visibility.PUBLIC,
-        body=description,
-        created_at=now,
-    )
-    payload = {"channel": channel, "external_id": external_id}
+    messages = [
+        Message(
+            complaint=complaint,
+            kind=MessageKind.CUSTOMER,
+            author_label=customer.name,
+            visibility=Visibility.PUBLIC,
+            body=description,
+            created_at=now,
+        )
+    ]
+    if match.not_stored:
+        messages.append(
+            Message(
+                complaint=complaint,
+                kind=MessageKind.SYSTEM,
+                author_label=SYSTEM_LABEL,
+                visibility=Visibility.INTERNAL,
+                body=_not_stored_note(match.not_stored),
+                created_at=now,
+            )
+        )
+    Message.objects.bulk_create(messages)  # one INSERT, the note or not
+    payload: dict[str, Any] = {"channel": channel, "external_id": external_id}
+    if match.not_stored:
+        payload["customer_not_stored"] = match.not_stored
     TransitionLog.objects.create(
         complaint=complaint,
         transition="intake",
@@ -190,25 +213,25 @@ def _intake_write(
     return complaint
 
 
-def customer_get_or_create(
-    *, name: str, email: str, phone: str = "", external_ref: str = ""
-) -> Customer:
-    """The same shop customer files many complaints: match by external_ref, else by email."""
-    qs = Customer.objects.all()
-    found = None
-    if external_ref:
-        found = qs.filter(external_ref=external_ref).order_by("pk").first()
-    if found is None:
-        found = qs.filter(email__iexact=email).order_by("pk").first()
-    if found is not None:
-        changed = []
-        if phone and found.phone != phone:
-            found.phone = phone
-            changed.append("phone")
-        if external_ref and not found.external_ref:
-            found.external_ref = external_ref
-            changed.append("external_ref")
-        if changed:
-            found.save(update_fields=changed)
-        return found
-    return Customer.objects.create(name=name, email=email, phone=phone, external_ref=external_ref)
+def _not_stored_note(not_stored: dict[str, str]) -> str:
+    """The internal note that shows staff what intake did not write to the customer."""
+    lines = []
+    if "phone" in not_stored:
+        lines.append(
+            _(
+                "The customer gave another phone number: %(phone)s. It was not written to the "
+                "customer, whose stored contact data stay as they were; a team lead can change "
+                "them on the customer after checking the number."
+            )
+            % {"phone": not_stored["phone"]}
+        )
+    if "external_ref" in not_stored:
+        lines.append(
+            _(
+                "The complaint came with external_ref %(ref)s, which was not linked to this "
+                "customer (found by email address). A team lead can link it on the customer "
+                "after checking that it is theirs."
+            )
+            % {"ref": not_stored["external_ref"]}
+        )
+    return "\n".join(lines)

@@ -131,6 +131,28 @@ def test_bad_idempotency_key_is_400(api_as, integration, key):
 
 
 @pytest.mark.django_db
+def test_an_external_ref_of_another_customer_is_a_409_that_files_nothing(api_as, integration):
+    """One customer per person through the API: the shop's reference of Cora, sent with another
+    email address, is refused with a sentence saying what to do, and without Cora's data."""
+    owned = {**INTAKE, "customer": {**INTAKE["customer"], "external_ref": "shop-cust-1"}}
+    assert api_as(integration).post("/complaints/", owned).status_code == 201
+    other = factories.UserFactory(username="shop2", groups=["integration"], is_staff=False)
+    before = counts()
+    for body in (
+        {**owned, "customer": {**owned["customer"], "email": "mallory@example.com"}},
+        owned,  # the right email, but the reference is the first integration's
+    ):
+        response = api_as(other).post("/complaints/", body, headers={"Idempotency-Key": "m-1"})
+        assert response.status_code == 409, response.data
+        assert response.data["code"] == "conflict"
+        message = response.data["message"]
+        assert message.endswith(".") and "external_ref" in message
+        assert list(response.data["fields"]) == ["customer.external_ref"]
+        assert "cora@example.com" not in str(response.data) and "1234" not in str(response.data)
+    assert counts() == before  # no complaint, no message, no idempotency record
+
+
+@pytest.mark.django_db
 def test_external_id_never_duplicates(api_as, integration):
     api = api_as(integration)
     first = api.post("/complaints/", {**INTAKE, "external_id": "shop-77"})

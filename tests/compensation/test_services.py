@@ -5,21 +5,25 @@ Two race tests (PostgreSQL only) force the interleaving with `tests.concurrency.
 - two managers approving one request prove the complaint row lock (`engine.complaint_lock`);
 - two agents granting on two complaints of one customer prove the customer row lock
   (`_lock_customer`), which keeps the 30-day per-customer limit.
+A third (PostgreSQL) runs the issue's measurement loose: 20 parallel intakes for one new email,
+each remedied with a refund; one customer, so the per-customer limit holds.
 Each was checked by dropping that `select_for_update()`: the test then fails (B is not kept
 waiting; the approval goes to the second manager, the customer gets 200 EUR), and the other
 test still passes.
 """
 
 import importlib
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from compensation import services
 from compensation.models import AuthorityRule, AuthorityRuleChange, CompensationRequest, Status
 from compensation.services import remedy as remedy_module
 from complaints import services as cs
-from complaints.models import Complaint, Message, TransitionLog
+from complaints.models import Complaint, Customer, Message, TransitionLog
 from core.errors import (
     ConflictError,
     InvalidDataError,
@@ -27,7 +31,7 @@ from core.errors import (
     NotPermittedError,
     RuleViolationError,
 )
-from tests.concurrency import after, race
+from tests.concurrency import after, parallel, race
 from tests.factories import UserFactory, complaint_in
 
 COCONUT = [
@@ -432,6 +436,45 @@ def test_two_agents_on_two_complaints_of_one_customer_do_not_both_pass_the_windo
     assert {q.stopped_by.get("limit") for q in r.second.requests} >= {"max_per_customer_30d"}
     given = CompensationRequest.objects.filter(customer_id=a.customer_id, status="granted")
     assert sum(r.amount for r in given) == Decimal("100")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_intakes_for_one_new_email_stay_within_the_per_customer_limit(
+    reseeded, frontline
+):
+    """The issue's measurement: 20 intakes at once for one new email, each complaint walked to a
+    remedy by frontline with a 30 EUR refund (within the 50 EUR per grant of the default rule).
+    Frontline may give one customer 150 EUR per 30 days: 5 are granted on the spot, the other
+    15 wait for approval (before one customer per person, 600 EUR were granted)."""
+
+    def one():
+        c, _ = cs.complaint_intake(
+            customer_name="Cora Nutley",
+            customer_email="limit@example.com",
+            subject="Coconut opener missing",
+            description="Your shop has really taken me for a ride!",
+        )
+        cs.complaint_acknowledge(
+            complaint_id=c.pk,
+            actor=frontline,
+            summary="Opener missing",
+            message="I understand.",
+            promised_by=timezone.now() + timedelta(days=2),
+        )
+        cs.complaint_apologize(
+            complaint_id=c.pk, actor=frontline, message="Sorry.", fault="company"
+        )
+        return remedy(c, frontline, [{"kind": "refund", "amount": "30"}])
+
+    outcomes = parallel([one] * 20)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert Customer.objects.filter(email__iexact="limit@example.com").count() == 1
+    requests = CompensationRequest.objects.filter(customer__email="limit@example.com")
+    granted = sum(r.amount for r in requests if r.status == Status.GRANTED)
+    assert granted == Decimal("150")
+    assert requests.filter(status=Status.PENDING).count() == 15
+    assert sum(o.granted for o in outcomes) == 5
 
 
 @pytest.mark.django_db

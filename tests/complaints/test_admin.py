@@ -186,3 +186,26 @@ def test_saving_triage_fields_goes_through_the_audited_service(client, frontline
     )
     log = TransitionLog.objects.filter(complaint=c).latest("id")
     assert log.transition == "details" and log.actor == frontline
+
+
+@pytest.mark.django_db
+def test_a_lead_cannot_give_a_customer_another_customers_email_or_reference(client, lead):
+    """The unique constraints speak through the customer form, not as a failed INSERT."""
+    from complaints.models import Customer
+
+    Customer.objects.create(name="Cora", email="cora@example.com", external_ref="shop-1")
+    dora = Customer.objects.create(name="Dora", email="dora@example.com")
+    client.force_login(lead)
+    url = reverse("admin:complaints_customer_change", args=[dora.pk])
+    form = {"name": "Dora", "phone": "", "owner": "", "created_at_0": "2026-01-01"}
+    form["created_at_1"] = "10:00:00"
+    taken_email = client.post(url, {**form, "email": "CORA@example.com", "external_ref": ""})
+    taken_ref = client.post(url, {**form, "email": "dora@example.com", "external_ref": "shop-1"})
+    assert taken_email.status_code == taken_ref.status_code == 200
+    assert "A customer with this email address already exists." in taken_email.text
+    assert "A customer with this external reference already exists." in taken_ref.text
+    dora.refresh_from_db()
+    assert (dora.email, dora.external_ref) == ("dora@example.com", "")
+    linked = client.post(url, {**form, "email": "dora@example.com", "external_ref": "shop-2"})
+    assert linked.status_code == 302
+    assert Customer.objects.get(pk=dora.pk).external_ref == "shop-2"

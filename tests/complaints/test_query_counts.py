@@ -2,7 +2,8 @@
 up here. Savepoints are not counted (they depend on the caller's transaction nesting).
 
 Intake: customer, id, complaint (reference in the INSERT), message, log, outbox, deadlines,
-next_due_at — one transaction, no second UPDATE for the reference.
+next_due_at — one transaction, no second UPDATE for the reference. For a known customer nothing
+is written to the customer, and a staff note rides in the message INSERT.
 """
 
 from datetime import timedelta
@@ -37,6 +38,27 @@ def test_intake_takes_at_most_ten_queries_and_writes_the_reference_in_the_insert
     )
     assert len(sql) == 10, sql
     assert not [s for s in sql if s.startswith('UPDATE "complaints_complaint" SET "reference"')]
+
+
+def test_intake_for_a_known_customer_with_another_phone_takes_eight_queries():
+    """Found in one query (email and external_ref together), nothing written to the customer;
+    the staff note about the other number goes in the same INSERT as the customer's words.
+    Eight: the ten above without the customer INSERT and without the closed-days read, which
+    the first intake cached."""
+    policy_map()
+    known = {"customer_name": "Cora Nutley", "customer_email": "cora@example.com"}
+    words = {"subject": "Coconut opener missing", "description": "Taken for a ride!"}
+    services.complaint_intake(**known, **words, customer_phone="+49 30 1234")
+    sql = queries(
+        services.complaint_intake,
+        **known,
+        **words,
+        customer_phone="+44 20 7946 0000",
+        customer_external_ref="shop-1",
+    )
+    assert len(sql) == 8, sql
+    assert not [s for s in sql if s.startswith('UPDATE "complaints_customer"')]
+    assert len([s for s in sql if s.startswith('INSERT INTO "complaints_message"')]) == 1
 
 
 def test_each_transition_has_a_pinned_query_count(frontline, manager):
