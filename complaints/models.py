@@ -147,7 +147,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     pause_reason = models.CharField(max_length=500, blank=True)
     pause_until = models.DateTimeField(null=True, blank=True)
-    external_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    # The filer's own id for it (unique per filer: two shops may both have an "order-1").
+    external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001 (NULL: no id, never a clash)
     # Who filed it (an integration sees the complaints it filed); null for old rows.
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +169,13 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["tier", "state"]),
         ]
         permissions = [("work_complaint", "Can work complaints")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filed_by", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="complaint_external_id_per_filer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference or 'new'}: {self.subject}"

@@ -3,7 +3,9 @@
 One transaction writes the customer (found or new), the complaint with its reference (assigned in
 the INSERT), the customer's words as the first timeline message, the `intake` log row, the
 `complaint.created` outbox event and, through the `intake` reactions, the first deadlines. A known
-`external_id` returns the complaint filed first, never a second one.
+`external_id` returns the complaint its filer filed first, never a second one; the same id from
+another filer is another complaint (ids are the filer's own, and one filer never learns of
+another's complaint through them).
 
 The customer comes from `customer_upsert` (one per person, race-safe, never overwritten). What the
 caller gave that was not stored (another phone number; an external_ref for a customer found by
@@ -87,7 +89,7 @@ def complaint_intake(
         raise NotPermittedError("Only staff or an integration may file complaints.")
 
     if external_id:
-        existing = Complaint.objects.filter(external_id=external_id).first()
+        existing = _filed(external_id=external_id, actor=actor)
         if existing is not None:
             return existing, False
     try:
@@ -108,11 +110,17 @@ def complaint_intake(
     except IntegrityError:
         # Lost a race with a retry carrying the same external_id: return the winner's complaint.
         if external_id:
-            existing = Complaint.objects.filter(external_id=external_id).first()
+            existing = _filed(external_id=external_id, actor=actor)
             if existing is not None:
                 return existing, False
         raise
     return complaint, True
+
+
+def _filed(*, external_id: str, actor: Any) -> Complaint | None:
+    """The complaint `actor` filed under `external_id`, if any."""
+    filer = actor if getattr(actor, "pk", None) else None
+    return Complaint.objects.filter(external_id=external_id, filed_by=filer).first()
 
 
 def _intake_write(

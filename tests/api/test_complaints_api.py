@@ -163,6 +163,27 @@ def test_external_id_never_duplicates(api_as, integration):
 
 
 @pytest.mark.django_db
+def test_an_external_id_is_the_filers_own(api_as, integration):
+    """Two shops may both have an "order-1": the second shop gets its own complaint, not the
+    first shop's (which it must never see)."""
+    other = factories.UserFactory(username="other-shop", groups=["integration"], is_staff=False)
+    first = api_as(integration).post("/complaints/", {**INTAKE, "external_id": "order-1"})
+    theirs = api_as(other).post(
+        "/complaints/",
+        {
+            **INTAKE,
+            "customer": {"name": "Olli", "email": "olli@example.com"},
+            "external_id": "order-1",
+        },
+    )
+    again = api_as(other).post("/complaints/", {**INTAKE, "external_id": "order-1"})
+    assert (first.status_code, theirs.status_code, again.status_code) == (201, 201, 200)
+    assert theirs.data["id"] != first.data["id"]
+    assert again.data["id"] == theirs.data["id"]
+    assert Complaint.objects.filter(external_id="order-1").count() == 2
+
+
+@pytest.mark.django_db
 def test_outsider_cannot_file(api_as, outsider):
     response = api_as(outsider).post("/complaints/", INTAKE)
     assert response.status_code == 403
