@@ -1,4 +1,8 @@
-"""Read-only admin for subscriptions and the delivery log (superusers manage subscriptions)."""
+"""Read-only admin for subscriptions and the delivery log (superusers manage subscriptions).
+
+Staff see here what the API never shows a subscriber: the receiver's answer (`response_excerpt`)
+of each attempt, and an event's full payload beside its public view and audience.
+"""
 
 from django.contrib import admin
 
@@ -14,6 +18,7 @@ from webhooks.models import (
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("url", "owner", "is_active", "created_at")
+    list_filter = ("is_active",)
     list_select_related = ("owner",)
     readonly_fields = ("created_at",)
 
@@ -57,7 +62,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "type", "dispatched_at")
     list_filter = ("type",)
-    readonly_fields = ("id", "type", "payload", "occurred_at", "dispatched_at")
+    readonly_fields = ("id", "type", "payload", "public", "audience", "occurred_at", "dispatched_at")
 
     def has_add_permission(self, request) -> bool:
         return False
