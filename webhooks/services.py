@@ -256,17 +256,21 @@ def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> int:
 def _roles_prime(users: list[Any]) -> None:
     """Read the groups of all `users` in one query and leave them where `core.roles` looks
     (its per-instance cache), so role checks over a batch add no query per user."""
-    todo = {u.pk: u for u in users if getattr(u, "_redress_roles", None) is None}
+    todo: dict[int, list[Any]] = {}
+    for user in users:
+        if getattr(user, "_redress_roles", None) is None:
+            todo.setdefault(user.pk, []).append(user)
     if not todo:
         return
     names: dict[int, set[str]] = {pk: set() for pk in todo}
-    through = type(next(iter(todo.values()))).groups.through
+    through = type(users[0]).groups.through
     for user_id, name in through.objects.filter(user_id__in=list(todo)).values_list(
         "user_id", "group__name"
     ):
         names[user_id].add(name)
-    for pk, user in todo.items():
-        user._redress_roles = frozenset(names[pk])  # core.roles.user_roles' cache
+    for pk, same in todo.items():
+        for user in same:
+            user._redress_roles = frozenset(names[pk])  # core.roles.user_roles' cache
 
 
 def _view(event: OutboxEvent, owner: Any) -> dict | None:
@@ -308,6 +312,7 @@ def outbox_fan_out(*, batch_size: int = 500) -> int:
 
 
 LEASE_MARGIN = timedelta(seconds=30)
+RECORD_RESERVE = timedelta(seconds=5)  # of the margin, kept for writing the last result
 
 
 def _timeout() -> float:
@@ -324,12 +329,12 @@ def delivery_lease(*, batch_size: int) -> timedelta:
     At most `C = WEBHOOK_CONCURRENCY` attempts run at once and each ends within
     `T = WEBHOOK_TIMEOUT_SECONDS`, so of `B` claimed deliveries the last one starts within
     `(⌈B/C⌉ − 1)·T` and ends within `⌈B/C⌉·T` of the claim. The lease is that plus a margin for
-    writing the results:
+    overheads and writing the results:
 
         lease = ⌈B/C⌉·T + 30 s  >  ⌈B/C⌉·T  ≥  the end of every attempt in the batch
 
-    and an attempt that would not end by `lease − 30 s` (a starved worker) is not started: it
-    is left to the next pump once the lease is over. So a claim never expires under a running
+    Should a worker be starved all the same, an attempt that could not end by `lease − 5 s` is
+    not started (it is left to a pump after the lease). So a claim never expires under a running
     attempt and no other pump can post the same delivery meanwhile.
     """
     rounds = math.ceil(max(batch_size, 1) / _concurrency())
@@ -442,7 +447,7 @@ def webhook_deliver_due(*, now: datetime | None = None, batch_size: int = 50) ->
     ids = _claim(now=now or timezone.now(), batch_size=batch_size, lease=lease)
     if not ids:
         return 0
-    start_by = claimed_at + (lease - LEASE_MARGIN).total_seconds() - _timeout()
+    start_by = claimed_at + (lease - RECORD_RESERVE).total_seconds() - _timeout()
     deliveries = list(
         WebhookDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
         .select_related("event", "subscription__owner")
