@@ -88,9 +88,7 @@ def url_parse(url: object) -> Target:
     if not isinstance(url, str) or not url:
         raise UrlError(_("A URL is required."))
     if len(url) > MAX_URL_LENGTH:
-        raise UrlError(
-            _("The URL is longer than %(max)d characters.") % {"max": MAX_URL_LENGTH}
-        )
+        raise UrlError(_("The URL is longer than %(max)d characters.") % {"max": MAX_URL_LENGTH})
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise UrlError(_("The URL must not contain spaces or control characters."))
     try:

@@ -62,7 +62,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "type", "dispatched_at")
     list_filter = ("type",)
-    readonly_fields = ("id", "type", "payload", "public", "audience", "occurred_at", "dispatched_at")
+    readonly_fields = (
+        "id",
+        "type",
+        "payload",
+        "public",
+        "audience",
+        "occurred_at",
+        "dispatched_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -22,7 +22,7 @@ from __future__ import annotations
 import http.client
 import io
 import ipaddress
-import select
+import selectors
 import socket
 import ssl
 import threading
@@ -64,18 +64,24 @@ class _Deadline:
 
 def _wait(sock: socket.socket, *, write: bool, deadline: _Deadline) -> None:
     """Until `sock` is readable (or writable), at most until the deadline."""
-    ready = select.select([], [sock], [], deadline.left()) if write else (
-        select.select([sock], [], [], deadline.left())
-    )
-    if not any(ready):
-        raise _Expired
+    with selectors.DefaultSelector() as selector:  # poll/epoll: no FD_SETSIZE limit
+        selector.register(sock, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+        if not selector.select(deadline.left()):
+            raise _Expired
 
 
 class _DeadlineReader(io.RawIOBase):
     """A non-blocking socket read as a file, every wait bounded by the attempt's deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+    def __init__(self, sock: socket.socket, deadline: _Deadline, holder: io.IOBase) -> None:
         self.sock, self.deadline = sock, deadline
+        # http.client closes its socket once a `Connection: close` answer's head is read and
+        # counts on the response's file to keep it open: `holder` is that file, kept till we close.
+        self.holder = holder
+
+    def close(self) -> None:
+        super().close()
+        self.holder.close()
 
     def readable(self) -> bool:
         return True
@@ -94,8 +100,8 @@ class _DeadlineReader(io.RawIOBase):
 class _DeadlineResponse(http.client.HTTPResponse):
     def __init__(self, sock, *args, deadline: _Deadline, **kwargs) -> None:
         super().__init__(sock, *args, **kwargs)
-        self.fp.close()  # the blocking file http.client made; read through the deadline instead
-        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+        # Read through the deadline instead of the blocking file http.client made.
+        self.fp = io.BufferedReader(_DeadlineReader(sock, deadline, holder=self.fp))
 
 
 class _PinnedConnection(http.client.HTTPConnection):
@@ -130,12 +136,9 @@ def _resolve(target: Target, deadline: _Deadline) -> list[tuple]:
     """(family, sockaddr) of every address of the host; getaddrinfo has no timeout of its own, so
     it runs in a helper thread that the attempt stops waiting for at the deadline."""
     if target.ip is not None:
-        family = socket.AF_INET6 if target.ip.version == 6 else socket.AF_INET
-        sockaddr = (str(target.ip), target.port, 0, 0) if family == socket.AF_INET6 else (
-            str(target.ip),
-            target.port,
-        )
-        return [(family, sockaddr)]
+        if target.ip.version == 6:
+            return [(socket.AF_INET6, (str(target.ip), target.port, 0, 0))]
+        return [(socket.AF_INET, (str(target.ip), target.port))]
     box: dict = {}
 
     def lookup() -> None:
@@ -221,9 +224,7 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> O
         for _family, sockaddr in addresses:
             why = address_refusal(_ip_of(sockaddr))
             if why:
-                return Outcome(
-                    error=f"Not sent: {target.host} resolves to {sockaddr[0]}, {why}."
-                )
+                return Outcome(error=f"Not sent: {target.host} resolves to {sockaddr[0]}, {why}.")
         sock = _connect(target, addresses, deadline)
         if target.scheme == "https":
             sock = _tls(sock, target, deadline)
@@ -237,6 +238,8 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> O
             excerpt = response.read(EXCERPT_BYTES).decode("utf-8", "replace")
         except (_Expired, OSError, http.client.HTTPException):
             excerpt = ""  # the status counts; the excerpt is only what arrived in time
+        finally:
+            response.close()  # with `sock.close()` below, the socket is closed for good
         if 300 <= status < 400:
             return Outcome(
                 status_code=status,
@@ -260,7 +263,9 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> O
     except ConnectionRefusedError as exc:
         return Outcome(error="The receiver refused the connection.", detail=str(exc))
     except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as exc:
-        return Outcome(error="The receiver closed the connection before answering.", detail=str(exc))
+        return Outcome(
+            error="The receiver closed the connection before answering.", detail=str(exc)
+        )
     except http.client.HTTPException as exc:
         return Outcome(error="The receiver's answer was not valid HTTP.", detail=repr(exc)[:500])
     except OSError as exc:

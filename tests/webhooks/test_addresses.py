@@ -184,4 +184,6 @@ def test_production_allows_no_internal_network_unless_told(tmp_path):
         return run.stdout.strip()
 
     assert allowed() == "[]"
-    assert allowed(WEBHOOK_ALLOWED_NETWORKS="10.1.2.0/24, fd00::/8") == "['10.1.2.0/24', 'fd00::/8']"
+    assert (
+        allowed(WEBHOOK_ALLOWED_NETWORKS="10.1.2.0/24, fd00::/8") == "['10.1.2.0/24', 'fd00::/8']"
+    )

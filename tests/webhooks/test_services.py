@@ -375,50 +375,90 @@ def test_the_connection_goes_to_the_checked_address_dns_rebinding_cannot_move_it
     assert WebhookDelivery.objects.get().status == "succeeded"
 
 
-@pytest.mark.django_db
-def test_https_verifies_the_certificate(frontline, tmp_path):
-    """A TLS receiver with a self-signed certificate: the handshake is refused, and logged."""
+class TlsReceiver:
+    """A local HTTPS receiver with a certificate for `localhost` from a throwaway CA (`ca`);
+    it records the SNI name each handshake asked for and each request's Host header."""
+
+    def __init__(self, tmp_path):
+        import ssl
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.ca = tmp_path / "ca.pem"
+        key, csr, cert = (tmp_path / n for n in ("key.pem", "leaf.csr", "leaf.pem"))
+        ca_key, ext = tmp_path / "ca-key.pem", tmp_path / "ext.cnf"
+        ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        new_key = ["-newkey", "rsa:2048", "-nodes"]
+        openssl("req", "-x509", *new_key, "-days", "1", "-subj", "/CN=Test CA", "-keyout", ca_key,
+                "-out", self.ca)  # fmt: skip
+        openssl("req", *new_key, "-subj", "/CN=localhost", "-keyout", key, "-out", csr)
+        openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key, "-CAcreateserial",
+                "-days", "1", "-extfile", ext, "-out", cert)  # fmt: skip
+        self.sni: list[str | None] = []
+        self.hosts: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.hosts.append(self.headers["Host"])
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        context.sni_callback = lambda sock, name, ctx: outer.sni.append(name)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def openssl(*args) -> None:
     import shutil
-    import ssl
     import subprocess
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     if shutil.which("openssl") is None:
-        pytest.fail("openssl is needed to make the test certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    posts = []
+        pytest.fail("openssl is needed to make the test certificates")
+    subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            posts.append(1)
-            self.send_response(200)
-            self.end_headers()
 
-        def log_message(self, *args):
-            pass
+@pytest.fixture
+def tls_receiver(tmp_path):
+    r = TlsReceiver(tmp_path)
+    yield r
+    r.close()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        sub = subscribe(frontline, f"https://127.0.0.1:{server.server_port}/hooks")
-        record()
-        services.webhook_pump()
-    finally:
-        server.shutdown()
-        server.server_close()
+
+@pytest.mark.django_db
+def test_https_refuses_a_certificate_it_cannot_verify(tls_receiver, frontline):
+    sub = subscribe(frontline, f"https://localhost:{tls_receiver.port}/hooks")
+    record()
+    services.webhook_pump()
     (attempt,) = attempts_of(sub)
     assert attempt.error == "The receiver's TLS certificate could not be verified."
-    assert "self-signed" in attempt.response_excerpt and posts == []
+    assert attempt.response_excerpt and tls_receiver.hosts == []
+
+
+@pytest.mark.django_db
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
+    tls_receiver, frontline, monkeypatch
+):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_receiver.ca))  # trust the test CA only
+    sub = subscribe(frontline, f"https://localhost:{tls_receiver.port}/hooks")
+    record()
+    services.webhook_pump()
+    (attempt,) = attempts_of(sub)
+    assert (attempt.status_code, attempt.error) == (200, "")
+    assert tls_receiver.sni == ["localhost"]  # the certificate was checked for the URL's host
+    assert tls_receiver.hosts == [f"localhost:{tls_receiver.port}"]
 
 
 # --- the lease ---------------------------------------------------------------------------------
