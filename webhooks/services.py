@@ -275,7 +275,10 @@ def _roles_prime(users: list[Any]) -> None:
 
 def _view(event: OutboxEvent, owner: Any) -> dict | None:
     """What `owner`'s subscription receives of `event`: staff the full payload; anyone else
-    (an integration) the customer-safe `public` view, and only if the event concerns them."""
+    (an integration) the customer-safe `public` view, and only if the event concerns them;
+    a deactivated account nothing."""
+    if not owner.is_active:
+        return None
     if roles.is_agent(owner):
         return event.payload
     if event.public is not None and owner.pk in (event.audience or ()):
@@ -304,7 +307,7 @@ def outbox_fan_out(*, batch_size: int = 500) -> int:
             for s in subscriptions:
                 if e.type not in s.events or s.created_at > e.occurred_at:
                     continue
-                if s.pk in staff or s.owner_id in audience:
+                if s.owner.is_active and (s.pk in staff or s.owner_id in audience):
                     deliveries.append(WebhookDelivery(event=e, subscription=s, next_attempt_at=now))
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=now)

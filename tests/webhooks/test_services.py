@@ -595,6 +595,20 @@ def test_an_owner_who_may_no_longer_see_an_event_is_not_sent_it(receiver, integr
     assert attempts_of(sub) == []
 
 
+@pytest.mark.django_db
+def test_a_deactivated_account_is_sent_nothing(receiver, frontline):
+    sub = subscribe(frontline, receiver.url)
+    record()
+    services.outbox_fan_out()
+    frontline.is_active = False
+    frontline.save(update_fields=["is_active"])
+    record()
+    services.webhook_pump()
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get().status == "cancelled"  # the one fanned out before
+    assert attempts_of(sub) == []
+
+
 # --- queries -----------------------------------------------------------------------------------
 
 
