@@ -20,9 +20,12 @@ Guarantees:
   in flight; a crashed worker's claim expires and is retried.
 - Every attempt is logged (`WebhookAttempt`), whatever went wrong, an exception of ours included,
   and never stops the batch; the log is written only if the delivery is still pending with the
-  attempt count it was claimed with, so nothing is logged twice. Retries back off exponentially
-  up to `WEBHOOK_MAX_ATTEMPTS`.
-- Unsubscribing cancels the subscription's pending deliveries in the same transaction.
+  attempt count it was claimed with, so nothing is logged twice. (Should the database fail while
+  recording, the claim's lease ends and the delivery is attempted again.) Retries back off
+  exponentially up to `WEBHOOK_MAX_ATTEMPTS`.
+- Unsubscribing cancels the subscription's pending deliveries in the same transaction; a delivery
+  whose subscription was cancelled meanwhile, whose owner was deactivated or may no longer see
+  the event is cancelled when claimed, without a POST.
 - Staff mail (`mail_record_many`) is a row written in the caller's transaction; `mail_send_due`
   sends it after commit, never while the writer holds row locks. Each message is claimed with a
   lease, sent, then marked sent in its own statement: a crash between the send and the mark
