@@ -14,7 +14,8 @@ Guarantees of `post`:
   second cannot hold an attempt past the limit.
 - It never raises for anything the receiver or the network does: the `Outcome` carries the
   status code or an error sentence in our own words (shown to the subscriber) and a `detail`
-  from the receiver (the body excerpt or the low-level error, for staff only).
+  from the receiver (the body excerpt or the low-level error, for staff only). A name that does
+  not resolve and one that resolves to a refused address read the same to the subscriber.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from functools import partial
 from webhooks.addresses import IPAddress, Target, UrlError, address_refusal, host_refusal, url_parse
 
 EXCERPT_BYTES = 500
+# The same words whether a name does not resolve or resolves to a refused address, so the log a
+# subscriber reads does not map our internal DNS; the details are for staff.
+UNRESOLVED = "Not sent: the host name did not resolve to an address webhooks may reach."
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,9 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> O
         for _family, sockaddr in addresses:
             why = address_refusal(_ip_of(sockaddr))
             if why:
-                return Outcome(error=f"Not sent: {target.host} resolves to {sockaddr[0]}, {why}.")
+                return Outcome(
+                    error=UNRESOLVED, detail=f"{target.host} resolves to {sockaddr[0]}, {why}."
+                )
         sock = _connect(target, addresses, deadline)
         if target.scheme == "https":
             sock = _tls(sock, target, deadline)
@@ -252,7 +258,7 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: float) -> O
             error=f"No complete answer within {deadline.seconds:g} s, the time limit of an attempt."
         )
     except socket.gaierror as exc:
-        return Outcome(error=f"The host {target.host} could not be resolved.", detail=str(exc))
+        return Outcome(error=UNRESOLVED, detail=f"{target.host}: {exc}")
     except ssl.SSLCertVerificationError as exc:
         return Outcome(
             error="The receiver's TLS certificate could not be verified.",

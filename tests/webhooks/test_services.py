@@ -337,6 +337,8 @@ class FakeDns:
                 return real(host, port, *args, **kwargs)
             self.calls.append(host)
             answers = self.names[host]
+            if not answers:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             address = answers[0] if len(self.calls) == 1 else answers[-1]
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
@@ -354,9 +356,21 @@ def test_a_name_resolving_to_an_internal_address_is_refused(
     services.webhook_pump()
     assert receiver.requests == [] and dns.calls == ["hooks.example.test"]
     (attempt,) = attempts_of(sub)
-    assert attempt.error == (
-        "Not sent: hooks.example.test resolves to 127.0.0.1, a loopback address."
+    assert attempt.error == transport.UNRESOLVED  # the same words as for a name that is not found
+    assert attempt.response_excerpt == (  # the reason, for staff in the admin
+        "hooks.example.test resolves to 127.0.0.1, a loopback address."
     )
+
+
+@pytest.mark.django_db
+def test_a_name_that_does_not_resolve_reads_the_same_as_a_refused_one(frontline, monkeypatch):
+    FakeDns(monkeypatch, {"nothing.example.test": []})
+    sub = subscribe(frontline, "http://nothing.example.test/hooks")
+    record()
+    services.webhook_pump()
+    (attempt,) = attempts_of(sub)
+    assert attempt.error == transport.UNRESOLVED
+    assert "Name or service not known" in attempt.response_excerpt
 
 
 @pytest.mark.django_db
