@@ -258,3 +258,17 @@ def host_refusal(target: Target) -> str | None:
             ipaddress.IPv6Address("::1")
         )
     return None
+
+
+def url_refusal(url: object) -> str | None:
+    """Why `url` may not be subscribed (one sentence), or None: the URL rules, then the host
+    rules before any lookup. The API and the admin ask this same question."""
+    try:
+        why = host_refusal(url_parse(url))
+    except UrlError as exc:
+        return str(exc)
+    if why:
+        return _("The URL's host is %(why)s; webhooks are only sent to public addresses.") % {
+            "why": why
+        }
+    return None

@@ -204,17 +204,9 @@ def webhook_subscription_create(
     and must not name an internal address (literal, `localhost` or a metadata host) outside
     `WEBHOOK_ALLOWED_NETWORKS`; names are checked again, as resolved, at every delivery."""
     errors: dict[str, list[str]] = {}
-    try:
-        target = addresses.url_parse(url)
-    except addresses.UrlError as exc:
-        errors["url"] = [str(exc)]
-    else:
-        why = addresses.host_refusal(target)
-        if why:
-            errors["url"] = [
-                _("The URL's host is %(why)s; webhooks are only sent to public addresses.")
-                % {"why": why}
-            ]
+    refusal = addresses.url_refusal(url)
+    if refusal:
+        errors["url"] = [refusal]
     if not isinstance(events, list) or not events:
         errors["events"] = [
             _("A non-empty list drawn from: %(events)s.") % {"events": ", ".join(EVENT_TYPES)}
