@@ -6,6 +6,7 @@ with no services: SQLite under var/ and Celery's filesystem transport under var/
 secure-cookie/HSTS settings checked by `manage.py check --deploy`.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -150,7 +151,25 @@ WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 360
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Staff mail from the outbox: a failing message is retried each run (after its lease) this often.
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
+# The total time of one attempt: lookup, connect, TLS, send, status line, a capped body excerpt.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# How many deliveries are attempted at once (threads of one pump); the claim lease grows with it.
+WEBHOOK_CONCURRENCY = env.int("WEBHOOK_CONCURRENCY", default=8)
+# Internal networks webhooks may reach anyway (comma-separated CIDRs). Development allows loopback
+# and the private ranges so local receivers work; production allows none unless set. Cloud
+# metadata addresses (169.254.169.254, ...) are refused whatever this says.
+WEBHOOK_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(n.strip(), strict=False))
+    for n in env.list(
+        "WEBHOOK_ALLOWED_NETWORKS",
+        default=(
+            ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+            if DEVELOPMENT
+            else []
+        ),
+    )
+    if n.strip()
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -245,7 +264,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS"},
+    "ENUM_NAME_OVERRIDES": {
+        "CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS",
+        "WebhookEventEnum": "webhooks.models.EVENT_TYPES",
+    },
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },

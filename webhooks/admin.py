@@ -1,7 +1,14 @@
-"""Read-only admin for subscriptions and the delivery log (superusers manage subscriptions)."""
+"""Read-only admin for subscriptions and the delivery log (superusers manage subscriptions).
 
+Staff see here what the API never shows a subscriber: the receiver's answer (`response_excerpt`)
+of each attempt, and an event's full payload beside its public view and audience. A URL saved
+here follows the same rules as one subscribed over the API (`webhooks.addresses`).
+"""
+
+from django import forms
 from django.contrib import admin
 
+from webhooks import addresses
 from webhooks.models import (
     OutboxEvent,
     OutboxMail,
@@ -11,9 +18,26 @@ from webhooks.models import (
 )
 
 
+class SubscriptionForm(forms.ModelForm):
+    url = forms.CharField(max_length=500)  # our rules only, not Django's URLValidator as well
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["owner", "url", "events", "secret", "is_active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        refusal = addresses.url_refusal(url)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return url
+
+
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
     list_display = ("url", "owner", "is_active", "created_at")
+    list_filter = ("is_active",)
     list_select_related = ("owner",)
     readonly_fields = ("created_at",)
 
@@ -57,7 +81,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 class OutboxEventAdmin(admin.ModelAdmin):
     list_display = ("occurred_at", "type", "dispatched_at")
     list_filter = ("type",)
-    readonly_fields = ("id", "type", "payload", "occurred_at", "dispatched_at")
+    readonly_fields = (
+        "id",
+        "type",
+        "payload",
+        "public",
+        "audience",
+        "occurred_at",
+        "dispatched_at",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

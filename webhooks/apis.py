@@ -1,8 +1,9 @@
 """The webhooks REST API: subscribe, list, unsubscribe, read the delivery log.
 
 Thin classes over `webhooks.services` and `webhooks.selectors`. A subscription belongs to the
-caller (its token's user); nobody sees another's. Permission comes from `core.roles`
-(a pure module): staff and integrations.
+caller (its token's user); nobody sees another's, and a deleted one is gone for its owner too
+(lists, log: 404). The delivery log is cursor-paginated and shows status and timing, never the
+receiver's answer. Permission comes from `core.roles` (a pure module): staff and integrations.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class WebhookListCreateApi(WebhookApi):
 class WebhookDetailApi(WebhookApi):
     @extend_schema(
         operation_id="webhooks_delete",
-        summary="Unsubscribe (stops new deliveries; the log is kept)",
+        summary="Unsubscribe: gone from the list, pending deliveries cancelled (never retried)",
         responses={204: None, 404: OpenApiResponse(ErrorSerializer)},
     )
     def delete(self, request: Request, subscription_id: int) -> Response:
@@ -83,6 +84,8 @@ class WebhookDetailApi(WebhookApi):
 
 
 class WebhookDeliveriesApi(WebhookApi):
+    pagination_class = CursorPagination
+
     @extend_schema(
         operation_id="webhooks_deliveries_list",
         summary="The delivery log: every delivery, newest first, with every attempt",
@@ -90,7 +93,7 @@ class WebhookDeliveriesApi(WebhookApi):
     )
     def get(self, request: Request, subscription_id: int) -> Response:
         subscription = self.own(request, subscription_id)
-        paginator = CursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.webhook_deliveries(subscription=subscription), request, view=self
         )

@@ -1,4 +1,8 @@
-"""Outbox events, subscriptions, deliveries (one per event × subscription) and their attempts."""
+"""Outbox events, subscriptions, deliveries (one per event × subscription) and their attempts.
+
+A subscription that was deleted through the API stays as a row with `is_active=False` (its log is
+kept for staff); its pending deliveries are `cancelled` and never retried.
+"""
 
 from __future__ import annotations
 
@@ -106,6 +110,7 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("webhook delivery", "Pending")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed (gave up)")
+    CANCELLED = "cancelled", pgettext_lazy("webhook delivery", "Cancelled (unsubscribed)")
 
 
 class WebhookDelivery(models.Model):

@@ -1,4 +1,8 @@
-"""Reads for webhooks: a subscriber's subscriptions and their delivery log."""
+"""Reads for webhooks: a subscriber's subscriptions and their delivery log.
+
+A deleted (deactivated) subscription is not among them: it is gone from the lists and its log
+answers 404 to its owner (staff still see both in the admin).
+"""
 
 from django.db.models import Prefetch, QuerySet
 
@@ -6,7 +10,8 @@ from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 
 def webhook_subscriptions_of(*, owner) -> QuerySet[WebhookSubscription]:
-    return WebhookSubscription.objects.filter(owner=owner)
+    """The owner's active subscriptions."""
+    return WebhookSubscription.objects.filter(owner=owner, is_active=True)
 
 
 def webhook_deliveries(*, subscription: WebhookSubscription) -> QuerySet[WebhookDelivery]:

@@ -1,4 +1,8 @@
-"""Serializers of the webhooks API: parse input and render output only."""
+"""Serializers of the webhooks API: parse input and render output only.
+
+The delivery log shows status, timing and our own error sentence for each attempt, never what the
+receiver answered (`response_excerpt` is for staff, in the admin).
+"""
 
 from rest_framework import serializers
 
@@ -6,7 +10,15 @@ from webhooks.models import EVENT_TYPES, WebhookAttempt, WebhookDelivery, Webhoo
 
 
 class SubscriptionIn(serializers.Serializer):
-    url = serializers.CharField(max_length=500)
+    url = serializers.CharField(
+        max_length=500,
+        help_text=(
+            "An absolute http(s) URL of at most 500 characters: a valid host (IDNA names allowed) "
+            "and port 1–65535, no user name or password, ASCII path and query. Internal "
+            "addresses (loopback, private, link-local, metadata, …) are refused here and again, "
+            "as resolved, at every delivery; redirects are never followed."
+        ),
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(EVENT_TYPES), min_length=1, max_length=len(EVENT_TYPES)
     )
@@ -20,6 +32,8 @@ class SubscriptionIn(serializers.Serializer):
 
 
 class SubscriptionOut(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(EVENT_TYPES))
+
     class Meta:
         model = WebhookSubscription
         fields = ["id", "url", "events", "is_active", "created_at"]
@@ -35,12 +49,12 @@ class SubscriptionCreatedOut(SubscriptionOut):
 class AttemptOut(serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
-        fields = ["number", "started_at", "duration_ms", "status_code", "error", "response_excerpt"]
+        fields = ["number", "started_at", "duration_ms", "status_code", "error"]
 
 
 class DeliveryOut(serializers.ModelSerializer):
     event_id = serializers.UUIDField(source="event.id")
-    event_type = serializers.CharField(source="event.type")
+    event_type = serializers.ChoiceField(EVENT_TYPES, source="event.type")
     attempts_log = AttemptOut(source="log", many=True)
 
     class Meta:

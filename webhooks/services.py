@@ -5,10 +5,27 @@ Guarantees:
 - `outbox_record_many` only writes rows in the caller's transaction: an event exists iff its change
   committed. No task is enqueued per event; the beat-driven `webhook_pump` picks rows up.
 - Fan-out creates at most one delivery per (event, subscription) (a unique constraint), so a
-  re-run or a concurrent pump never duplicates.
-- A delivery is claimed with a lease before the HTTP call, outside any transaction, so several
-  workers may pump at once and a crashed worker's claim expires and is retried.
-- Every HTTP attempt is logged; retries back off exponentially up to `WEBHOOK_MAX_ATTEMPTS`.
+  re-run or a concurrent pump never duplicates. A staff owner's subscription gets every matching
+  event with its full `payload`; anyone else's (an integration's) only events with a `public`
+  view whose `audience` names the owner, and its POST carries that `public` view as `data`.
+  Fan-out reads the subscriptions and their owners' roles once per batch.
+- Subscribing refuses a malformed URL and a URL naming an internal address (`webhooks.addresses`);
+  every delivery resolves the host again, refuses internal addresses outside
+  `WEBHOOK_ALLOWED_NETWORKS` (metadata addresses always), connects to the address it checked,
+  never follows a redirect and ends within `WEBHOOK_TIMEOUT_SECONDS` in total
+  (`webhooks.transport`).
+- Deliveries are attempted in parallel, at most `WEBHOOK_CONCURRENCY` at once, so one slow or
+  failing subscriber delays no other. A batch is claimed with a lease that outlives every attempt
+  in it (`delivery_lease` states the inequality), so no second pump posts a delivery while it is
+  in flight; a crashed worker's claim expires and is retried.
+- Every attempt is logged (`WebhookAttempt`), whatever went wrong, an exception of ours included,
+  and never stops the batch; the log is written only if the delivery is still pending with the
+  attempt count it was claimed with, so nothing is logged twice. (Should the database fail while
+  recording, the claim's lease ends and the delivery is attempted again.) Retries back off
+  exponentially up to `WEBHOOK_MAX_ATTEMPTS`.
+- Unsubscribing cancels the subscription's pending deliveries in the same transaction; a delivery
+  whose subscription was cancelled meanwhile, whose owner was deactivated or may no longer see
+  the event is cancelled when claimed, without a POST.
 - Staff mail (`mail_record_many`) is a row written in the caller's transaction; `mail_send_due`
   sends it after commit, never while the writer holds row locks. Each message is claimed with a
   lease, sent, then marked sent in its own statement: a crash between the send and the mark
@@ -22,15 +39,14 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -38,9 +54,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core import roles
 from core.db import Json, rows_insert
-from core.errors import InvalidDataError, NotPermittedError
+from core.errors import InvalidDataError, NotFoundError, NotPermittedError
+from webhooks import addresses, transport
 from webhooks.models import (
     EVENT_TYPES,
     DeliveryStatus,
@@ -52,7 +71,7 @@ from webhooks.models import (
 )
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=120)
+MAIL_LEASE = timedelta(seconds=120)
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -135,7 +154,7 @@ def _claim_mail(*, now: datetime, batch_size: int) -> list[int]:
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.order_by("pk").values_list("pk", flat=True)[:batch_size])
         OutboxMail.objects.filter(pk__in=ids).update(
-            claimed_until=now + LEASE, attempts=F("attempts") + 1
+            claimed_until=now + MAIL_LEASE, attempts=F("attempts") + 1
         )
     return ids
 
@@ -181,25 +200,29 @@ def sign(*, secret: str, timestamp: int, body: bytes) -> str:
 def webhook_subscription_create(
     *, owner: Any, url: str, events: list[str], secret: str = ""
 ) -> WebhookSubscription:
+    """Subscribe `owner` to `events` at `url`. The URL must follow `webhooks.addresses`' rules
+    and must not name an internal address (literal, `localhost` or a metadata host) outside
+    `WEBHOOK_ALLOWED_NETWORKS`; names are checked again, as resolved, at every delivery."""
     errors: dict[str, list[str]] = {}
-    if not isinstance(url, str) or len(url) > 500:
-        errors["url"] = ["A URL of at most 500 characters is required."]
-    else:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["url"] = ["Must be an absolute http(s) URL."]
+    refusal = addresses.url_refusal(url)
+    if refusal:
+        errors["url"] = [refusal]
     if not isinstance(events, list) or not events:
-        errors["events"] = [f"A non-empty list drawn from: {', '.join(EVENT_TYPES)}."]
+        errors["events"] = [
+            _("A non-empty list drawn from: %(events)s.") % {"events": ", ".join(EVENT_TYPES)}
+        ]
     else:
         unknown = [e for e in events if e not in EVENT_TYPES]
         if unknown:
-            errors["events"] = [f"Unknown events: {', '.join(map(str, unknown))}."]
+            errors["events"] = [
+                _("Unknown events: %(events)s.") % {"events": ", ".join(map(str, unknown))}
+            ]
     if not isinstance(secret, str) or (secret and not 16 <= len(secret) <= 128):
-        errors["secret"] = ["Between 16 and 128 characters (or empty to have one generated)."]
+        errors["secret"] = [_("Between 16 and 128 characters (or empty to have one generated).")]
     if errors:
         raise InvalidDataError(fields=errors)
     if not getattr(owner, "is_authenticated", False):
-        raise NotPermittedError("Sign in to subscribe to webhooks.")
+        raise NotPermittedError(_("Sign in to subscribe to webhooks."))
     return WebhookSubscription.objects.create(
         owner=owner,
         url=url,
@@ -208,20 +231,63 @@ def webhook_subscription_create(
     )
 
 
-def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> None:
-    updated = WebhookSubscription.objects.filter(pk=subscription_id, owner=actor).update(
-        is_active=False
-    )
-    if not updated:
-        raise NotPermittedError("No such subscription of yours.")
+def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> int:
+    """Unsubscribe: the subscription leaves every list and its pending deliveries are cancelled
+    in the same transaction, so nothing is retried. Returns how many were cancelled."""
+    with transaction.atomic():
+        updated = WebhookSubscription.objects.filter(
+            pk=subscription_id, owner=actor, is_active=True
+        ).update(is_active=False)
+        if not updated:
+            raise NotFoundError(_("No such webhook subscription of yours."))
+        return WebhookDelivery.objects.filter(
+            subscription_id=subscription_id, status=DeliveryStatus.PENDING
+        ).update(status=DeliveryStatus.CANCELLED)
 
 
 # --- fan-out and delivery --------------------------------------------------------------------
 
 
+def _roles_prime(users: list[Any]) -> None:
+    """Read the groups of all `users` in one query and leave them where `core.roles` looks
+    (its per-instance cache), so role checks over a batch add no query per user."""
+    todo: dict[int, list[Any]] = {}
+    for user in users:
+        if getattr(user, "_redress_roles", None) is None:
+            todo.setdefault(user.pk, []).append(user)
+    if not todo:
+        return
+    names: dict[int, set[str]] = {pk: set() for pk in todo}
+    through = type(users[0]).groups.through
+    for user_id, name in through.objects.filter(user_id__in=list(todo)).values_list(
+        "user_id", "group__name"
+    ):
+        names[user_id].add(name)
+    for pk, same in todo.items():
+        for user in same:
+            user._redress_roles = frozenset(names[pk])  # core.roles.user_roles' cache
+
+
+def _view(event: OutboxEvent, owner: Any) -> dict | None:
+    """What `owner`'s subscription receives of `event`: staff the full payload; anyone else
+    (an integration) the customer-safe `public` view, and only if the event concerns them;
+    a deactivated account nothing."""
+    if not owner.is_active:
+        return None
+    if roles.is_agent(owner):
+        return event.payload
+    if event.public is not None and owner.pk in (event.audience or ()):
+        return event.public
+    return None
+
+
 def outbox_fan_out(*, batch_size: int = 500) -> int:
-    """Turn undispatched events into one delivery per matching active subscription."""
-    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
+    """Turn undispatched events into one delivery per matching active subscription: a staff
+    owner's for every matching event, an integration's only for public events that concern it.
+    Subscriptions and their owners' roles are read once per batch, whatever its size."""
+    subscriptions = list(WebhookSubscription.objects.filter(is_active=True).select_related("owner"))
+    _roles_prime([s.owner for s in subscriptions])
+    staff = {s.pk for s in subscriptions if roles.is_agent(s.owner)}
     with transaction.atomic():
         qs = OutboxEvent.objects.filter(dispatched_at__isnull=True).order_by("occurred_at")
         if connection.features.has_select_for_update_skip_locked:
@@ -229,22 +295,51 @@ def outbox_fan_out(*, batch_size: int = 500) -> int:
         events = list(qs[:batch_size])
         if not events:
             return 0
-        WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(event=e, subscription=s, next_attempt_at=timezone.now())
-                for e in events
-                for s in subscriptions
-                if e.type in s.events and s.created_at <= e.occurred_at
-            ],
-            ignore_conflicts=True,
-        )
-        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            dispatched_at=timezone.now()
-        )
+        now = timezone.now()
+        deliveries = []
+        for e in events:
+            audience = set(e.audience or ()) if e.public is not None else set()
+            for s in subscriptions:
+                if e.type not in s.events or s.created_at > e.occurred_at:
+                    continue
+                if s.owner.is_active and (s.pk in staff or s.owner_id in audience):
+                    deliveries.append(WebhookDelivery(event=e, subscription=s, next_attempt_at=now))
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=now)
     return len(events)
 
 
-def _claim(*, now: datetime, batch_size: int) -> list[int]:
+LEASE_MARGIN = timedelta(seconds=30)
+RECORD_RESERVE = timedelta(seconds=5)  # of the margin, kept for writing the last result
+
+
+def _timeout() -> float:
+    return float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10))
+
+
+def _concurrency() -> int:
+    return max(1, int(_setting("WEBHOOK_CONCURRENCY", 8)))
+
+
+def delivery_lease(*, batch_size: int) -> timedelta:
+    """How long a claim on a batch of deliveries lasts.
+
+    At most `C = WEBHOOK_CONCURRENCY` attempts run at once and each ends within
+    `T = WEBHOOK_TIMEOUT_SECONDS`, so of `B` claimed deliveries the last one starts within
+    `(⌈B/C⌉ − 1)·T` and ends within `⌈B/C⌉·T` of the claim. The lease is that plus a margin for
+    overheads and writing the results:
+
+        lease = ⌈B/C⌉·T + 30 s  >  ⌈B/C⌉·T  ≥  the end of every attempt in the batch
+
+    Should a worker be starved all the same, an attempt that could not end by `lease − 5 s` is
+    not started (it is left to a pump after the lease). So a claim never expires under a running
+    attempt and no other pump can post the same delivery meanwhile.
+    """
+    rounds = math.ceil(max(batch_size, 1) / _concurrency())
+    return timedelta(seconds=rounds * _timeout()) + LEASE_MARGIN
+
+
+def _claim(*, now: datetime, batch_size: int, lease: timedelta) -> list[int]:
     with transaction.atomic():
         qs = WebhookDelivery.objects.filter(
             status=DeliveryStatus.PENDING, next_attempt_at__lte=now
@@ -252,15 +347,158 @@ def _claim(*, now: datetime, batch_size: int) -> list[int]:
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         ids = list(qs.values_list("pk", flat=True)[:batch_size])
-        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + lease)
     return ids
 
 
+def _request(delivery: WebhookDelivery, data: dict) -> tuple[bytes, dict[str, str]]:
+    event, sub = delivery.event, delivery.subscription
+    body = json.dumps(
+        {
+            "id": str(event.id),
+            "type": event.type,
+            "occurred_at": event.occurred_at.isoformat(),
+            "data": data,
+        },
+        separators=(",", ":"),
+        cls=DjangoJSONEncoder,
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Redress-Webhooks/1",
+        "X-Redress-Event": event.type,
+        "X-Redress-Event-Id": str(event.id),
+        "X-Redress-Delivery": str(delivery.pk),
+        "X-Redress-Signature": sign(secret=sub.secret, timestamp=int(time.time()), body=body),
+    }
+    return body, headers
+
+
+def _attempt(
+    *, url: str, body: bytes, headers: dict[str, str], start_by: float
+) -> tuple[datetime, int, transport.Outcome] | None:
+    """One POST in a pool thread (no database here); None if it started too late to end
+    within the claim's lease. Anything that goes wrong becomes a failed outcome."""
+    if time.monotonic() > start_by:
+        return None
+    started, clock = timezone.now(), time.monotonic()
+    try:
+        outcome = transport.post(url=url, body=body, headers=headers, timeout=_timeout())
+    except Exception as exc:  # a bug of ours must still be a logged attempt, not a lost batch
+        log.exception("Webhook attempt to %s raised", url)
+        outcome = transport.Outcome(
+            error=f"The attempt failed inside Redress ({type(exc).__name__}).", detail=str(exc)
+        )
+    return started, int((time.monotonic() - clock) * 1000), outcome
+
+
+def _record(
+    *, delivery: WebhookDelivery, started: datetime, duration_ms: int, outcome: transport.Outcome
+) -> WebhookAttempt | None:
+    """Log the attempt and schedule the retry (or give up), conditionally: only if the delivery
+    is still pending with the attempt count it was claimed with, so an attempt repeated by a
+    second pump is never logged twice and a cancelled delivery stays cancelled."""
+    number = delivery.attempts + 1
+    now = timezone.now()
+    if outcome.ok:
+        status = DeliveryStatus.SUCCEEDED
+    elif number >= _setting("WEBHOOK_MAX_ATTEMPTS", 8):
+        status = DeliveryStatus.FAILED
+    else:
+        status = DeliveryStatus.PENDING
+    with transaction.atomic():
+        marked = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.PENDING, attempts=delivery.attempts
+        ).update(
+            attempts=number,
+            status=status,
+            last_status_code=outcome.status_code,
+            delivered_at=now if outcome.ok else None,
+            next_attempt_at=now + _backoff(number)
+            if status == DeliveryStatus.PENDING
+            else F("next_attempt_at"),
+        )
+        if not marked:
+            return None
+        return WebhookAttempt.objects.create(
+            delivery_id=delivery.pk,
+            number=number,
+            started_at=started,
+            duration_ms=duration_ms,
+            status_code=outcome.status_code,
+            error=outcome.error[:500],
+            response_excerpt=outcome.detail[:500],
+        )
+
+
 def webhook_deliver_due(*, now: datetime | None = None, batch_size: int = 50) -> int:
-    """Attempt every due delivery once; returns how many were attempted."""
-    ids = _claim(now=now or timezone.now(), batch_size=batch_size)
-    for delivery_id in ids:
-        webhook_attempt(delivery_id=delivery_id)
+    """Attempt every due delivery once, up to `WEBHOOK_CONCURRENCY` at a time; returns how many
+    were claimed.
+
+    The HTTP attempts run in a bounded thread pool and touch no database; this thread writes
+    each result as soon as it arrives, so a slow or failing subscriber delays no other. Every
+    attempt is logged, an exception included; a delivery whose subscription was cancelled or
+    whose event its owner may no longer see is cancelled without a POST.
+    """
+    lease = delivery_lease(batch_size=batch_size)
+    claimed_at = time.monotonic()
+    ids = _claim(now=now or timezone.now(), batch_size=batch_size, lease=lease)
+    if not ids:
+        return 0
+    start_by = claimed_at + (lease - RECORD_RESERVE).total_seconds() - _timeout()
+    deliveries = list(
+        WebhookDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING)
+        .select_related("event", "subscription__owner")
+        .order_by("next_attempt_at", "pk")
+    )
+    _roles_prime([d.subscription.owner for d in deliveries])
+    jobs: list[tuple[WebhookDelivery, str, bytes, dict[str, str]]] = []
+    cancelled: list[int] = []
+    for delivery in deliveries:
+        try:
+            data = _view(delivery.event, delivery.subscription.owner)
+            if not delivery.subscription.is_active or data is None:
+                cancelled.append(delivery.pk)
+                continue
+            jobs.append((delivery, delivery.subscription.url, *_request(delivery, data)))
+        except Exception as exc:
+            log.exception("Webhook delivery %s could not be prepared", delivery.pk)
+            _record(
+                delivery=delivery,
+                started=timezone.now(),
+                duration_ms=0,
+                outcome=transport.Outcome(
+                    error=f"The attempt failed inside Redress ({type(exc).__name__}).",
+                    detail=str(exc),
+                ),
+            )
+    if cancelled:
+        WebhookDelivery.objects.filter(pk__in=cancelled, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.CANCELLED
+        )
+    if not jobs:
+        return len(ids)
+    with ThreadPoolExecutor(
+        max_workers=min(_concurrency(), len(jobs)), thread_name_prefix="webhook"
+    ) as pool:
+        futures = {
+            pool.submit(_attempt, url=url, body=body, headers=headers, start_by=start_by): d
+            for d, url, body, headers in jobs
+        }
+        for future in as_completed(futures):
+            delivery = futures[future]
+            try:
+                result = future.result()
+                if result is not None:
+                    started, duration_ms, outcome = result
+                    _record(
+                        delivery=delivery,
+                        started=started,
+                        duration_ms=duration_ms,
+                        outcome=outcome,
+                    )
+            except Exception:  # the database failed us: the lease ends and it is tried again
+                log.exception("Webhook delivery %s: the attempt could not be recorded", delivery.pk)
     return len(ids)
 
 
@@ -276,84 +514,3 @@ def _backoff(attempts: int) -> timedelta:
     base = _setting("WEBHOOK_RETRY_BASE_SECONDS", 30)
     cap = _setting("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
     return timedelta(seconds=min(base * 2 ** (attempts - 1), cap))
-
-
-def webhook_attempt(*, delivery_id: int) -> WebhookAttempt | None:
-    """One signed POST of a claimed delivery, logged; schedules the retry or gives up."""
-    delivery = (
-        WebhookDelivery.objects.select_related("event", "subscription")
-        .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-        .first()
-    )
-    if delivery is None:
-        return None  # already delivered or given up: a re-delivered task does nothing
-    event, sub = delivery.event, delivery.subscription
-    body = json.dumps(
-        {
-            "id": str(event.id),
-            "type": event.type,
-            "occurred_at": event.occurred_at.isoformat(),
-            "data": event.payload,
-        },
-        separators=(",", ":"),
-    ).encode()
-    stamp = int(time.time())
-    request = urllib.request.Request(
-        sub.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Redress-Webhooks/1",
-            "X-Redress-Event": event.type,
-            "X-Redress-Event-Id": str(event.id),
-            "X-Redress-Delivery": str(delivery.pk),
-            "X-Redress-Signature": sign(secret=sub.secret, timestamp=stamp, body=body),
-        },
-    )
-    started = timezone.now()
-    clock = time.monotonic()
-    status_code, error, excerpt = None, "", ""
-    try:
-        with urllib.request.urlopen(request, timeout=_setting("WEBHOOK_TIMEOUT_SECONDS", 10)) as r:
-            status_code = r.status
-            excerpt = r.read(500).decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        status_code = exc.code
-        excerpt = exc.read(500).decode("utf-8", "replace")
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        error = str(getattr(exc, "reason", exc))[:500]
-    duration = int((time.monotonic() - clock) * 1000)
-    ok = status_code is not None and 200 <= status_code < 300
-    with transaction.atomic():
-        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-        if locked.status != DeliveryStatus.PENDING:
-            return None
-        locked.attempts += 1
-        attempt = WebhookAttempt.objects.create(
-            delivery=locked,
-            number=locked.attempts,
-            started_at=started,
-            duration_ms=duration,
-            status_code=status_code,
-            error=error,
-            response_excerpt=excerpt[:500],
-        )
-        locked.last_status_code = status_code
-        now = timezone.now()
-        if ok:
-            locked.status, locked.delivered_at = DeliveryStatus.SUCCEEDED, now
-        elif locked.attempts >= _setting("WEBHOOK_MAX_ATTEMPTS", 8):
-            locked.status = DeliveryStatus.FAILED
-        else:
-            locked.next_attempt_at = now + _backoff(locked.attempts)
-        locked.save(
-            update_fields=[
-                "attempts",
-                "last_status_code",
-                "status",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-    return attempt

@@ -9,7 +9,8 @@ Invariants kept here:
 - The decision and the complaint transition (`complaint_approve`, `complaint_return`) commit
   together; every decision is logged with its rule on the request row and in the TransitionLog
   payload.
-- Withdrawing pending requests of a complaint that left `escalated` is idempotent.
+- Withdrawing pending requests of a complaint that left `escalated` is idempotent, and publishes
+  `compensation.rejected` for each withdrawn request in the same transaction, like a rejection.
 """
 
 from __future__ import annotations
@@ -291,6 +292,7 @@ def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
             r.decided_at = now
             r.decision_note = f"Withdrawn: {reason}"[:MAX_TEXT]
             r.save(update_fields=["status", "decided_at", "decision_note"])
+            _publish("compensation.rejected", r)  # subscribers learn of it as of any refusal
         complaint_services.complaint_step_log(
             complaint=complaint,
             actor=None,

@@ -340,6 +340,33 @@ def test_pending_is_withdrawn_when_the_complaint_leaves_escalated_otherwise(
         )
     req.refresh_from_db()
     assert req.status == "rejected" and req.decision_note.startswith("Withdrawn")
+    from webhooks.models import OutboxEvent
+
+    (event,) = OutboxEvent.objects.filter(type="compensation.rejected")
+    assert event.payload["request"]["id"] == req.pk
+    assert event.payload["request"]["status"] == "rejected"
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_and_its_event_commit_together_or_not_at_all(frontline, manager, monkeypatch):
+    from webhooks.models import OutboxEvent
+
+    c = complaint_in("apologized")
+    (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
+
+    def fail(**kwargs):
+        raise RuntimeError("the step log failed")
+
+    monkeypatch.setattr(
+        "compensation.services.decisions.complaint_services.complaint_step_log", fail
+    )
+    with pytest.raises(RuntimeError):
+        cs.complaint_set_limits(
+            complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+        )
+    req.refresh_from_db()
+    assert req.status == "pending"
+    assert not OutboxEvent.objects.filter(type="compensation.rejected").exists()
 
 
 @pytest.mark.django_db
