@@ -245,7 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS"},
+    "ENUM_NAME_OVERRIDES": {
+        "CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS",
+        "StateEnum": "complaints.models.State",
+        "TimelineEntryKindEnum": ["message", "step"],
+        "ComplaintViewStaffEnum": ["staff"],
+        "ComplaintViewCustomerEnum": ["customer"],
+    },
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },

@@ -2,7 +2,7 @@
 
 Thin classes over `webhooks.services` and `webhooks.selectors`. A subscription belongs to the
 caller (its token's user); nobody sees another's. Permission comes from `core.roles`
-(a pure module): staff and integrations.
+(a pure module): staff and integrations, with a token holding `webhooks:manage`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
+from api.scopes import WEBHOOKS_MANAGE
 from core import roles
 from core.errors import NotFoundError
 from webhooks import selectors, services
@@ -33,7 +35,7 @@ class CanSubscribe(permissions.BasePermission):
 
 
 class WebhookApi(APIView):
-    permission_classes = [CanSubscribe]
+    permission_classes = [CanSubscribe, HasScope(WEBHOOKS_MANAGE)]
 
     def own(self, request: Request, subscription_id: int):
         found = selectors.webhook_subscriptions_of(owner=request.user).filter(pk=subscription_id)
