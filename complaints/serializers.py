@@ -329,6 +329,7 @@ class ComplaintCustomerOut(serializers.Serializer):
 
 
 class ComplaintCustomerDetailOut(ComplaintCustomerOut):
+    description = serializers.CharField(help_text="The customer's own words, as filed.")
     timeline = serializers.SerializerMethodField()
     compensation = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
