@@ -61,20 +61,16 @@ class ApiSchema(AutoSchema):
     """Adds the error responses every operation can give, all in the one error shape, and the
     scopes each operation needs."""
 
-    def get_description(self) -> str:
-        description = super().get_description() or ""
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
         groups = required_scopes(self.view, self.method)
-        if not groups:
-            return description
+        if operation is None or not groups:
+            return operation
         needed = f"Required token scope: {_scope_text(groups)}."
-        return f"{description}\n\n{needed}" if description else needed
-
-    def get_extensions(self) -> dict:
-        extensions = dict(super().get_extensions() or {})
-        groups = required_scopes(self.view, self.method)
-        if groups:
-            extensions["x-required-scopes"] = [list(group) for group in groups]
-        return extensions
+        description = operation.get("description")
+        operation["description"] = f"{description}\n\n{needed}" if description else needed
+        operation["x-required-scopes"] = [list(group) for group in groups]
+        return operation
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

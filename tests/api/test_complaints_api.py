@@ -247,6 +247,24 @@ def test_list_query_count_does_not_grow_with_page_size(api_as, frontline):
     assert small <= 4  # token+user, roles, the page
 
 
+@pytest.mark.django_db
+def test_the_integrations_list_query_count_does_not_grow_with_page_size(api_as, integration):
+    for _ in range(110):
+        factories.complaint_new(actor=integration)
+    api = api_as(integration)
+    api.get("/complaints/")
+
+    def queries(page_size: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get("/complaints/", page_size=str(page_size))
+        assert len(response.data["results"]) == page_size
+        assert {row["view"] for row in response.data["results"]} == {"customer"}
+        return len(ctx.captured_queries)
+
+    small, large = queries(10), queries(100)
+    assert small == large <= 4
+
+
 # --- detail ------------------------------------------------------------------------------------
 
 
