@@ -3,7 +3,7 @@
 An integration's own complaints are those it filed (`Complaint.filed_by`) and those of the
 customers it owns (`Customer.owner`, the integration that registered their `external_ref`).
 Anyone else sees none. The selectors narrow their querysets with `complaints_visible`; the write
-paths an integration can reach (messages, reopen) check `complaint_visible` on the locked row.
+paths an integration can reach (messages, reopen) check `complaint_hidden_from` on the locked row.
 A complaint a caller may not see does not exist for it: callers answer 404, never 403, so ids
 do not leak. Imports only complaints' models and core.
 """
@@ -38,6 +38,16 @@ def complaint_visible(complaint: Complaint, *, user: Any) -> bool:
     if "customer" in complaint._state.fields_cache:
         return complaint.customer.owner_id == user.pk
     return Customer.objects.filter(pk=complaint.customer_id, owner_id=user.pk).exists()
+
+
+def complaint_hidden_from(complaint: Complaint, *, user: Any) -> bool:
+    """For the write paths: an integration acting on a complaint that is not its own (answered
+    as "no such complaint"). Anyone else passes here and meets the role checks as before."""
+    return (
+        user is not None
+        and roles.is_integration(user)
+        and not complaint_visible(complaint, user=user)
+    )
 
 
 def complaint_audience(*, filed_by_id: int | None, owner_id: int | None) -> list[int]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
 from complaints.services.checks import MAX_TEXT, Checker, actor_display
-from complaints.visibility import complaint_visible
+from complaints.visibility import complaint_hidden_from
 from core import roles
 from core.errors import NotFoundError, NotPermittedError
 
@@ -31,7 +31,7 @@ def message_add(
         raise NotPermittedError("Internal notes are for staff only.")
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
-        if not complaint_visible(complaint, user=actor):
+        if complaint_hidden_from(complaint, user=actor):
             raise NotFoundError("No such complaint.")
         now = timezone.now()
         message = Message.objects.create(

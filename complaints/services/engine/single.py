@@ -20,7 +20,7 @@ from complaints.models import (
     TransitionLog,
 )
 from complaints.services.checks import actor_display
-from complaints.visibility import complaint_visible
+from complaints.visibility import complaint_hidden_from
 from complaints.services.engine.common import (
     TRANSITION_METHODS,
     complaint_lock,
@@ -76,7 +76,7 @@ def fire(
     """
     with transaction.atomic():
         complaint = complaint_lock(complaint_id)
-        if not complaint_visible(complaint, user=actor):
+        if complaint_hidden_from(complaint, user=actor):
             raise NotFoundError("No such complaint.")
         complaint_version_check(complaint, expected_version)
         method = _check_can_fire(complaint, name, actor)
