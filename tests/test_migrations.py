@@ -148,6 +148,10 @@ def test_tokens_issued_before_scopes_keep_working_with_their_roles_scopes():
 
     scopes = dict(NowToken.objects.values_list("user__username", "scopes"))
     integration = ["complaints:read", "complaints:file", "customer:act", "webhooks:manage"]
-    assert scopes == {"shop": integration, "fl": [*integration, "staff"], "root": [*integration, "staff"]}
+    assert scopes == {
+        "shop": integration,
+        "fl": [*integration, "staff"],
+        "root": [*integration, "staff"],
+    }
     for username in ("shop", "fl"):
         assert Api(keys[username]).get("/complaints/").status_code == 200

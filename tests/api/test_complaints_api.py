@@ -290,7 +290,9 @@ def test_detail_and_404(api_as, frontline):
 
 @pytest.mark.django_db
 def test_integrations_never_see_internal_notes(api_as, frontline, integration):
-    complaint = factories.complaint_in("escalated", actor=integration)  # writes an internal "Escalated: ..." entry
+    complaint = factories.complaint_in(
+        "escalated", actor=integration
+    )  # writes an internal "Escalated: ..." entry
     services.message_add(
         complaint_id=complaint.pk, actor=frontline, body="Customer is rude", visibility="internal"
     )

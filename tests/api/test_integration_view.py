@@ -155,9 +155,7 @@ def test_a_full_walk_leaves_nothing_internal_for_the_integration(staff, integrat
     }
     authors = {e["author"] for e in detail["timeline"] if e["source"] == "staff"}
     assert authors == {"Anna", "Customer care"}
-    assert {e["author"] for e in detail["timeline"] if e["source"] == "customer"} == {
-        "Cora Nutley"
-    }
+    assert {e["author"] for e in detail["timeline"] if e["source"] == "customer"} == {"Cora Nutley"}
     steps = [(e["from_state"], e["to_state"]) for e in detail["timeline"] if e["kind"] == "step"]
     assert ("remedied", "venting") in steps and ("escalated", "limit_set") in steps
     assert all(e["body"] == "" for e in detail["timeline"] if e["kind"] == "step")
@@ -259,7 +257,9 @@ def test_a_staff_token_acts_as_its_staff_user_and_without_staff_reads_the_custom
     assert note.status_code == 403 and note.data["fields"]["scope"] == ["staff"]
 
     worker = Api(key_of(frontline, name="worker"))  # default: every scope the role allows
-    done = worker.post(url + "acknowledge/", {"summary": "s", "message": "m", "promised_by": later()})
+    done = worker.post(
+        url + "acknowledge/", {"summary": "s", "message": "m", "promised_by": later()}
+    )
     assert done.status_code == 200 and done.data["view"] == "staff"
     log = TransitionLog.objects.filter(complaint=complaint, transition="acknowledge").get()
     assert log.actor == frontline

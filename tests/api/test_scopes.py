@@ -79,8 +79,9 @@ def test_the_admin_issues_with_scope_checkboxes_and_lists_them(integration):
 def test_the_schema_documents_schemes_and_each_operations_scopes(frontline):
     schema = Api().client.get("/api/v1/schema/?format=json").json()
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["tokenAuth"]["type"] == "apiKey" and "customer:act" in (
-        schemes["tokenAuth"]["description"]
+    assert (
+        schemes["tokenAuth"]["type"] == "apiKey"
+        and "customer:act" in (schemes["tokenAuth"]["description"])
     )
     assert schemes["cookieAuth"]["in"] == "cookie"
     paths = schema["paths"]

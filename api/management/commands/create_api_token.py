@@ -38,9 +38,7 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user {options['username']!r}.") from None
         try:
-            token, key = api_token_issue(
-                user=user, name=options["name"], scopes=options["scopes"]
-            )
+            token, key = api_token_issue(user=user, name=options["name"], scopes=options["scopes"])
         except DomainError as error:
             raise CommandError(f"{error.message} {error.fields}") from None
         self.stdout.write(

@@ -33,8 +33,8 @@ from complaints.services.engine.common import (
     transitioned_event,
     with_owner,
 )
-from complaints.visibility import complaint_audience
 from complaints.services.engine.single import _check_can_fire
+from complaints.visibility import complaint_audience
 from core.db import among, rows_insert
 from core.errors import (
     ConflictError,

@@ -64,6 +64,8 @@ OWNER_SQL = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values(
 def with_owner(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """`queryset` with `customer_owner_id` read in the same query."""
     return queryset.annotate(customer_owner_id=OWNER_SQL)
+
+
 # `next_tier` in SQL, built from the one ladder in `core.roles` (the top tier stays where it is).
 NEXT_TIER_SQL = Case(
     *(

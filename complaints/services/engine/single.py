@@ -20,7 +20,6 @@ from complaints.models import (
     TransitionLog,
 )
 from complaints.services.checks import actor_display
-from complaints.visibility import complaint_hidden_from
 from complaints.services.engine.common import (
     TRANSITION_METHODS,
     complaint_lock,
@@ -31,6 +30,7 @@ from complaints.services.engine.common import (
     touch,
     transitioned_event,
 )
+from complaints.visibility import complaint_hidden_from
 from core.errors import (
     InvalidTransitionError,
     NotFoundError,
