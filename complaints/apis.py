@@ -60,8 +60,15 @@ from complaints.serializers import (
     complaint_customer_rows,
     complaint_rows,
 )
+from complaints.visibility import complaint_hidden_from
 from core import roles
-from core.errors import InvalidDataError, NotFoundError, NotPermittedError, RuleViolationError
+from core.errors import (
+    ConflictError,
+    InvalidDataError,
+    NotFoundError,
+    NotPermittedError,
+    RuleViolationError,
+)
 
 # The scopes each transition needs (any one of them): staff work as themselves; the customer,
 # through an integration, may only reopen.
@@ -195,6 +202,9 @@ class ComplaintListCreateApi(ComplaintApi):
         responses={
             201: COMPLAINT_DETAIL,
             200: OpenApiResponse(COMPLAINT_DETAIL, description="Known `external_id`."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The `external_id` is another system's."
+            ),
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
         },
     )
@@ -211,6 +221,12 @@ class ComplaintListCreateApi(ComplaintApi):
                 actor=request.user,
                 **data,
             )
+            if not created and complaint_hidden_from(complaint, user=request.user):
+                raise ConflictError(
+                    "This external_id belongs to a complaint another system filed; use your own "
+                    "id for this complaint.",
+                    fields={"external_id": ["Already used by another system."]},
+                )
             body = complaint_detail_data(complaint_id=complaint.pk, request=request)
             return Reply(201 if created else 200, body)
 

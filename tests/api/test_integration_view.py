@@ -212,6 +212,10 @@ def test_another_integration_sees_none_of_the_first_ones_complaints(integration,
             assert response.data["code"] == "not_found"
     assert (TransitionLog.objects.count(), Complaint.objects.get(pk=owned.pk).version) == before
     assert them.post(f"/complaints/{filed}/compensations/", {}).status_code == 403
+    # Another's external_id files nothing and shows nothing of the first complaint.
+    shop.post("/complaints/", {**INTAKE, "external_id": "order-1"})
+    clash = them.post("/complaints/", {**INTAKE, "external_id": "order-1"})
+    assert clash.status_code == 409 and "Cora" not in json.dumps(clash.data)
     # The owner may reopen what staff filed for its customer.
     assert shop.post(f"/complaints/{owned.pk}/reopen/", {"message": "No."}).status_code == 200
 
