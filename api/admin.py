@@ -9,28 +9,75 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from api import scopes as api_scopes
 from api import services
 from api.models import ApiToken
+
+
+class ApiTokenIssueForm(forms.ModelForm):
+    """Issue a token: its user, name and scopes (checkboxes; none ticked: what the role allows)."""
+
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=[(name, f"{name}: {text}") for name, text in api_scopes.SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every scope the user's role allows."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "scopes")
+
+    def clean(self):
+        data = super().clean()
+        user, scopes = data.get("user"), data.get("scopes")
+        if user is not None and scopes:
+            for problem in api_scopes.scopes_refused(user=user, scopes=scopes):
+                self.add_error("scopes", problem)
+        return data
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Django's own model permissions apply (superusers by default): tokens are credentials."""
 
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    form = ApiTokenIssueForm
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scope_list",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
     list_select_related = ("user",)
-    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("user", "name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return self.fields if obj is not None else self.readonly_fields
+        if obj is not None:  # an issued token is not edited: rotate it to change its scopes
+            return (*self.fields[:2], "scope_list", *self.fields[3:])
+        return self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None):
+        if obj is not None:
+            return (*self.fields[:2], "scope_list", *self.fields[3:])
+        return self.fields
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj: ApiToken) -> str:
+        return ", ".join(obj.scopes) or "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -43,13 +90,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
-        token, key = services.api_token_issue(user=obj.user, name=obj.name)
+        token, key = services.api_token_issue(
+            user=obj.user, name=obj.name, scopes=form.cleaned_data.get("scopes") or None
+        )
         obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
+        obj.scopes = token.scopes
         obj._state.adding = False
         messages.warning(
             request,
-            f"The key of {token.name!r} for {token.user} — copy it now, it is not shown again: "
-            f"{key}",
+            f"The key of {token.name!r} for {token.user} (scopes: {', '.join(token.scopes)}) — "
+            f"copy it now, it is not shown again: {key}",
         )
 
     @admin.action(description="Revoke the selected tokens")

@@ -3,7 +3,8 @@
 `ApiToken` keeps a key's SHA-256 and a short public prefix, never the key itself: the key is shown
 once when issued. A fast hash is enough because keys are 256-bit random strings (no dictionary to
 guess from), and it keeps authentication to one indexed lookup. Revoking sets `revoked_at`; rows
-are kept for the audit trail.
+are kept for the audit trail. `scopes` lists what the token may do (`api.scopes.SCOPES`); the
+issuing service keeps it within what the user's role allows.
 
 `IdempotencyRecord` remembers the first successful answer to a POST sent with an
 `Idempotency-Key`, so a retry gets the same answer; it is written in the same transaction as the
@@ -28,6 +29,9 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, default="default", help_text="Which integration.")
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(
+        default=list, blank=True, help_text="What the token may do (api.scopes.SCOPES)."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)

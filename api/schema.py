@@ -1,29 +1,76 @@
-"""OpenAPI generation for the API: every operation documents the error responses it can give.
+"""OpenAPI generation for the API: every operation documents the error responses it can give
+and the token scopes it needs.
 
+Security schemes: `tokenAuth` (`Authorization: Token <key>`, its scopes listed in the scheme's
+description) and `cookieAuth` (a staff member's session, which has every scope of their role).
+OpenAPI 3.0 cannot attach scopes to an apiKey requirement, so each operation names its scopes in
+its description and in `x-required-scopes` (a list of groups: every group is needed, any one
+scope of a group satisfies it), read from the view's `HasScope` permissions.
 Kept apart from `api.rest` because drf-spectacular imports DRF's views, which read the settings
 that point at `api.rest`.
 """
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
+from api.permissions import required_scopes
 from api.rest import ErrorSerializer
+from api.scopes import SCOPES
 
 # --- schema ------------------------------------------------------------------------------------
 
 ERROR_STATUSES = {
     400: "Malformed or invalid input (`invalid`, `malformed`).",
     401: "No or bad credentials (`not_authenticated`, `authentication_failed`).",
-    403: "The caller's role does not allow it (`not_permitted`).",
+    403: "The caller's role or token scopes do not allow it (`not_permitted`; a missing scope "
+    "is named in `fields.scope`).",
     404: "No such object (`not_found`).",
     429: "Too many requests for this token (`throttled`); see `Retry-After`.",
 }
 
 
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """`api.auth.ApiTokenAuthentication` as an apiKey scheme that lists the scopes."""
+
+    target_class = "api.auth.ApiTokenAuthentication"
+    name = "tokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        scopes = "; ".join(f"`{name}`: {text}" for name, text in SCOPES.items())
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Token rdr_<prefix>_<secret>`. A token has scopes: " + scopes + " Each "
+                "operation names the scopes it needs (`x-required-scopes`); without one the "
+                "answer is 403 naming it."
+            ),
+        }
+
+
+def _scope_text(groups: list[tuple[str, ...]]) -> str:
+    return " and ".join(" or ".join(f"`{s}`" for s in group) for group in groups)
+
+
 class ApiSchema(AutoSchema):
-    """Adds the error responses every operation can give, all in the one error shape."""
+    """Adds the error responses every operation can give, all in the one error shape, and the
+    scopes each operation needs."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        groups = required_scopes(self.view, self.method)
+        if operation is None or not groups:
+            return operation
+        needed = f"Required token scope: {_scope_text(groups)}."
+        description = operation.get("description")
+        operation["description"] = f"{description}\n\n{needed}" if description else needed
+        operation["x-required-scopes"] = [list(group) for group in groups]
+        return operation
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

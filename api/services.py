@@ -2,14 +2,15 @@
 
 Invariants kept here:
 - A token key exists in clear only in the return value of `api_token_issue`; the database holds
-  its prefix and SHA-256. Issuing for a (user, name) that already has an active token rotates it:
+  its prefix and SHA-256. Its scopes are within what the user's role allows (`api.scopes`);
+  left out, they are all of those. Issuing for a (user, name) that already has an active token rotates it:
   the old one is revoked in the same transaction.
 - `idempotent_call` runs a change and stores its answer under (user, key) in ONE transaction, so
   either both are committed or neither. Two concurrent calls with one key: the loser's change is
   rolled back by the unique constraint and it answers with the winner's stored reply.
   The same key with a different request is refused (422); failed calls store nothing.
 `Reply` is what an API class's change returns, for `idempotent_call` to store and replay.
-Imports only `api.models` and `core.errors` from the project.
+Imports only `api.models`, `api.scopes` and `core` from the project.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
+from api import scopes as api_scopes
 from api.models import ApiToken, IdempotencyRecord
 from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 
@@ -44,19 +46,38 @@ def _hash(key: str) -> str:
 
 
 @transaction.atomic
-def api_token_issue(*, user: Any, name: str = "default") -> tuple[ApiToken, str]:
-    """Create (or rotate) the token `name` of `user`; returns the token and its clear key."""
+def api_token_issue(
+    *, user: Any, name: str = "default", scopes: Iterable[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Create (or rotate) the token `name` of `user`; returns the token and its clear key.
+
+    `scopes` default to all its user's role allows; asking for more (an integration asking for
+    `staff`) or for unknown ones is refused (400)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidDataError(fields={"name": ["Between 1 and 100 characters."]})
     if not user.is_active:
         raise InvalidDataError(fields={"user": ["The user is inactive."]})
+    if scopes is None:
+        scopes = api_scopes.scopes_allowed(user)
+    elif isinstance(scopes, str):
+        raise InvalidDataError(fields={"scopes": ["A list of scopes."]})
+    else:
+        scopes = list(scopes)
+        problems = api_scopes.scopes_refused(user=user, scopes=scopes)
+        if problems:
+            raise InvalidDataError(fields={"scopes": problems})
     now = timezone.now()
     ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).update(revoked_at=now)
     prefix = secrets.token_hex(6)
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, key_hash=_hash(key), created_at=now
+        user=user,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash(key),
+        scopes=api_scopes.scopes_normalize(scopes),
+        created_at=now,
     )
     return token, key
 

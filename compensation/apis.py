@@ -2,7 +2,9 @@
 
 Thin classes: parse, call one service or selector, render. Authority, four eyes and the
 complaint's transitions are decided in `compensation.services`; errors are DomainErrors rendered
-by `api.rest.exception_handler`. Every POST honours `Idempotency-Key`.
+by `api.rest.exception_handler`. Every POST honours `Idempotency-Key`. Every endpoint is staff
+work: it needs the `staff` scope, so an integration never reaches it (granted compensation
+reaches integrations in the customer view of the complaint).
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.calls import idempotent_response, input_parse
+from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
 from api.schema import IDEMPOTENCY_KEY
+from api.scopes import STAFF
 from api.services import Reply
 from compensation import selectors, services
 from compensation.models import CompensationRequest
 from compensation.serializers import CompensationIn, CompensationOut, DecisionIn, RejectIn
-from complaints.apis import ComplaintApi
+from complaints.apis import CanUseComplaintsApi, ComplaintApi
 from core.errors import InvalidDataError, NotFoundError
 
 
@@ -28,7 +32,11 @@ def _request_out(request_id: int) -> dict:
     return CompensationOut(selectors.compensation_get(request_id=request_id)).data
 
 
-class CompensationCreateApi(ComplaintApi):
+class StaffCompensationApi(ComplaintApi):
+    permission_classes = [CanUseComplaintsApi, HasScope(STAFF)]
+
+
+class CompensationCreateApi(StaffCompensationApi):
     @extend_schema(
         operation_id="complaints_compensations_create",
         summary="Request compensation: granted at once within authority, else pending approval",
@@ -54,7 +62,7 @@ class CompensationCreateApi(ComplaintApi):
         return idempotent_response(request, run)
 
 
-class CompensationQueueApi(ComplaintApi):
+class CompensationQueueApi(StaffCompensationApi):
     pagination_class = CursorPagination
 
     @extend_schema(
@@ -81,7 +89,7 @@ class CompensationQueueApi(ComplaintApi):
         return paginator.get_paginated_response(CompensationOut(page, many=True).data)
 
 
-class _DecisionApi(ComplaintApi):
+class _DecisionApi(StaffCompensationApi):
     input_serializer: Any = DecisionIn
 
     def decide(self, *, request_id: int, actor: Any, note: str) -> Any:

@@ -23,7 +23,8 @@ class CompensationConfig(AppConfig):
 def _fill_extension_points() -> None:
     """Fill complaints' extension points (complaints cannot import us): remedy with
     compensation, approve and return decide the pending compensation, for the API and the admin
-    buttons alike; the API detail lists the requests; the admin complaint page gets the Remedy
+    buttons alike; the API detail lists the requests (the customer-safe detail only what was
+    given); the admin complaint page gets the Remedy
     form with items, its panel and the buttons a waiting remedy withholds; the dashboard gets
     the compensation granted."""
     from compensation import admin, forms, selectors, serializers, services
@@ -37,6 +38,12 @@ def _fill_extension_points() -> None:
     def compensation_requests(complaint, user):
         return serializers.compensation_section(
             selectors.complaint_compensation_requests(complaint_id=complaint.pk)
+        )
+
+    @extensions.detail_section("compensation", public=True)
+    def compensation_given(complaint, user):
+        return serializers.granted_section(
+            selectors.complaint_compensation_given(complaint_id=complaint.pk)
         )
 
     extensions.admin_action(

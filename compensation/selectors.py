@@ -78,6 +78,15 @@ def complaint_compensation_requests(*, complaint_id: int) -> list[CompensationRe
     )
 
 
+def complaint_compensation_given(*, complaint_id: int) -> list[CompensationRequest]:
+    """What was given on the complaint (granted on the spot or approved), oldest first."""
+    return list(
+        CompensationRequest.objects.filter(complaint_id=complaint_id, status__in=GIVEN_STATUSES)
+        .only("kind", "amount", "currency", "quantity", "created_at")
+        .order_by("created_at", "id")
+    )
+
+
 def complaint_pending_tier(*, complaint_id: int) -> str | None:
     """The highest tier any pending request on the complaint needs; None if nothing waits."""
     tiers = set(

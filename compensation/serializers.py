@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from compensation import money
 from compensation.models import CompensationRequest
+from compensation.services.records import granted_item
 from complaints.serializers import COMPENSATION_KINDS, CompensationItemIn, text
 
 
@@ -58,3 +59,9 @@ class CompensationOut(serializers.ModelSerializer):
 
 def compensation_section(requests: list[CompensationRequest]) -> list[dict]:
     return CompensationOut(requests, many=True).data
+
+
+def granted_section(requests: list[CompensationRequest]) -> list[dict]:
+    """The customer-safe section: kind, amount, currency, quantity of what was given (the shape
+    `complaints.serializers.GrantedCompensationOut` documents)."""
+    return [granted_item(r) for r in requests]

@@ -6,9 +6,15 @@ the admin uses); errors are DomainErrors rendered by `api.rest.exception_handler
 Every POST honours an `Idempotency-Key` header (see `api.services.idempotent_call`) and an optional
 `If-Match: "<version>"` header or `expected_version` field (409 when the complaint moved on).
 
+Who may call what: every method declares the token scope it needs (`api.permissions.HasScope`,
+documented in the schema); an integration sees only its own complaints (`complaints.visibility`:
+others' are a 404). Every complaint in a response is in one of two views (`view`): `staff` for
+staff acting as themselves (a session, or a token with the `staff` scope), `customer` for
+everyone else — the customer-safe view, built by `complaint_customer_data`.
+
 Higher apps extend it only through `complaints.extensions`: the detail's extra sections
-(`deadlines`, `compensation_requests`) and who carries out remedy with `compensations` and
-return. This module must not import those apps.
+(`deadlines`, `compensation_requests`; public ones such as granted `compensation`) and who
+carries out remedy with `compensations` and return. This module must not import those apps.
 """
 
 from __future__ import annotations
@@ -16,22 +22,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import permissions
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import scopes as api_scopes
 from api.calls import expected_version_parse, idempotent_response, input_parse
+from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
 from api.schema import IDEMPOTENCY_KEY, IF_MATCH
 from api.services import Reply
 from complaints import extensions, selectors, services
 from complaints.models import Complaint
 from complaints.serializers import (
+    VIEW_CUSTOMER,
+    VIEW_STAFF,
     AcknowledgeIn,
     ApologizeIn,
+    ComplaintCustomerDetailOut,
+    ComplaintCustomerOut,
     ComplaintDetailOut,
     ComplaintFilterIn,
     ComplaintOut,
@@ -45,33 +57,101 @@ from complaints.serializers import (
     ResumeIn,
     ReturnIn,
     SetLimitsIn,
+    complaint_customer_rows,
     complaint_rows,
 )
 from core import roles
-from core.errors import InvalidDataError, NotFoundError, RuleViolationError
+from core.errors import (
+    InvalidDataError,
+    NotFoundError,
+    NotPermittedError,
+    RuleViolationError,
+)
+
+# The scopes each transition needs (any one of them): staff work as themselves; the customer,
+# through an integration, may only reopen.
+TRANSITION_SCOPES: dict[str, tuple[str, ...]] = {
+    "reopen": (api_scopes.CUSTOMER_ACT, api_scopes.STAFF),
+}
+STAFF_ONLY = (api_scopes.STAFF,)
+
+# The response bodies a generated client parses: one of the two views, told apart by `view`.
+COMPLAINT_DETAIL = PolymorphicProxySerializer(
+    component_name="ComplaintDetailAnyView",
+    serializers={VIEW_STAFF: ComplaintDetailOut, VIEW_CUSTOMER: ComplaintCustomerDetailOut},
+    resource_type_field_name="view",
+)
+COMPLAINT_ROWS = PolymorphicProxySerializer(
+    component_name="ComplaintAnyView",
+    serializers={VIEW_STAFF: ComplaintOut, VIEW_CUSTOMER: ComplaintCustomerOut},
+    resource_type_field_name="view",
+    many=True,
+)
 
 
-def complaint_detail_data(*, complaint_id: int, user: Any) -> dict:
-    """The full complaint as the API shows it to `user` (internal entries for staff only)."""
+def _caller(request: Request) -> tuple[Any, Any]:
+    return request.user, getattr(request, "auth", None)
+
+
+def staff_view(request: Request) -> bool:
+    """The staff view for staff acting as themselves; the customer view for everyone else."""
+    user, token = _caller(request)
+    return api_scopes.acts_as_staff(user=user, token=token)
+
+
+def _may_fire(request: Request, name: str) -> bool:
+    user, token = _caller(request)
+    return any(
+        api_scopes.has_scope(user=user, token=token, scope=s)
+        for s in TRANSITION_SCOPES.get(name, STAFF_ONLY)
+    )
+
+
+def _visible_complaint(complaint_id: int, user: Any) -> Complaint:
     try:
-        complaint = selectors.complaint_get(complaint_id=complaint_id)
+        return selectors.complaint_get(complaint_id=complaint_id, user=user)
     except Complaint.DoesNotExist:
         raise NotFoundError("No such complaint.") from None
+
+
+def _transitions_for(request: Request, complaint: Complaint) -> list[str]:
+    return [
+        name
+        for name in selectors.complaint_available_actions(complaint=complaint, user=request.user)
+        if name in TRANSITIONS and _may_fire(request, name)
+    ]
+
+
+def complaint_detail_data(*, complaint_id: int, request: Request) -> dict:
+    """The complaint as the API shows it to the caller: the staff view (internal entries
+    included) or the customer-safe view (`complaint_customer_data`)."""
+    user = request.user
+    complaint = _visible_complaint(complaint_id, user)
+    if not staff_view(request):
+        return complaint_customer_data(complaint=complaint, request=request)
     context = {
         "now": timezone.now(),
-        "timeline": selectors.complaint_timeline(
-            complaint=complaint, include_internal=roles.is_agent(user)
-        ),
+        "timeline": selectors.complaint_timeline(complaint=complaint, include_internal=True),
         "sections": {
             name: fn(complaint, user) for name, fn in extensions.detail_sections().items()
         },
-        "available_transitions": [
-            name
-            for name in selectors.complaint_available_actions(complaint=complaint, user=user)
-            if name in TRANSITIONS
-        ],
+        "available_transitions": _transitions_for(request, complaint),
     }
     return ComplaintDetailOut(complaint, context=context).data
+
+
+def complaint_customer_data(*, complaint: Complaint, request: Request) -> dict:
+    """The customer-safe view: public timeline, state, the promise, what higher apps publish
+    (granted compensation), the transitions the caller may fire — nothing internal."""
+    context = {
+        "timeline": selectors.complaint_public_timeline(complaint=complaint),
+        "sections": {
+            name: fn(complaint, request.user)
+            for name, fn in extensions.detail_sections(public=True).items()
+        },
+        "available_transitions": _transitions_for(request, complaint),
+    }
+    return ComplaintCustomerDetailOut(complaint, context=context).data
 
 
 class CanUseComplaintsApi(permissions.BasePermission):
@@ -90,19 +170,27 @@ class ComplaintApi(APIView):
 
 class ComplaintListCreateApi(ComplaintApi):
     pagination_class = CursorPagination
+    permission_classes = [
+        CanUseComplaintsApi,
+        HasScope(api_scopes.COMPLAINTS_READ, methods=["GET"]),
+        HasScope(api_scopes.COMPLAINTS_FILE, methods=["POST"]),
+    ]
 
     @extend_schema(
         operation_id="complaints_list",
         summary="List complaints, newest first (cursor-paginated)",
+        description="Staff see every complaint; an integration only its own (those it filed, "
+        "or of customers it owns), in the customer view.",
         parameters=[ComplaintFilterIn],
-        responses=ComplaintOut(many=True),
+        responses=COMPLAINT_ROWS,
     )
     def get(self, request: Request) -> Response:
         filters = input_parse(ComplaintFilterIn, request.query_params.dict())
         qs = selectors.complaint_search(user=request.user, **filters)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(complaint_rows(page, now=timezone.now()))
+        rows = complaint_rows if staff_view(request) else complaint_customer_rows
+        return paginator.get_paginated_response(rows(page, now=timezone.now()))
 
     @extend_schema(
         operation_id="complaints_create",
@@ -110,8 +198,8 @@ class ComplaintListCreateApi(ComplaintApi):
         request=IntakeIn,
         parameters=[IDEMPOTENCY_KEY],
         responses={
-            201: ComplaintDetailOut,
-            200: OpenApiResponse(ComplaintDetailOut, description="Known `external_id`."),
+            201: COMPLAINT_DETAIL,
+            200: OpenApiResponse(COMPLAINT_DETAIL, description="Known `external_id`."),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description=(
@@ -136,20 +224,22 @@ class ComplaintListCreateApi(ComplaintApi):
                 actor=request.user,
                 **data,
             )
-            body = complaint_detail_data(complaint_id=complaint.pk, user=request.user)
+            body = complaint_detail_data(complaint_id=complaint.pk, request=request)
             return Reply(201 if created else 200, body)
 
         return idempotent_response(request, run)
 
 
 class ComplaintDetailApi(ComplaintApi):
+    permission_classes = [CanUseComplaintsApi, HasScope(api_scopes.COMPLAINTS_READ)]
+
     @extend_schema(
         operation_id="complaints_retrieve",
         summary="One complaint with its timeline and the transitions you may fire now",
-        responses=ComplaintDetailOut,
+        responses=COMPLAINT_DETAIL,
     )
     def get(self, request: Request, complaint_id: int) -> Response:
-        data = complaint_detail_data(complaint_id=complaint_id, user=request.user)
+        data = complaint_detail_data(complaint_id=complaint_id, request=request)
         return Response(data, headers={"ETag": f'"{data["version"]}"'})
 
 
@@ -173,14 +263,14 @@ class TransitionApi(ComplaintApi):
                 data=data,
                 expected_version=version,
             )
-            return Reply(200, complaint_detail_data(complaint_id=complaint_id, user=request.user))
+            return Reply(200, complaint_detail_data(complaint_id=complaint_id, request=request))
 
         return idempotent_response(request, run)
 
 
 def _transition(name: str, serializer, summary: str, *, conflicts: str, rules: str | None = None):
     responses: dict = {
-        200: ComplaintDetailOut,
+        200: COMPLAINT_DETAIL,
         409: OpenApiResponse(ErrorSerializer, description=conflicts),
         422: OpenApiResponse(
             ErrorSerializer, description=rules or "Idempotency-Key reused with another request."
@@ -190,6 +280,10 @@ def _transition(name: str, serializer, summary: str, *, conflicts: str, rules: s
     def decorate(cls):
         cls.name = name
         cls.input_serializer = serializer
+        cls.permission_classes = [
+            CanUseComplaintsApi,
+            HasScope(*TRANSITION_SCOPES.get(name, STAFF_ONLY)),
+        ]
 
         def post(self, request: Request, complaint_id: int) -> Response:
             return TransitionApi.post(self, request, complaint_id)
@@ -306,9 +400,16 @@ class ResumeApi(TransitionApi):
 
 
 class MessageCreateApi(ComplaintApi):
+    permission_classes = [
+        CanUseComplaintsApi,
+        HasScope(api_scopes.CUSTOMER_ACT, api_scopes.STAFF),
+    ]
+
     @extend_schema(
         operation_id="complaints_messages_create",
         summary="Add a reply or (staff only) an internal note",
+        description="An integration's message is the customer's (scope `customer:act`); an "
+        "internal note needs the `staff` scope.",
         request=MessageIn,
         parameters=[IDEMPOTENCY_KEY],
         responses={
@@ -318,6 +419,12 @@ class MessageCreateApi(ComplaintApi):
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         data = input_parse(MessageIn, request.data)
+        if data["visibility"] != "public" and not staff_view(request):
+            raise NotPermittedError(
+                "Internal notes are for staff working as themselves: use a session or a token "
+                "with the `staff` scope.",
+                fields={"scope": [api_scopes.STAFF]},
+            )
 
         def run() -> Reply:
             message = services.message_add(complaint_id=complaint_id, actor=request.user, **data)

@@ -14,7 +14,9 @@ What this module guarantees:
   so a remedy with compensation takes one path whichever door it came through.
 
 The points:
-- `detail_section(name)`: a key of the API complaint detail, fn(complaint, user) -> list[dict].
+- `detail_section(name)`: a key of the API complaint detail, fn(complaint, user) -> list[dict];
+  `detail_section(name, public=True)`: a key of the customer-safe detail integrations get, which
+  must hold only what the customer may see (e.g. granted compensation: kind, amount, currency).
 - `remedy_handler`, `approve_handler`, `return_handler`: who carries out remedy (with
   compensation `items`), approve and return; `complaint_remedy` etc. call the provider.
 - `admin_action(name, ...)`: change an entry of the admin's workflow button table
@@ -62,6 +64,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 @dataclass
 class _Points:
     sections: dict[str, SectionFn] = field(default_factory=dict)
+    public_sections: dict[str, SectionFn] = field(default_factory=dict)
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     admin_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     hide_actions: list[HideFn] = field(default_factory=list)
@@ -71,6 +74,7 @@ class _Points:
     def copy(self) -> _Points:
         return _Points(
             sections=dict(self.sections),
+            public_sections=dict(self.public_sections),
             handlers=dict(self.handlers),
             admin_actions={name: dict(c) for name, c in self.admin_actions.items()},
             hide_actions=list(self.hide_actions),
@@ -93,20 +97,22 @@ def _label(fn: Callable[..., Any]) -> str:
 # --- the API complaint detail -------------------------------------------------------------------
 
 
-def detail_section(name: str) -> Callable[[SectionFn], SectionFn]:
-    """Decorator: `name` becomes a key of the API complaint detail, filled by fn(complaint, user)."""
+def detail_section(name: str, *, public: bool = False) -> Callable[[SectionFn], SectionFn]:
+    """Decorator: `name` becomes a key of the API complaint detail, filled by fn(complaint, user).
+    With `public=True`, a key of the customer-safe detail (what integrations see) instead."""
 
     def register(fn: SectionFn) -> SectionFn:
-        if name in _points.sections:
-            raise _refuse(f"Detail section {name!r}")
-        _points.sections[name] = fn
+        sections = _points.public_sections if public else _points.sections
+        if name in sections:
+            raise _refuse(f"{'Public detail' if public else 'Detail'} section {name!r}")
+        sections[name] = fn
         return fn
 
     return register
 
 
-def detail_sections() -> Mapping[str, SectionFn]:
-    return MappingProxyType(dict(_points.sections))
+def detail_sections(*, public: bool = False) -> Mapping[str, SectionFn]:
+    return MappingProxyType(dict(_points.public_sections if public else _points.sections))
 
 
 # --- remedy / approve / return: one provider each, shared by the API and the admin ---------------
@@ -274,6 +280,7 @@ _KEEP: Any = object()
 def override(
     *,
     detail_sections: Mapping[str, SectionFn | None] | None = None,
+    public_detail_sections: Mapping[str, SectionFn | None] | None = None,
     remedy_handler: RemedyFn | None = _KEEP,
     approve_handler: DecisionFn | None = _KEEP,
     return_handler: DecisionFn | None = _KEEP,
@@ -291,11 +298,15 @@ def override(
     global _points
     saved = _points
     points = saved.copy()
-    for name, fn in (detail_sections or {}).items():
-        if fn is None:
-            points.sections.pop(name, None)
-        else:
-            points.sections[name] = fn
+    for target, given in (
+        (points.sections, detail_sections),
+        (points.public_sections, public_detail_sections),
+    ):
+        for name, fn in (given or {}).items():
+            if fn is None:
+                target.pop(name, None)
+            else:
+                target[name] = fn
     for name, fn in (
         ("remedy", remedy_handler),
         ("approve", approve_handler),

@@ -1,6 +1,10 @@
 """Read side of the complaints app: querysets with their joins, timelines, available actions.
 
-Selectors own select_related/prefetch_related so that no list issues a query per row.
+Selectors own select_related/prefetch_related so that no list issues a query per row. What the
+API reads for a caller is narrowed by `complaints.visibility` (an integration sees only its own
+complaints; others' are "no such complaint"). `complaint_public_timeline` is the customer-safe
+timeline: public messages and plain state changes, authors as display names, never usernames,
+reasons or internal notes.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_fsm import get_available_user_FIELD_transitions
 
 from complaints.models import (
@@ -21,10 +26,12 @@ from complaints.models import (
     Complaint,
     Customer,
     Message,
+    MessageKind,
     TransitionLog,
     Visibility,
 )
 from complaints.services import TRANSITION_METHODS
+from complaints.visibility import complaints_visible
 from core import roles
 
 _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
@@ -116,8 +123,13 @@ def canned_texts() -> list[dict[str, str]]:
     ]
 
 
-def complaint_get(*, complaint_id: int) -> Complaint:
-    return complaint_list().get(pk=complaint_id)
+def complaint_get(*, complaint_id: int, user: Any = None) -> Complaint:
+    """The complaint with customer and assignee joined; with `user`, only if they may see it
+    (else Complaint.DoesNotExist, as if there were none)."""
+    qs = complaint_list()
+    if user is not None:
+        qs = complaints_visible(qs, user=user)
+    return qs.get(pk=complaint_id)
 
 
 def complaint_available_transitions(*, complaint: Complaint, user: Any) -> list[str]:
@@ -195,6 +207,71 @@ def _step_title(log: TransitionLog) -> str:
     if log.from_state == log.to_state:
         return log.transition.replace("_", " ")
     return f"{log.transition.replace('_', ' ')}: {log.from_state} → {log.to_state}"
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One entry of the customer-safe timeline: a public message, or a plain state change."""
+
+    at: datetime
+    kind: str  # "message" or "step"
+    source: str  # "customer" or "staff"
+    author: str  # the customer's name, or a staff display name
+    body: str  # empty for a state change
+    from_state: str | None = None
+    to_state: str | None = None
+
+
+def staff_display_name(user: Any) -> str:
+    """How staff appear to customers: a first name or full name, else "Customer care"; never a
+    username."""
+    if user is not None:
+        name = (user.first_name or user.get_full_name() or "").strip()
+        if name:
+            return name
+    return gettext("Customer care")
+
+
+def complaint_public_timeline(*, complaint: Complaint) -> list[PublicEntry]:
+    """What the customer may see of the timeline, in time order (two queries): public messages,
+    and workflow steps that changed the state, without their reasons."""
+    customer = complaint.customer
+    customer_side = {i for i in (complaint.filed_by_id, customer.owner_id) if i is not None}
+    entries = []
+    for m in (
+        Message.objects.filter(complaint=complaint, visibility=Visibility.PUBLIC)
+        .select_related("author")
+        .order_by("created_at", "id")
+    ):
+        from_customer = m.kind == MessageKind.CUSTOMER
+        entries.append(
+            PublicEntry(
+                at=m.created_at,
+                kind="message",
+                source="customer" if from_customer else "staff",
+                author=customer.name if from_customer else staff_display_name(m.author),
+                body=m.body,
+            )
+        )
+    for log in (
+        TransitionLog.objects.filter(complaint=complaint)
+        .exclude(from_state=F("to_state"))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    ):
+        from_customer = log.actor_id is not None and log.actor_id in customer_side
+        entries.append(
+            PublicEntry(
+                at=log.created_at,
+                kind="step",
+                source="customer" if from_customer else "staff",
+                author=customer.name if from_customer else staff_display_name(log.actor),
+                body="",
+                from_state=log.from_state,
+                to_state=log.to_state,
+            )
+        )
+    return sorted(entries, key=lambda e: (e.at, e.kind != "step"))
 
 
 def transition_log_for(*, complaint: Complaint) -> QuerySet[TransitionLog]:
@@ -308,12 +385,13 @@ def complaint_search(
     search: str | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Complaint]:
-    """`complaint_list` filtered; `assignee` is a user id, "me" or "none".
+    """`complaint_list` narrowed to what `user` may see, filtered; `assignee` is a user id, "me"
+    or "none".
 
     Overdue means a running deadline (first response, promise, resolution, approval: the
     complaint's `next_due_at`, kept by the escalation app) has passed while it is open.
     """
-    qs = complaint_list(user=user)
+    qs = complaints_visible(complaint_list(user=user), user=user)
     if state:
         qs = qs.filter(state=state)
     if category:

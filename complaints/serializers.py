@@ -3,6 +3,12 @@
 Input serializers check shape, types and sizes (so a 2 MB string or a NUL byte is a 400 before any
 service runs); every business rule stays in `complaints.services`. Output serializers describe
 exactly what the API returns, so the OpenAPI document matches the responses.
+
+There are two views of a complaint, told apart by their `view` field: `staff` (ComplaintOut,
+ComplaintDetailOut) for staff acting as themselves, and `customer` (ComplaintCustomerOut,
+ComplaintCustomerDetailOut) for everyone else, integrations above all. The customer view is
+built from its own fields only: the public timeline, state, the promise, granted compensation,
+staff display names — nothing internal can reach it by accident of inheritance.
 """
 
 from __future__ import annotations
@@ -191,6 +197,20 @@ class ComplaintFilterIn(serializers.Serializer):
 
 # --- output ------------------------------------------------------------------------------------
 
+VIEW_STAFF = "staff"
+VIEW_CUSTOMER = "customer"
+
+
+def _view_field(value: str) -> serializers.SerializerMethodField:
+    """The `view` discriminator: always `value` (one-value enum in the schema)."""
+
+    @extend_schema_field({"type": "string", "enum": [value]})
+    class ViewField(serializers.SerializerMethodField):
+        def to_representation(self, obj):
+            return value
+
+    return ViewField(help_text=f"`{value}`: which representation of a complaint this is.")
+
 
 class CustomerOut(serializers.Serializer):
     name = serializers.CharField()
@@ -206,6 +226,7 @@ class UserOut(serializers.Serializer):
 
 
 class ComplaintOut(serializers.Serializer):
+    view = _view_field(VIEW_STAFF)
     id = serializers.IntegerField()
     reference = serializers.CharField()
     state = serializers.ChoiceField(State.choices)
@@ -276,6 +297,70 @@ class ComplaintDetailOut(ComplaintOut):
         return self.context["available_transitions"]
 
 
+# --- the customer-safe view (integrations) ------------------------------------------------------
+
+
+class PublicTimelineEntryOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(["message", "step"], help_text="`step`: a state change.")
+    source = serializers.ChoiceField(["customer", "staff"])
+    author = serializers.CharField(help_text="The customer's name, or a staff display name.")
+    body = serializers.CharField(help_text="The message; empty for a state change.")
+    from_state = serializers.ChoiceField(State.choices, allow_null=True)
+    to_state = serializers.ChoiceField(State.choices, allow_null=True)
+
+
+class GrantedCompensationOut(serializers.Serializer):
+    kind = serializers.ChoiceField(COMPENSATION_KINDS)
+    amount = serializers.CharField(help_text='A decimal string, e.g. "12.50".')
+    currency = serializers.CharField(help_text="ISO 4217.")
+    quantity = serializers.IntegerField()
+
+
+class ComplaintCustomerOut(serializers.Serializer):
+    """A complaint as its customer may see it (a list row; the detail adds to it)."""
+
+    view = _view_field(VIEW_CUSTOMER)
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(State.choices)
+    subject = serializers.CharField()
+    channel = serializers.ChoiceField(Channel.choices)
+    category = serializers.ChoiceField(Category.choices)
+    severity = serializers.ChoiceField(Severity.choices)
+    customer = CustomerOut()
+    promised_by = serializers.DateTimeField(
+        allow_null=True, help_text="When the customer hears back, as promised."
+    )
+    paused = serializers.SerializerMethodField()
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    state_changed_at = serializers.DateTimeField()
+
+    def get_paused(self, obj) -> bool:
+        return obj.paused_at is not None
+
+
+class ComplaintCustomerDetailOut(ComplaintCustomerOut):
+    description = serializers.CharField(help_text="The customer's own words, as filed.")
+    timeline = serializers.SerializerMethodField()
+    compensation = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(PublicTimelineEntryOut(many=True))
+    def get_timeline(self, obj):
+        return PublicTimelineEntryOut(self.context["timeline"], many=True).data
+
+    @extend_schema_field(GrantedCompensationOut(many=True))
+    def get_compensation(self, obj):
+        return self.context["sections"].get("compensation", [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, obj):
+        return self.context["available_transitions"]
+
+
 class MessageOut(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField(source="created_at")
@@ -303,6 +388,7 @@ def complaint_rows(complaints, *, now) -> list[dict]:
         customer, assignee = c.customer, c.assignee
         rows.append(
             {
+                "view": VIEW_STAFF,
                 "id": c.id,
                 "reference": c.reference,
                 "state": c.state,
@@ -332,6 +418,38 @@ def complaint_rows(complaints, *, now) -> list[dict]:
                 "paused": c.paused_at is not None,
                 "pause_until": _dt(c.pause_until),
                 "external_id": c.external_id,
+                "version": c.version,
+                "created_at": _dt(c.created_at),
+                "updated_at": _dt(c.updated_at),
+                "state_changed_at": _dt(c.state_changed_at),
+            }
+        )
+    return rows
+
+
+def complaint_customer_rows(complaints, *, now=None) -> list[dict]:
+    """Exactly `ComplaintCustomerOut(complaints, many=True).data`, fast (as `complaint_rows`)."""
+    rows = []
+    for c in complaints:
+        customer = c.customer
+        rows.append(
+            {
+                "view": VIEW_CUSTOMER,
+                "id": c.id,
+                "reference": c.reference,
+                "state": c.state,
+                "subject": c.subject,
+                "channel": c.channel,
+                "category": c.category,
+                "severity": c.severity,
+                "customer": {
+                    "name": customer.name,
+                    "email": customer.email,
+                    "phone": customer.phone,
+                    "external_ref": customer.external_ref,
+                },
+                "promised_by": _dt(c.promised_by),
+                "paused": c.paused_at is not None,
                 "version": c.version,
                 "created_at": _dt(c.created_at),
                 "updated_at": _dt(c.updated_at),

@@ -267,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS",
         "WebhookEventEnum": "webhooks.models.EVENT_TYPES",
+        "StateEnum": "complaints.models.State",
+        "TimelineEntryKindEnum": ["message", "step"],
+        "ComplaintViewStaffEnum": ["staff"],
+        "ComplaintViewCustomerEnum": ["customer"],
     },
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}

@@ -225,3 +225,43 @@ def test_duplicate_customers_are_merged_into_the_oldest_before_the_unique_constr
         NowCustomer.objects.create(name="Cora", email="CORA@EXAMPLE.COM")
     with pytest.raises(IntegrityError), transaction.atomic():
         NowCustomer.objects.create(name="X", email="x@example.com", external_ref="shop-1")
+
+
+def test_tokens_issued_before_scopes_keep_working_with_their_roles_scopes():
+    from api.services import _hash
+
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate([("api", "0001_initial")])
+    keys = {}
+    try:
+        old = executor.loader.project_state([("api", "0001_initial")]).apps
+        User = old.get_model("auth", "User")
+        Group = old.get_model("auth", "Group")
+        ApiToken = old.get_model("api", "ApiToken")
+        for n, (username, group, superuser) in enumerate(
+            [("shop", "integration", False), ("fl", "frontline", False), ("root", None, True)]
+        ):
+            user = User.objects.create(username=username, is_superuser=superuser)
+            if group:
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
+            prefix = f"{n:012x}"
+            keys[username] = f"rdr_{prefix}_secret-{username}"
+            ApiToken.objects.create(user=user, prefix=prefix, key_hash=_hash(keys[username]))
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+
+    from api.models import ApiToken as NowToken
+    from tests.api.conftest import Api
+
+    scopes = dict(NowToken.objects.values_list("user__username", "scopes"))
+    integration = ["complaints:read", "complaints:file", "customer:act", "webhooks:manage"]
+    assert scopes == {
+        "shop": integration,
+        "fl": [*integration, "staff"],
+        "root": [*integration, "staff"],
+    }
+    for username in ("shop", "fl"):
+        assert Api(keys[username]).get("/complaints/").status_code == 200

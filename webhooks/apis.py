@@ -3,7 +3,8 @@
 Thin classes over `webhooks.services` and `webhooks.selectors`. A subscription belongs to the
 caller (its token's user); nobody sees another's, and a deleted one is gone for its owner too
 (lists, log: 404). The delivery log is cursor-paginated and shows status and timing, never the
-receiver's answer. Permission comes from `core.roles` (a pure module): staff and integrations.
+receiver's answer. Permission comes from `core.roles` (a pure module): staff and integrations,
+with a token holding `webhooks:manage`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
+from api.scopes import WEBHOOKS_MANAGE
 from core import roles
 from core.errors import NotFoundError
 from webhooks import selectors, services
@@ -34,7 +37,7 @@ class CanSubscribe(permissions.BasePermission):
 
 
 class WebhookApi(APIView):
-    permission_classes = [CanSubscribe]
+    permission_classes = [CanSubscribe, HasScope(WEBHOOKS_MANAGE)]
 
     def own(self, request: Request, subscription_id: int):
         found = selectors.webhook_subscriptions_of(owner=request.user).filter(pk=subscription_id)

@@ -154,7 +154,7 @@ def _approve(
                     "reason",
                 ]
             )
-            _publish("compensation.approved", r)
+            _publish("compensation.approved", r, complaint)
         root_cause = next((r.root_cause for r in pending if r.root_cause), "")
         approved = complaint_services.complaint_approve(
             complaint_id=complaint.pk,
@@ -230,7 +230,7 @@ def _reject(
             r.decided_at = now
             r.decision_note = note
             r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-            _publish("compensation.rejected", r)
+            _publish("compensation.rejected", r, complaint)
         payload = {"compensation": [_entry(r) for r in pending]}
         if complaint.state != State.ESCALATED and pending:
             # The complaint already left escalated some other way; record the refusal only.

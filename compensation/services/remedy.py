@@ -97,7 +97,7 @@ def _create_requests(
             )
         )
     for request in created:
-        _publish("compensation.requested", request)
+        _publish("compensation.requested", request, complaint)
     return created
 
 

@@ -22,6 +22,7 @@ from complaints.services.engine import (
     complaint_lock,
     complaint_version_check,
 )
+from complaints.services.engine import event_audience as complaint_event_audience
 from complaints.services.engine import step as complaint_step
 from complaints.services.engine import step_log as complaint_step_log
 from complaints.services.intake import complaint_intake
@@ -53,6 +54,7 @@ __all__ = [
     "complaint_assign",
     "complaint_escalate",
     "complaint_escalate_many",
+    "complaint_event_audience",
     "complaint_intake",
     "complaint_lock",
     "complaint_pause",

@@ -37,6 +37,7 @@ from complaints.models import (
 from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, Checker, actor_display
 from complaints.services.customers import customer_upsert
 from complaints.services.engine import react
+from complaints.visibility import complaint_audience
 from core import roles
 from core.db import next_id
 from core.errors import NotPermittedError
@@ -194,22 +195,17 @@ def _intake_write(
         payload=payload,
         created_at=now,
     )
-    outbox_record_many(
-        events=[
-            (
-                "complaint.created",
-                {
-                    "complaint_id": complaint.pk,
-                    "reference": complaint.reference,
-                    "state": complaint.state,
-                    "external_id": external_id,
-                    "channel": channel,
-                    "category": category,
-                    "severity": severity,
-                },
-            )
-        ]
-    )
+    created = {
+        "complaint_id": complaint.pk,
+        "reference": complaint.reference,
+        "state": complaint.state,
+        "external_id": external_id,
+        "channel": channel,
+        "category": category,
+        "severity": severity,
+    }
+    audience = complaint_audience(filed_by_id=complaint.filed_by_id, owner_id=customer.owner_id)
+    outbox_record_many(events=[("complaint.created", created, created, audience)])
     react(
         step="intake",
         complaint=complaint,

@@ -1,4 +1,5 @@
-"""Replies and internal notes on a complaint's timeline."""
+"""Replies and internal notes on a complaint's timeline. An integration writes only on its own
+complaints (`complaints.visibility`); on another's it is told there is no such complaint."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils import timezone
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
 from complaints.services.checks import MAX_TEXT, Checker, actor_display
+from complaints.visibility import complaint_hidden_from
 from core import roles
-from core.errors import NotPermittedError
+from core.errors import NotFoundError, NotPermittedError
 
 
 def message_add(
@@ -29,6 +31,8 @@ def message_add(
         raise NotPermittedError("Internal notes are for staff only.")
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
+        if complaint_hidden_from(complaint, user=actor):
+            raise NotFoundError("No such complaint.")
         now = timezone.now()
         message = Message.objects.create(
             complaint=complaint,

@@ -103,14 +103,16 @@ def _stamp(now: datetime) -> datetime:
     return max(now, timezone.now())
 
 
-def _hook(deadline: dict, at: datetime) -> dict:
-    """Webhook payload of a deadline event."""
-    return {
+def _hook(kind: str, deadline: dict, at: datetime) -> tuple:
+    """Webhook outbox event of a deadline: staff only (no customer-safe view, no audience): a
+    customer learns of a lapsed deadline through the escalation it causes, not the deadline."""
+    payload = {
         "deadline_id": deadline["pk"],
         "complaint_id": deadline["complaint_id"],
         "kind": deadline["kind"],
         "at": at,
     }
+    return (kind, payload, None, ())
 
 
 def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
@@ -186,7 +188,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             for r in breached
         ]
         result.notified += mail_record_many(mails=mails)
-        outbox_record_many(events=[("deadline.breached", _hook(r, at)) for r in breached])
+        outbox_record_many(events=[_hook("deadline.breached", r, at) for r in breached])
         # Escalated and raised complaints were refreshed by the engine's reactions; the rest
         # (closed ones, or a stale next_due_at with nothing lapsed) are refreshed here.
         complaint_next_due_refresh(
@@ -242,7 +244,7 @@ def _warn_batch(
                 status=DeadlineStatus.WARNED, warned_at=at, warn_notified_at=at
             )
             result.notified += mail_record_many(mails=_mails(rows, "warning"))
-            outbox_record_many(events=[("deadline.warned", _hook(r, at)) for r in rows])
+            outbox_record_many(events=[_hook("deadline.warned", r, at) for r in rows])
     result.warned += len(rows)
     return len(candidates)
 

@@ -27,3 +27,18 @@ def test_complaint_rows_equal_the_documented_serializer(frontline):
     expected = ComplaintOut(page, many=True, context={"now": now}).data
     assert complaint_rows(page, now=now) == [dict(row) for row in expected]
     assert any(row["assignee"] for row in expected) and any(row["overdue"] for row in expected)
+
+
+@pytest.mark.django_db
+def test_customer_rows_equal_the_documented_customer_serializer(frontline):
+    from complaints.serializers import ComplaintCustomerOut, complaint_customer_rows
+
+    factories.complaint_new()
+    paused = factories.complaint_in("acknowledged")
+    services.complaint_pause(complaint_id=paused.pk, actor=frontline, reason="wait")
+    factories.complaint_in("remedied")
+    page = list(selectors.complaint_list())
+    expected = ComplaintCustomerOut(page, many=True).data
+    assert complaint_customer_rows(page) == [dict(row) for row in expected]
+    assert any(row["paused"] for row in expected) and any(row["promised_by"] for row in expected)
+    assert {row["view"] for row in expected} == {"customer"}

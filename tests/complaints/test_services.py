@@ -6,11 +6,12 @@ import pytest
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import Complaint, Message, TransitionLog
+from complaints.models import Complaint, Customer, Message, TransitionLog
 from core.errors import (
     ConflictError,
     InvalidDataError,
     InvalidTransitionError,
+    NotFoundError,
     NotPermittedError,
     RuleViolationError,
 )
@@ -145,7 +146,7 @@ ROLE_REFUSALS = [
 @pytest.mark.parametrize("name,state,who", ROLE_REFUSALS)
 def test_wrong_role_is_refused_and_writes_nothing(name, state, who, request):
     actor = request.getfixturevalue(who)
-    c = complaint_in(state)
+    c = complaint_in(state, **own(actor, who))
     before = snapshot(c.pk)
     with pytest.raises(NotPermittedError):
         fire(name, c.pk, actor)
@@ -172,9 +173,27 @@ ROLE_ALLOWED = [
 @pytest.mark.parametrize("name,state,who", ROLE_ALLOWED)
 def test_role_allowed(name, state, who, request):
     actor = request.getfixturevalue(who)
-    c = complaint_in(state)
+    c = complaint_in(state, **own(actor, who))
     result = fire(name, c.pk, actor, **({"abuse": False} if name == "set_limits" else {}))
     assert result.state == ALLOWED[name][state]
+
+
+def own(actor, who: str) -> dict:
+    """An integration acts only on its own complaints: let it file the one it acts on."""
+    return {"actor": actor} if who == "integration" else {}
+
+
+@pytest.mark.django_db
+def test_an_integration_acting_on_another_ones_complaint_finds_no_such_complaint(integration):
+    c = complaint_in("remedied")  # filed by no integration, its customer owned by none
+    before = snapshot(c.pk)
+    with pytest.raises(NotFoundError):
+        fire("reopen", c.pk, integration)
+    with pytest.raises(NotFoundError):
+        services.message_add(complaint_id=c.pk, actor=integration, body="hi")
+    assert snapshot(c.pk) == before
+    Customer.objects.filter(pk=c.customer_id).update(owner=integration)
+    assert fire("reopen", c.pk, integration).state == "venting"  # its customer's: its own
 
 
 @pytest.mark.django_db
@@ -212,7 +231,7 @@ def test_system_actor_escalates_with_label():
 
 @pytest.mark.django_db
 def test_reopen_counts_and_restarts(integration):
-    c = complaint_in("remedied")
+    c = complaint_in("remedied", actor=integration)
     result = services.complaint_reopen(complaint_id=c.pk, actor=integration, message="Not fixed")
     assert (result.state, result.reopen_count) == ("venting", 1)
     assert Message.objects.filter(complaint=c).latest("id").kind == "customer"

@@ -246,6 +246,29 @@ def test_batches_are_set_based(filed, team):
     assert count(3) == count(12)
 
 
+def test_the_sweeps_events_reach_the_complaints_integrations_and_nothing_internal(filed, team):
+    """The escalations the sweep writes in bulk carry their audience (the filer and the
+    customer's owner, read in the rows the sweep locks) and a view without the reason; the
+    deadline events are staff only."""
+    shop = factories.UserFactory(username="shop9", groups=["integration"], is_staff=False)
+    owner = factories.UserFactory(username="owner9", groups=["integration"], is_staff=False)
+    mine, owned, neither = filed(actor=shop), filed(), filed()
+    owned.customer.owner = owner
+    owned.customer.save(update_fields=["owner"])
+    lapse(Deadline.objects.filter(kind="first_response"))
+    assert deadline_sweep(batch_size=100).escalated == 3
+    transitioned = OutboxEvent.objects.filter(type="complaint.transitioned")
+    events = {e.payload["complaint_id"]: e for e in transitioned}
+    assert events[mine.pk].audience == [shop.pk]
+    assert events[owned.pk].audience == [owner.pk]
+    assert events[neither.pk].audience == []
+    public = events[mine.pk].public
+    assert (public["from_state"], public["to_state"]) == ("venting", "escalated")
+    assert "reason" not in public and "actor" not in public and events[mine.pk].payload["reason"]
+    deadline_events = OutboxEvent.objects.filter(type__startswith="deadline.")
+    assert deadline_events and all(e.public is None for e in deadline_events)
+
+
 def test_sweep_works_in_batches(filed, team, sweep):
     complaints = [filed() for _ in range(7)]
     lapse(Deadline.objects.filter(complaint__in=complaints, kind="first_response"))

@@ -1,4 +1,5 @@
-"""`manage.py create_api_token <username> [--name NAME]`: issue or rotate an API token.
+"""`manage.py create_api_token <username> [--name NAME] [--scope SCOPE ...]`: issue or rotate an
+API token. Without `--scope` the token gets every scope the user's role allows.
 
 The key is printed once, alone on the last line (so scripts can take `| tail -n1`); only its hash
 is stored. Running it again for the same user and name revokes the old key.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from api.scopes import SCOPES
 from api.services import api_token_issue
 from core.errors import DomainError
 
@@ -21,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="default", help="Which integration (default: default)."
         )
+        parser.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            choices=list(SCOPES),
+            help="A scope the token gets (repeat for several; default: what the role allows).",
+        )
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
@@ -29,11 +38,12 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user {options['username']!r}.") from None
         try:
-            token, key = api_token_issue(user=user, name=options["name"])
+            token, key = api_token_issue(user=user, name=options["name"], scopes=options["scopes"])
         except DomainError as error:
             raise CommandError(f"{error.message} {error.fields}") from None
         self.stdout.write(
-            f"API token {token.name!r} for {user.get_username()} (prefix {token.prefix}); "
+            f"API token {token.name!r} for {user.get_username()} (prefix {token.prefix}, "
+            f"scopes: {', '.join(token.scopes) or 'none'}); "
             "any earlier key of that name is revoked. Store the key now, it is not shown again:"
         )
         self.stdout.write(key)

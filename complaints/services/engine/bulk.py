@@ -31,8 +31,10 @@ from complaints.services.engine.common import (
     next_tier,
     row_facts,
     transitioned_event,
+    with_owner,
 )
 from complaints.services.engine.single import _check_can_fire
+from complaints.visibility import complaint_audience
 from core.db import among, rows_insert
 from core.errors import (
     ConflictError,
@@ -78,7 +80,7 @@ def complaint_escalate_many(
     with transaction.atomic():
         rows = {
             row["pk"]: row
-            for row in Complaint.objects.select_for_update()
+            for row in with_owner(Complaint.objects.select_for_update())
             .filter(among(Complaint, [i.complaint_id for i in items]))
             .order_by("pk")
             .values(*ROW_FIELDS)
@@ -183,6 +185,10 @@ def _escalate_rows(
                     reason=item.reason,
                     level=row["escalation_level"] + 1,
                     at=now,
+                    promised_by=row["promised_by"],
+                    audience=complaint_audience(
+                        filed_by_id=row["filed_by_id"], owner_id=row["customer_owner_id"]
+                    ),
                 )
             )
         changed.append(

@@ -1,5 +1,9 @@
 """What every change of a complaint shares: the row lock and version check, the facts reactions
-read, the audit row, the save of an edit, the webhook event of a transition."""
+read, the audit row, the save of an edit, the webhook event of a transition.
+
+A locked complaint carries `customer_owner_id` (read by a subquery in the locking SELECT: the
+customer row is not locked, and no query is added), so every event knows its audience — the
+complaint's filer and its customer's owner — and the bulk paths read it in the rows they lock."""
 
 from __future__ import annotations
 
@@ -7,17 +11,19 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from complaints import reactions
 from complaints.models import (
     Complaint,
+    Customer,
     State,
     TransitionLog,
 )
 from complaints.services.checks import actor_display
+from complaints.visibility import complaint_audience
 from core import roles
 from core.errors import (
     ConflictError,
@@ -48,7 +54,18 @@ ROW_FIELDS = (
     "paused_at",
     "promised_by",
     "created_at",
+    "filed_by_id",
+    "customer_owner_id",
 )
+# The owner of the complaint's customer, read beside the complaint without locking the customer.
+OWNER_SQL = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("owner_id")[:1])
+
+
+def with_owner(queryset: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """`queryset` with `customer_owner_id` read in the same query."""
+    return queryset.annotate(customer_owner_id=OWNER_SQL)
+
+
 # `next_tier` in SQL, built from the one ladder in `core.roles` (the top tier stays where it is).
 NEXT_TIER_SQL = Case(
     *(
@@ -65,7 +82,7 @@ NEXT_TIER_SQL = Case(
 def complaint_lock(complaint_id: int) -> Complaint:
     """The complaint, row-locked until the caller's transaction ends; NotFoundError if absent."""
     try:
-        complaint = Complaint.objects.select_for_update().get(pk=complaint_id)
+        complaint = with_owner(Complaint.objects.select_for_update()).get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError, TypeError):
         raise NotFoundError("No such complaint.") from None
     reactions.run_probes(complaint.pk)
@@ -83,7 +100,25 @@ def complaint_version_check(complaint: Complaint, expected_version: int | None) 
 
 def complaint_row(complaint: Complaint) -> dict:
     """A locked complaint as the bulk paths read it (`ROW_FIELDS`)."""
-    return {name: getattr(complaint, name) for name in ROW_FIELDS}
+    row = {name: getattr(complaint, name) for name in ROW_FIELDS if name != "customer_owner_id"}
+    row["customer_owner_id"] = complaint_owner_id(complaint)
+    return row
+
+
+def complaint_owner_id(complaint: Complaint) -> int | None:
+    """Its customer's owner: from the lock's subquery, else the loaded customer, else a query."""
+    if "customer_owner_id" in complaint.__dict__:
+        return complaint.customer_owner_id
+    if "customer" in complaint._state.fields_cache:
+        return complaint.customer.owner_id
+    return Customer.objects.filter(pk=complaint.customer_id).values_list("owner_id", flat=True)[0]
+
+
+def event_audience(complaint: Complaint) -> list[int]:
+    """Who an event about `complaint` concerns (`OutboxEvent.audience`)."""
+    return complaint_audience(
+        filed_by_id=complaint.filed_by_id, owner_id=complaint_owner_id(complaint)
+    )
 
 
 def facts(complaint: Complaint) -> reactions.Facts:
@@ -184,8 +219,12 @@ def transitioned_event(
     reason: str,
     level: int,
     at: datetime,
-) -> tuple[str, dict]:
-    """The webhook outbox event of a transition (what an integration may see of it)."""
+    promised_by: datetime | None,
+    audience: list[int],
+) -> tuple[str, dict, dict, list[int]]:
+    """The webhook outbox event of a transition: the staff payload, and the customer-safe view
+    for the integrations in `audience` — a plain state change with the promise, no reason, no
+    actor."""
     return (
         "complaint.transitioned",
         {
@@ -199,4 +238,14 @@ def transitioned_event(
             "escalation_level": level,
             "at": at,
         },
+        {
+            "complaint_id": complaint_id,
+            "reference": reference,
+            "from_state": from_state,
+            "to_state": to_state,
+            "state": to_state,
+            "promised_by": promised_by,
+            "at": at,
+        },
+        audience,
     )

@@ -1,4 +1,7 @@
-"""One complaint's change: a transition (`fire`) or an audited step that is not one (`step`)."""
+"""One complaint's change: a transition (`fire`) or an audited step that is not one (`step`).
+
+A transition by an integration on a complaint it may not see (`complaints.visibility`) is
+refused as "no such complaint" before anything else is checked, so ids do not leak."""
 
 from __future__ import annotations
 
@@ -21,13 +24,16 @@ from complaints.services.engine.common import (
     TRANSITION_METHODS,
     complaint_lock,
     complaint_version_check,
+    event_audience,
     react,
     step_log,
     touch,
     transitioned_event,
 )
+from complaints.visibility import complaint_hidden_from
 from core.errors import (
     InvalidTransitionError,
+    NotFoundError,
     NotPermittedError,
     RuleViolationError,
 )
@@ -70,6 +76,8 @@ def fire(
     """
     with transaction.atomic():
         complaint = complaint_lock(complaint_id)
+        if complaint_hidden_from(complaint, user=actor):
+            raise NotFoundError("No such complaint.")
         complaint_version_check(complaint, expected_version)
         method = _check_can_fire(complaint, name, actor)
         from_state = complaint.state
@@ -121,6 +129,8 @@ def fire(
                     reason=reason,
                     level=complaint.escalation_level,
                     at=now,
+                    promised_by=complaint.promised_by,
+                    audience=event_audience(complaint),
                 )
             ]
         )
