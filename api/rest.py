@@ -26,6 +26,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
 from rest_framework.response import Response
 
@@ -50,7 +52,7 @@ _CODES = {
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large: send less data at once.")
     default_code = "too_large"
 
 
@@ -87,10 +89,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+            _("The request body is larger than %(max)d bytes: send less data at once.")
+            % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError("The request could not be read.")
+        exc = exceptions.ParseError(
+            _("The request could not be read: check its headers and body and send it again.")
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -101,8 +106,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             error_body(
                 "unavailable",
-                "A temporary fault stopped the change and nothing was saved; retry it (with the "
-                "same Idempotency-Key, if you sent one).",
+                _(
+                    "A temporary fault stopped the change and nothing was saved: retry it (with "
+                    "the same Idempotency-Key, if you sent one)."
+                ),
             ),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
@@ -111,7 +118,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         # A bug, not input: logged with its traceback here, answered in the one shape.
         log.error("Unhandled error during %s", _where(context), exc_info=exc)
         return Response(
-            error_body("internal_error", "Something went wrong on our side; nothing was saved."),
+            error_body(
+                "internal_error",
+                _("Something went wrong on our side and nothing was saved: try again later."),
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     headers = {}
@@ -120,7 +130,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "Some fields are missing or invalid.", _flatten(exc.detail))
+        body = error_body(
+            "invalid",
+            _("Some fields are missing or invalid: correct them and send it again."),
+            _flatten(exc.detail),
+        )
     else:
         code = _CODES.get(type(exc)) or getattr(exc, "default_code", "error")
         body = error_body(code, str(exc.detail))

@@ -7,6 +7,8 @@ caller (its token's user); nobody sees another's. Permission comes from `core.ro
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -26,7 +28,10 @@ from webhooks.serializers import (
 
 
 class CanSubscribe(permissions.BasePermission):
-    message = "Only staff or an integration may subscribe to webhooks."
+    message = gettext_lazy(
+        "Only staff or an integration can subscribe to webhooks: send the API token of a staff "
+        "user or of an integration."
+    )
 
     def has_permission(self, request, view) -> bool:
         return roles.can_file(request.user)
@@ -39,7 +44,12 @@ class WebhookApi(APIView):
         found = selectors.webhook_subscriptions_of(owner=request.user).filter(pk=subscription_id)
         subscription = found.first()
         if subscription is None:
-            raise NotFoundError("No such webhook subscription of yours.")
+            raise NotFoundError(
+                _(
+                    "You have no webhook subscription with this id: list your subscriptions "
+                    "to find it."
+                )
+            )
         return subscription
 
 

@@ -38,6 +38,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.db import Json, rows_insert
 from core.errors import InvalidDataError, NotPermittedError
@@ -199,7 +200,9 @@ def webhook_subscription_create(
     if errors:
         raise InvalidDataError(fields=errors)
     if not getattr(owner, "is_authenticated", False):
-        raise NotPermittedError("Sign in to subscribe to webhooks.")
+        raise NotPermittedError(
+            _("Only a signed-in user can subscribe to webhooks: send your API token with it.")
+        )
     return WebhookSubscription.objects.create(
         owner=owner,
         url=url,
@@ -213,7 +216,12 @@ def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> None
         is_active=False
     )
     if not updated:
-        raise NotPermittedError("No such subscription of yours.")
+        raise NotPermittedError(
+            _(
+                "This webhook subscription is not yours, or does not exist: list your "
+                "subscriptions to find its id."
+            )
+        )
 
 
 # --- fan-out and delivery --------------------------------------------------------------------

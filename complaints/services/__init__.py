@@ -22,6 +22,7 @@ from complaints.services.engine import (
 )
 from complaints.services.engine import step as complaint_step
 from complaints.services.engine import step_log as complaint_step_log
+from complaints.services.engine import wrong_state_message as complaint_wrong_state_message
 from complaints.services.intake import complaint_intake, customer_get_or_create
 from complaints.services.messages import message_add
 from complaints.services.transitions import (
@@ -65,4 +66,5 @@ __all__ = [
     "message_add",
     "complaint_step",
     "complaint_step_log",
+    "complaint_wrong_state_message",
 ]

@@ -101,7 +101,7 @@ def test_lead_cannot_approve_beyond_authority_manager_can(client, frontline, lea
     assert req.complaint.reference not in response.content.decode()
     url = reverse("admin:compensation_pendingapproval_decide", args=[req.pk, "approve"])
     response = client.post(url, {"note": "ok"}, follow=True)
-    assert "needs approval by manager" in response.content.decode()
+    assert "Only a manager can approve this compensation" in response.content.decode()
     req.refresh_from_db()
     assert req.status == "pending"
 
