@@ -273,7 +273,7 @@ def complaint_set_limits(
             raise RuleViolationError(
                 _(
                     "Limits can't be set while the customer is still venting unless a manager "
-                    "flags abuse: acknowledge first, or tick “abuse” if it is abuse."
+                    "flags abuse: acknowledge first, or tick “Flag abuse” if it is abuse."
                 ),
                 fields={
                     "abuse": [_("Required (managers only) while the customer is still venting.")]
