@@ -233,7 +233,10 @@ def reopen_refusal(complaint: Any, user: Any) -> str | None:
             "Only a manager can reopen a complaint whose limits were set: "
             "ask a manager to review it."
         )
-    return _("Only staff or the customer's shop (through its integration) can reopen a complaint.")
+    return _(
+        "Only staff or the customer's shop (through its integration) can reopen a complaint: "
+        "sign in with a staff account, or reopen it through the integration."
+    )
 
 
 def file_refusal(user: Any) -> str | None:
