@@ -20,6 +20,7 @@ from compensation.models import AuthorityRule, AuthorityRuleChange, Compensation
 from compensation.services import remedy as remedy_module
 from complaints import services as cs
 from complaints.models import Complaint, Message, TransitionLog
+from core import roles
 from core.errors import (
     ConflictError,
     InvalidDataError,
@@ -485,3 +486,25 @@ def test_a_request_beyond_authority_emails_its_deciders_after_commit(frontline):
     (sent,) = mail.outbox
     assert c.reference in sent.subject and "200.00 EUR" in sent.subject
     assert "Whole order" in sent.body and "/admin/compensation/pendingapproval/" in sent.body
+
+
+@pytest.mark.django_db
+def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_remedy(
+    frontline, lead
+):
+    c = complaint_in("escalated")  # held by team leads now
+    with pytest.raises(NotPermittedError) as as_request:
+        services.compensation_request(
+            complaint_id=c.pk, actor=frontline, kind="refund", amount="10"
+        )
+    with pytest.raises(NotPermittedError) as as_remedy:
+        services.complaint_remedy_with_compensation(
+            complaint_id=c.pk, actor=frontline, message="Here", root_cause="Packing"
+        )
+    assert as_request.value.message == as_remedy.value.message
+    assert as_request.value.message == roles.remedy_refusal(c, frontline)
+    assert not CompensationRequest.objects.filter(complaint=c).exists()
+    granted = services.compensation_request(
+        complaint_id=c.pk, actor=lead, kind="refund", amount="10"
+    )
+    assert granted.status == Status.GRANTED
