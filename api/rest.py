@@ -160,7 +160,10 @@ class JSONParser(parsers.JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if stream is not None else b""
         if limit is not None and len(raw) > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            raise RequestTooLarge(
+                _("The request body is larger than %(max)d bytes: send less data at once.")
+                % {"max": limit}
+            )
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
@@ -168,7 +171,9 @@ class JSONParser(parsers.JSONParser):
         except (ValueError, UnicodeDecodeError, LookupError) as e:
             raise exceptions.ParseError(f"JSON parse error - {e}") from None
         except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+            raise exceptions.ParseError(
+                _("The JSON is nested too deeply: flatten it and send it again.")
+            ) from None
 
 
 def _refuse_constant(name: str):
@@ -197,6 +202,11 @@ class ApiThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+INVALID_CURSOR = gettext_lazy(
+    "Invalid cursor: use the `next` or `previous` link of the last page, or start without one."
+)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Newest first by id (unique, indexed, never changes); a bad cursor is a 400, not a 404."""
 
@@ -212,7 +222,11 @@ class CursorPagination(pagination.CursorPagination):
             return self.page_size
         if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
             raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return int(value)
 
@@ -235,9 +249,9 @@ class CursorPagination(pagination.CursorPagination):
             reverse = bool(int(tokens.get("r", ["0"])[0]))
             position = tokens.get("p", [None])[0]
         except (TypeError, ValueError, UnicodeError):
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]}) from None
         if position is not None and not self._position.match(position):
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+            raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]})
         return pagination.Cursor(offset=offset, reverse=reverse, position=position)
 
 
@@ -247,6 +261,9 @@ def server_error(request, *args, **kwargs):
     from django.views.defaults import server_error as html_server_error
 
     if request.path.startswith("/api/"):
-        body = error_body("server_error", "Something went wrong on our side; it was logged.")
+        body = error_body(
+            "server_error",
+            _("Something went wrong on our side and it was logged: try again later."),
+        )
         return JsonResponse(body, status=500)
     return html_server_error(request, *args, **kwargs)
