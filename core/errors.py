@@ -20,7 +20,8 @@ class DomainError(Exception):
     def __init__(self, message: str | None = None, *, fields: dict[str, list[str]] | None = None):
         self.message = str(message or self.default_message)
         self.fields = {
-            name: [str(m) for m in messages] for name, messages in (fields or {}).items()
+            name: [str(messages)] if isinstance(messages, str) else [str(m) for m in messages]
+            for name, messages in (fields or {}).items()
         }
         super().__init__(self.message)
 
