@@ -63,8 +63,8 @@ def _already_decided(request_id: int) -> ConflictError:
     who = complaint_services.actor_display(r.decided_by) if r.decided_by_id else _("the system")
     return ConflictError(
         _(
-            "This compensation was already decided (%(status)s) by %(who)s, so nothing changed: "
-            "reload the complaint to see the decision."
+            "This compensation was already decided by %(who)s (%(status)s), so nothing "
+            "changed: reload the complaint to see the decision."
         )
         % {"status": r.get_status_display(), "who": who}
     )

@@ -411,7 +411,8 @@ def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
     assert r.second_waited
     assert isinstance(r.first, Complaint) and r.first.state == "remedied"
     # The loser waited on the lock and then saw the decision, not a half-made state.
-    assert type(r.second) is ConflictError and "already approved by" in r.second.message
+    assert type(r.second) is ConflictError
+    assert "already decided by mgr (Approved)" in r.second.message
     assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
     req.refresh_from_db()
     assert (req.status, req.decided_by, req.decision_note) == ("approved", manager, "mgr")
