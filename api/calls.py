@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +35,8 @@ def idempotency_key_parse(request: Request) -> str | None:
         return None
     if not _KEY.match(key):
         raise InvalidDataError(
-            fields={"Idempotency-Key": ["1 to 255 printable ASCII characters, no spaces."]}
+            _("The Idempotency-Key header is malformed: send 1 to 255 printable ASCII characters."),
+            fields={"Idempotency-Key": [_("1 to 255 printable ASCII characters, no spaces.")]},
         )
     return key
 
@@ -45,7 +47,10 @@ def expected_version_parse(request: Request, data: dict) -> int | None:
     if version is None and header is not None:
         match = _ETAG.match(header.strip())
         if not match:
-            raise InvalidDataError(fields={"If-Match": ['A complaint version, e.g. "3".']})
+            raise InvalidDataError(
+                _('The If-Match header is malformed: send the complaint\'s ETag, e.g. "3".'),
+                fields={"If-Match": [_('A complaint version, e.g. "3".')]},
+            )
         version = int(match.group(1))
     return version
 

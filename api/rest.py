@@ -26,6 +26,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
 from rest_framework.response import Response
 
@@ -50,7 +52,7 @@ _CODES = {
 
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large: send less data at once.")
     default_code = "too_large"
 
 
@@ -87,10 +89,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+            _("The request body is larger than %(max)d bytes: send less data at once.")
+            % {"max": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
         )
     elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError("The request could not be read.")
+        exc = exceptions.ParseError(
+            _("The request could not be read: check its headers and body and send it again.")
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -101,8 +106,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             error_body(
                 "unavailable",
-                "A temporary fault stopped the change and nothing was saved; retry it (with the "
-                "same Idempotency-Key, if you sent one).",
+                _(
+                    "A temporary fault stopped the change and nothing was saved: retry it (with "
+                    "the same Idempotency-Key, if you sent one)."
+                ),
             ),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
@@ -111,7 +118,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         # A bug, not input: logged with its traceback here, answered in the one shape.
         log.error("Unhandled error during %s", _where(context), exc_info=exc)
         return Response(
-            error_body("internal_error", "Something went wrong on our side; nothing was saved."),
+            error_body(
+                "internal_error",
+                _("Something went wrong on our side and nothing was saved: try again later."),
+            ),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     headers = {}
@@ -120,7 +130,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     if isinstance(exc, exceptions.ValidationError):
-        body = error_body("invalid", "Some fields are missing or invalid.", _flatten(exc.detail))
+        body = error_body(
+            "invalid",
+            _("Some fields are missing or invalid: correct them and send it again."),
+            _flatten(exc.detail),
+        )
     else:
         code = _CODES.get(type(exc)) or getattr(exc, "default_code", "error")
         body = error_body(code, str(exc.detail))
@@ -146,7 +160,10 @@ class JSONParser(parsers.JSONParser):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if stream is not None else b""
         if limit is not None and len(raw) > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            raise RequestTooLarge(
+                _("The request body is larger than %(max)d bytes: send less data at once.")
+                % {"max": limit}
+            )
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.decode(raw, encoding)
@@ -154,7 +171,9 @@ class JSONParser(parsers.JSONParser):
         except (ValueError, UnicodeDecodeError, LookupError) as e:
             raise exceptions.ParseError(f"JSON parse error - {e}") from None
         except RecursionError:
-            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+            raise exceptions.ParseError(
+                _("The JSON is nested too deeply: flatten it and send it again.")
+            ) from None
 
 
 def _refuse_constant(name: str):
@@ -183,6 +202,11 @@ class ApiThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+INVALID_CURSOR = gettext_lazy(
+    "Invalid cursor: use the `next` or `previous` link of the last page, or start without one."
+)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Newest first by id (unique, indexed, never changes); a bad cursor is a 400, not a 404."""
 
@@ -198,7 +222,11 @@ class CursorPagination(pagination.CursorPagination):
             return self.page_size
         if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
             raise exceptions.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return int(value)
 
@@ -221,9 +249,9 @@ class CursorPagination(pagination.CursorPagination):
             reverse = bool(int(tokens.get("r", ["0"])[0]))
             position = tokens.get("p", [None])[0]
         except (TypeError, ValueError, UnicodeError):
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]}) from None
         if position is not None and not self._position.match(position):
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+            raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]})
         return pagination.Cursor(offset=offset, reverse=reverse, position=position)
 
 
@@ -233,6 +261,9 @@ def server_error(request, *args, **kwargs):
     from django.views.defaults import server_error as html_server_error
 
     if request.path.startswith("/api/"):
-        body = error_body("server_error", "Something went wrong on our side; it was logged.")
+        body = error_body(
+            "server_error",
+            _("Something went wrong on our side and it was logged: try again later."),
+        )
         return JsonResponse(body, status=500)
     return html_server_error(request, *args, **kwargs)

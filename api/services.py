@@ -31,6 +31,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connections, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api import scopes as api_scopes
 from api.models import ApiToken, IdempotencyRecord
@@ -55,13 +56,16 @@ def api_token_issue(
     `staff`) or for unknown ones is refused (400)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise InvalidDataError(fields={"name": ["Between 1 and 100 characters."]})
+        raise InvalidDataError(fields={"name": [_("Between 1 and 100 characters.")]})
     if not user.is_active:
-        raise InvalidDataError(fields={"user": ["The user is inactive."]})
+        raise InvalidDataError(
+            _("Tokens are issued to active users only: activate the user first."),
+            fields={"user": [_("The user is inactive.")]},
+        )
     if scopes is None:
         scopes = api_scopes.scopes_allowed(user)
     elif isinstance(scopes, str):
-        raise InvalidDataError(fields={"scopes": ["A list of scopes."]})
+        raise InvalidDataError(fields={"scopes": [_("Send the scopes as a list of names.")]})
     else:
         scopes = list(scopes)
         problems = api_scopes.scopes_refused(user=user, scopes=scopes)
@@ -87,7 +91,7 @@ def api_token_revoke(*, token_id: int) -> ApiToken:
     try:
         token = ApiToken.objects.select_for_update().get(pk=token_id)
     except ApiToken.DoesNotExist:
-        raise NotFoundError("No such token.") from None
+        raise NotFoundError(_("There is no API token with this id: reload the list.")) from None
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -142,9 +146,11 @@ def request_fingerprint(*, method: str, path: str, data: Any) -> str:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Reply:
     if record.request_hash != fingerprint:
         raise RuleViolationError(
-            "This Idempotency-Key was already used with a different request; "
-            "use a new key for a new request.",
-            fields={"Idempotency-Key": ["Already used with a different request."]},
+            _(
+                "This Idempotency-Key was already used with a different request: "
+                "use a new key for a new request."
+            ),
+            fields={"Idempotency-Key": [_("Already used with a different request.")]},
         )
     return Reply(record.status_code, record.response, replayed=True)
 

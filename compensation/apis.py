@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,7 +80,8 @@ class CompensationQueueApi(StaffCompensationApi):
         status = request.query_params.get("status", "pending")
         if status != "pending":
             raise InvalidDataError(
-                fields={"status": ["Only pending requests are listed; see each complaint."]}
+                _("Only pending requests are listed here: leave out `status`, or use pending."),
+                fields={"status": [_("Only pending requests are listed; see each complaint.")]},
             )
         paginator = CursorPagination()
         paginator.ordering = "id"  # oldest first; ids grow with time
@@ -98,7 +100,9 @@ class _DecisionApi(StaffCompensationApi):
     def post(self, request: Request, request_id: int) -> Response:
         data = input_parse(self.input_serializer, request.data)
         if not CompensationRequest.objects.filter(pk=request_id).exists():
-            raise NotFoundError("No such compensation request.")
+            raise NotFoundError(
+                _("There is no compensation request with this id: reload your approval queue.")
+            )
 
         def run() -> Reply:
             self.decide(request_id=request_id, actor=request.user, note=data["note"])

@@ -22,6 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import permissions
 from rest_framework import serializers as drf_serializers
@@ -111,7 +113,9 @@ def _visible_complaint(complaint_id: int, user: Any) -> Complaint:
     try:
         return selectors.complaint_get(complaint_id=complaint_id, user=user)
     except Complaint.DoesNotExist:
-        raise NotFoundError("No such complaint.") from None
+        raise NotFoundError(
+            _("There is no complaint with this id: check the reference, or search for it.")
+        ) from None
 
 
 def _transitions_for(request: Request, complaint: Complaint) -> list[str]:
@@ -158,7 +162,10 @@ class CanUseComplaintsApi(permissions.BasePermission):
     """Staff of any tier and integrations; everyone else is refused (403). The same rule function
     the services and admin use (`roles.can_file`)."""
 
-    message = "Only staff or an integration may use the complaints API."
+    message = gettext_lazy(
+        "Only staff or an integration can use the complaints API: send the API token of a "
+        "staff user or of an integration."
+    )
 
     def has_permission(self, request, view) -> bool:
         return roles.can_file(request.user)
@@ -333,9 +340,11 @@ class RemedyApi(TransitionApi):
             return services.complaint_remedy(**data, **kw)
         if not extensions.remedy_handler_registered():  # nothing written without a provider
             raise RuleViolationError(
-                "Compensation cannot be granted through the API yet; remedy without "
-                "`compensations` or grant it in the staff screens.",
-                fields={"compensations": ["Not available yet."]},
+                _(
+                    "Compensation cannot be granted through the API yet: remedy without "
+                    "`compensations`, or grant it in the staff screens."
+                ),
+                fields={"compensations": [_("Not available yet.")]},
             )
         try:
             return extensions.complaint_remedy(items=compensations, **data, **kw)
@@ -421,8 +430,10 @@ class MessageCreateApi(ComplaintApi):
         data = input_parse(MessageIn, request.data)
         if data["visibility"] != "public" and not staff_view(request):
             raise NotPermittedError(
-                "Internal notes are for staff working as themselves: use a session or a token "
-                "with the `staff` scope.",
+                _(
+                    "Internal notes are for staff working as themselves: use a session or a "
+                    "token with the `staff` scope."
+                ),
                 fields={"scope": [api_scopes.STAFF]},
             )
 

@@ -38,6 +38,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from complaints import services
 from core.errors import RuleViolationError
@@ -166,8 +167,8 @@ def complaint_remedy(
         )
     if items:  # refused before anything is written: nobody here can decide compensation
         raise RuleViolationError(
-            "No installed app grants compensation; remedy without compensation items.",
-            fields={"items": ["Not available."]},
+            _("No installed app grants compensation: remedy without compensation items."),
+            fields={"items": [_("Not available.")]},
         )
     return services.complaint_remedy(
         complaint_id=complaint_id,

@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.adminsite.RedressAdminConfig",  # django.contrib.admin with the junk guard
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -4,11 +4,19 @@ Roles are Django groups (`frontline`, `team_lead`, `manager`, plus `integration`
 that file complaints on a customer's behalf). Superusers rank above every tier. The same functions
 guard the model's transitions, the services, the admin buttons and (later) the API.
 No database access here beyond reading a user's group names once per request.
+
+Beside each permission function sits its refusal: `<action>_refusal(complaint, user)` is None
+exactly when `can_<action>` allows, else the sentence to show — why, and what to do next — in
+the active language. Services raise it, the admin shows it, the API answers it: one truth.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 FRONTLINE = "frontline"
 TEAM_LEAD = "team_lead"
@@ -107,3 +115,155 @@ def can_reopen(complaint: Any, user: Any) -> bool:
 
 def can_file(user: Any) -> bool:
     return is_agent(user) or is_integration(user)
+
+
+# --- refusals: the sentence for a `can_*` that says no (None when it says yes) -----------------
+
+TIER_NAMES = {
+    FRONTLINE: gettext_lazy("frontline"),
+    TEAM_LEAD: gettext_lazy("team lead"),
+    MANAGER: gettext_lazy("manager"),
+}
+
+
+def tier_name(tier: str) -> str:
+    """A tier as a person reads it ("team lead"), in the active language."""
+    return str(TIER_NAMES.get(tier, tier.replace("_", " ")))
+
+
+def who_has_rank(rank: int) -> str:
+    """Who holds at least `rank`, as the subject of "Only … can" ("a team lead or a manager")."""
+    if rank <= tier_rank(FRONTLINE):
+        return _("a member of staff")
+    if rank == tier_rank(TEAM_LEAD):
+        return _("a team lead or a manager")
+    if rank == tier_rank(MANAGER):
+        return _("a manager")
+    return _("a superuser")
+
+
+def staff_refusal(user: Any) -> str | None:
+    """For everything only staff may do (pause, assign, notes, compensation...)."""
+    if is_agent(user):
+        return None
+    return _(
+        "Only staff can do this: sign in with a frontline, team lead or manager account, "
+        "or ask a colleague who has one."
+    )
+
+
+def work_refusal(complaint: Any, user: Any) -> str | None:
+    if can_work(complaint, user):
+        return None
+    return staff_refusal(user)
+
+
+def remedy_refusal(complaint: Any, user: Any) -> str | None:
+    """Also refuses compensation on a complaint escalated above the actor (it is a remedy)."""
+    if can_remedy(complaint, user):
+        return None
+    if not is_agent(user):
+        return staff_refusal(user)
+    return _(
+        "Only %(who)s can remedy or compensate this complaint: it was escalated to %(tier)s. "
+        "Add an internal note with your suggestion, or ask them to take it over."
+    ) % {"who": who_has_rank(tier_rank(complaint.tier)), "tier": tier_name(complaint.tier)}
+
+
+def _decider_refusal(complaint: Any, user: Any, *, above: str, generic: str) -> str:
+    if not is_agent(user):
+        return staff_refusal(user)
+    rank = max(tier_rank(complaint.tier), tier_rank(TEAM_LEAD))
+    if tier_rank(complaint.tier) >= tier_rank(TEAM_LEAD):
+        return above % {"who": who_has_rank(rank), "tier": tier_name(complaint.tier)}
+    return generic % {"who": who_has_rank(rank)}
+
+
+def approve_refusal(complaint: Any, user: Any) -> str | None:
+    if can_approve(complaint, user):
+        return None
+    return _decider_refusal(
+        complaint,
+        user,
+        above=_(
+            "Only %(who)s can approve this: it was escalated to %(tier)s. "
+            "Ask one of them to decide it."
+        ),
+        generic=_("Only %(who)s can approve an escalated complaint. Ask one of them to decide it."),
+    )
+
+
+def return_refusal(complaint: Any, user: Any) -> str | None:
+    if can_return(complaint, user):
+        return None
+    return _decider_refusal(
+        complaint,
+        user,
+        above=_(
+            "Only %(who)s can send this complaint back: it was escalated to %(tier)s. "
+            "Ask one of them to return it with guidance."
+        ),
+        generic=_(
+            "Only %(who)s can send an escalated complaint back. "
+            "Ask one of them to return it with guidance."
+        ),
+    )
+
+
+def set_limits_refusal(complaint: Any, user: Any) -> str | None:
+    if can_set_limits(complaint, user):
+        return None
+    if not is_agent(user):
+        return staff_refusal(user)
+    if complaint.state == "venting":
+        return _(
+            "Limits can't be set while the customer is still venting: acknowledge first, "
+            "or ask a manager to flag abuse."
+        )
+    return _(
+        "Limits can't be set on an escalated complaint except by a manager: ask a manager to do it."
+    )
+
+
+def reopen_refusal(complaint: Any, user: Any) -> str | None:
+    if can_reopen(complaint, user):
+        return None
+    if complaint.state == "limit_set":
+        return _(
+            "Only a manager can reopen a complaint whose limits were set: "
+            "ask a manager to review it."
+        )
+    return _(
+        "Only staff or the customer's shop (through its integration) can reopen a complaint: "
+        "sign in with a staff account, or reopen it through the integration."
+    )
+
+
+def file_refusal(user: Any) -> str | None:
+    if can_file(user):
+        return None
+    return _(
+        "Only staff or an integration can file complaints: sign in with a staff account, "
+        "or use an integration's API token."
+    )
+
+
+# The refusal of each workflow transition, by transition name (the model's `permission=`).
+TRANSITION_REFUSALS: dict[str, Callable[[Any, Any], str | None]] = {
+    "acknowledge": work_refusal,
+    "apologize": work_refusal,
+    "escalate": work_refusal,
+    "remedy": remedy_refusal,
+    "approve": approve_refusal,
+    "return": return_refusal,
+    "set_limits": set_limits_refusal,
+    "reopen": reopen_refusal,
+}
+
+
+def transition_refusal(name: str, complaint: Any, user: Any) -> str | None:
+    """Why `user` may not fire transition `name` on `complaint`; None when they may."""
+    refusal = TRANSITION_REFUSALS.get(name)
+    if refusal is None:
+        return staff_refusal(user)
+    return refusal(complaint, user)

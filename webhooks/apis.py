@@ -9,6 +9,8 @@ with a token holding `webhooks:manage`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
@@ -30,7 +32,10 @@ from webhooks.serializers import (
 
 
 class CanSubscribe(permissions.BasePermission):
-    message = "Only staff or an integration may subscribe to webhooks."
+    message = gettext_lazy(
+        "Only staff or an integration can subscribe to webhooks: send the API token of a staff "
+        "user or of an integration."
+    )
 
     def has_permission(self, request, view) -> bool:
         return roles.can_file(request.user)
@@ -43,7 +48,12 @@ class WebhookApi(APIView):
         found = selectors.webhook_subscriptions_of(owner=request.user).filter(pk=subscription_id)
         subscription = found.first()
         if subscription is None:
-            raise NotFoundError("No such webhook subscription of yours.")
+            raise NotFoundError(
+                _(
+                    "You have no webhook subscription with this id: list your subscriptions "
+                    "to find it."
+                )
+            )
         return subscription
 
 

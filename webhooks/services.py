@@ -222,7 +222,9 @@ def webhook_subscription_create(
     if errors:
         raise InvalidDataError(fields=errors)
     if not getattr(owner, "is_authenticated", False):
-        raise NotPermittedError(_("Sign in to subscribe to webhooks."))
+        raise NotPermittedError(
+            _("Only a signed-in user can subscribe to webhooks: send your API token with it.")
+        )
     return WebhookSubscription.objects.create(
         owner=owner,
         url=url,
@@ -239,7 +241,12 @@ def webhook_subscription_deactivate(*, subscription_id: int, actor: Any) -> int:
             pk=subscription_id, owner=actor, is_active=True
         ).update(is_active=False)
         if not updated:
-            raise NotFoundError(_("No such webhook subscription of yours."))
+            raise NotFoundError(
+                _(
+                    "This webhook subscription is not yours, or does not exist: list your "
+                    "subscriptions to find its id."
+                )
+            )
         return WebhookDelivery.objects.filter(
             subscription_id=subscription_id, status=DeliveryStatus.PENDING
         ).update(status=DeliveryStatus.CANCELLED)

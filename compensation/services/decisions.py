@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compensation import decision, permissions
 from compensation.models import CompensationRequest, Status
@@ -52,14 +53,22 @@ def _complaint_of(request_id: int) -> int:
         .first()
     )
     if complaint_id is None:
-        raise NotFoundError("No such compensation request.")
+        raise NotFoundError(
+            _("There is no compensation request with this id: reload the approval queue.")
+        )
     return complaint_id
 
 
 def _already_decided(request_id: int) -> ConflictError:
     r = CompensationRequest.objects.select_related("decided_by").get(pk=request_id)
-    who = complaint_services.actor_display(r.decided_by) if r.decided_by_id else "the system"
-    return ConflictError(f"This compensation was already {r.status} by {who}; nothing changed.")
+    who = complaint_services.actor_display(r.decided_by) if r.decided_by_id else _("the system")
+    return ConflictError(
+        _(
+            "This compensation was already decided by %(who)s (%(status)s), so nothing "
+            "changed: reload the complaint to see the decision."
+        )
+        % {"status": r.get_status_display(), "who": who}
+    )
 
 
 def _decision_lock(
@@ -91,7 +100,7 @@ def _approve(
     if errors:
         raise InvalidDataError(fields=errors)
     if actor is None or not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may approve compensation.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     with transaction.atomic():
         complaint, pending = _decision_lock(
             complaint_id=complaint_id, request_id=request_id, expected_version=expected_version
@@ -103,7 +112,12 @@ def _approve(
             )
         rank = roles.user_rank(actor)
         if any(r.requested_by_id == actor.pk for r in pending):
-            raise NotPermittedError("Four eyes: nobody approves their own compensation request.")
+            raise NotPermittedError(
+                _(
+                    "Four eyes: nobody approves their own compensation request. "
+                    "Ask another team lead or a manager to approve it."
+                )
+            )
         required = _highest_tier_of(pending)
         if not permissions.can_decide(
             actor_rank=rank,
@@ -112,7 +126,11 @@ def _approve(
             requested_by_id=pending[0].requested_by_id,
         ):
             raise NotPermittedError(
-                f"This compensation needs approval by {required.replace('_', ' ')}."
+                _(
+                    "Only %(who)s can approve this compensation: it is beyond what your role "
+                    "may grant. Ask one of them to decide it."
+                )
+                % {"who": roles.who_has_rank(decision.TIER_RANK.get(required, 4))}
             )
         rules = _rules()
         on_complaint, to_customer = _committed(
@@ -131,7 +149,11 @@ def _approve(
         beyond = [d for d in decisions if not d.granted]
         if beyond:
             raise NotPermittedError(
-                "Beyond your authority: " + " ".join(d.reason for d in beyond),
+                _(
+                    "Approving this is beyond your authority (%(reasons)s): ask someone whose "
+                    "limits cover it to approve it."
+                )
+                % {"reasons": " ".join(d.reason for d in beyond)},
                 fields={"authority": [d.reason for d in beyond]},
             )
         now = timezone.now()
@@ -210,7 +232,7 @@ def _reject(
     if errors:
         raise InvalidDataError(fields=errors)
     if actor is None or not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may reject compensation.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     with transaction.atomic():
         complaint, pending = _decision_lock(
             complaint_id=complaint_id, request_id=request_id, expected_version=expected_version
@@ -221,7 +243,14 @@ def _reject(
                 actor_rank=roles.user_rank(actor), required_tier=required
             ):
                 raise NotPermittedError(
-                    f"This compensation is decided by {required.replace('_', ' ')} or above."
+                    _(
+                        "Only %(who)s can reject this compensation: it waits for a decision by "
+                        "%(tier)s. Ask one of them to decide it."
+                    )
+                    % {
+                        "who": roles.who_has_rank(decision.TIER_RANK.get(required, 4)),
+                        "tier": roles.tier_name(required),
+                    }
                 )
         now = timezone.now()
         for r in pending:

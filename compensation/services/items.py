@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from compensation import decision, money
 from complaints import services as complaint_services
 from core.errors import InvalidDataError
@@ -44,17 +46,21 @@ def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[
     parsed: list[Item] = []
     raw_items = list(items)
     if len(raw_items) > MAX_ITEMS:
-        raise InvalidDataError(fields={"items": [f"At most {MAX_ITEMS} items."]})
+        raise InvalidDataError(
+            _("A remedy has at most %(max)d compensation items: combine or drop some.")
+            % {"max": MAX_ITEMS},
+            fields={"items": [_("At most %(max)d items.") % {"max": MAX_ITEMS}]},
+        )
     for n, raw in enumerate(raw_items, start=1):
         if isinstance(raw, Item):
             raw = raw.__dict__
         if not isinstance(raw, Mapping):
-            errors.setdefault(f"items.{n}", []).append("Must be an object.")
+            errors.setdefault(f"items.{n}", []).append(_("Must be an object."))
             continue
         bad = lambda name, msg, n=n: errors.setdefault(f"items.{n}.{name}", []).append(msg)  # noqa: E731
         kind = raw.get("kind")
         if kind not in decision.KINDS:
-            bad("kind", f"Must be one of: {', '.join(decision.KINDS)}.")
+            bad("kind", _("Must be one of: %(choices)s.") % {"choices": ", ".join(decision.KINDS)})
         currency = ""
         try:
             currency = money.parse_currency(raw.get("currency", money.DEFAULT_CURRENCY))
@@ -72,19 +78,20 @@ def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[
         if quantity is None:
             quantity = 1
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            bad("quantity", "Must be a whole number.")
+            bad("quantity", _("Must be a whole number."))
         elif not 1 <= quantity <= MAX_QUANTITY:
-            bad("quantity", f"Must be between 1 and {MAX_QUANTITY}.")
+            bad("quantity", _("Must be between 1 and %(max)d.") % {"max": MAX_QUANTITY})
         note = raw.get("note", "") or ""
         if not isinstance(note, str):
-            bad("note", "Must be text.")
+            bad("note", _("Must be text."))
         elif len(note) > MAX_NOTE or "\x00" in note:
-            bad("note", f"At most {MAX_NOTE} characters, no NUL bytes.")
+            bad("note", _("At most %(max)d characters, no NUL bytes.") % {"max": MAX_NOTE})
         if not any(key.startswith(f"items.{n}.") for key in errors):
             parsed.append(Item(kind, amount, currency, quantity, note.strip()))
     if errors:
         raise InvalidDataError(
-            "Some compensation items are invalid; nothing was written.", fields=errors
+            _("Some compensation items are invalid, so nothing was written: correct them."),
+            fields=errors,
         )
     return parsed
 
@@ -93,11 +100,13 @@ def _text(errors: dict, name: str, value: Any, *, max_length: int, required: boo
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors.setdefault(name, []).append("Must be text.")
+        errors.setdefault(name, []).append(_("Must be text."))
         return ""
     value = value.strip()
     if required and not value:
-        errors.setdefault(name, []).append("This field is required.")
+        errors.setdefault(name, []).append(_("This field is required."))
     elif len(value) > max_length or "\x00" in value:
-        errors.setdefault(name, []).append(f"At most {max_length} characters, no NUL bytes.")
+        errors.setdefault(name, []).append(
+            _("At most %(max)d characters, no NUL bytes.") % {"max": max_length}
+        )
     return value

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compensation import decision
 from compensation.models import COMMITTED_STATUSES, AuthorityRule, CompensationRequest
@@ -43,12 +44,16 @@ def _check_currencies(items: Sequence[Item], rules: Sequence[decision.Rule]) -> 
         currencies = sorted({r.currency for r in rules if r.kind == item.kind})
         if currencies and item.currency not in currencies:
             errors[f"items.{n}.currency"] = [
-                f"{item.kind.replace('_', ' ').capitalize()} is decided in "
-                f"{', '.join(currencies)}, not {item.currency}."
+                _("This kind is decided in %(currencies)s, not %(currency)s.")
+                % {"currencies": ", ".join(currencies), "currency": item.currency}
             ]
     if errors:
         raise RuleViolationError(
-            "Compensation must be given in the currency of the authority rules.", fields=errors
+            _(
+                "Compensation is given in the currency of its authority rule: change the "
+                "currency of the marked items."
+            ),
+            fields=errors,
         )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compensation import decision, money
 from compensation.models import CompensationRequest, Status
@@ -178,21 +179,24 @@ def complaint_remedy_with_compensation(
     if errors:
         raise InvalidDataError(fields=errors)
     if actor is None or not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may remedy a complaint.")
+        raise NotPermittedError(roles.staff_refusal(actor))
 
     with transaction.atomic():
         complaint = complaint_services.complaint_lock(complaint_id)
         complaint_services.complaint_version_check(complaint, expected_version)
         if complaint.state not in (State.APOLOGIZED, State.ESCALATED):
             raise InvalidTransitionError(
-                f"Cannot remedy a complaint that is {complaint.state.replace('_', ' ')}."
+                complaint_services.complaint_wrong_state_message(complaint, "remedy")
             )
-        if not roles.can_remedy(complaint, actor):
-            raise NotPermittedError("Your role may not remedy this complaint.")
+        refusal = roles.remedy_refusal(complaint, actor)
+        if refusal:
+            raise NotPermittedError(refusal)
         if CompensationRequest.objects.filter(complaint=complaint, status=Status.PENDING).exists():
             raise RuleViolationError(
-                "Compensation on this complaint is waiting for approval; approve or reject it "
-                "first."
+                _(
+                    "Compensation on this complaint is waiting for approval: it is remedied when "
+                    "that is approved, so approve or reject it first."
+                )
             )
         if not parsed:
             return RemedyOutcome(
@@ -279,14 +283,21 @@ def compensation_request(
             error.message, fields={k.removeprefix("items.1."): v for k, v in error.fields.items()}
         ) from None
     if actor is None or not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may request compensation.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     with transaction.atomic():
         complaint = complaint_services.complaint_lock(complaint_id)
         if complaint.state not in OPEN_STATES:
             raise InvalidTransitionError(
-                f"Compensation is requested on an open complaint; this one is "
-                f"{complaint.state.replace('_', ' ')}."
+                _(
+                    "Compensation is given on an open complaint; this one is %(state)s. "
+                    "Reopen it first if the customer is still owed something."
+                )
+                % {"state": State(complaint.state).label}
             )
+        # Compensation is part of the remedy: refused by the same rule (escalated above you).
+        refusal = roles.remedy_refusal(complaint, actor)
+        if refusal:
+            raise NotPermittedError(refusal)
         rules = _rules()
         _check_currencies([item], rules)
         _lock_customer(complaint)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compensation import decision, money, permissions
 from compensation.models import AuthorityRule, AuthorityRuleChange
@@ -40,12 +41,16 @@ def authority_rule_save(
 ) -> AuthorityRule:
     """Create or change an authority rule (managers and superusers only); every edit is logged."""
     if not permissions.can_edit_rules(roles.user_rank(actor)):
-        raise NotPermittedError("Only managers may change authority rules.")
+        raise NotPermittedError(
+            _("Only a manager can change authority rules: ask a manager to make the change.")
+        )
     errors: dict[str, list[str]] = {}
     role = _text(errors, "role", data.get("role"), max_length=150, required=True)
     kind = data.get("kind")
     if kind not in decision.KINDS:
-        errors.setdefault("kind", []).append(f"Must be one of: {', '.join(decision.KINDS)}.")
+        errors.setdefault("kind", []).append(
+            _("Must be one of: %(choices)s.") % {"choices": ", ".join(decision.KINDS)}
+        )
     currency = ""
     try:
         currency = money.parse_currency(data.get("currency", money.DEFAULT_CURRENCY))
@@ -69,13 +74,16 @@ def authority_rule_save(
             try:
                 rule = AuthorityRule.objects.select_for_update().get(pk=rule_id)
             except AuthorityRule.DoesNotExist:
-                raise NotFoundError("No such authority rule.") from None
+                raise NotFoundError(
+                    _("There is no authority rule with this id: reload the list of rules.")
+                ) from None
             before = _rule_state(rule)
         clash = AuthorityRule.objects.filter(role=role, kind=kind).exclude(pk=rule.pk)
         if clash.exists():
             raise RuleViolationError(
-                f"There is already a rule for {role} × {kind}; change that one.",
-                fields={"kind": ["Duplicate role and kind."]},
+                _("There is already a rule for %(role)s × %(kind)s: change that one instead.")
+                % {"role": role, "kind": kind},
+                fields={"kind": [_("Duplicate role and kind.")]},
             )
         rule.role, rule.kind, rule.currency = role, kind, currency
         for name, value in limits.items():

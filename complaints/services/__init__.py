@@ -25,6 +25,7 @@ from complaints.services.engine import (
 from complaints.services.engine import event_audience as complaint_event_audience
 from complaints.services.engine import step as complaint_step
 from complaints.services.engine import step_log as complaint_step_log
+from complaints.services.engine import wrong_state_message as complaint_wrong_state_message
 from complaints.services.intake import complaint_intake
 from complaints.services.messages import message_add
 from complaints.services.transitions import (
@@ -70,4 +71,5 @@ __all__ = [
     "message_add",
     "complaint_step",
     "complaint_step_log",
+    "complaint_wrong_state_message",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from complaints.models import Category, Complaint, Severity
 from complaints.services import engine
@@ -18,11 +19,19 @@ def complaint_assign(
 ) -> Complaint:
     """Agents take complaints for themselves; a lead or above assigns anyone."""
     if not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may assign complaints.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     if assignee is not None and assignee.pk != actor.pk and roles.user_rank(actor) < 2:
-        raise NotPermittedError("Only a team lead or manager may assign others.")
+        raise NotPermittedError(
+            _(
+                "Only a team lead or a manager can assign a complaint to someone else: "
+                "take it yourself, or ask a lead to assign it."
+            )
+        )
     if assignee is not None and not roles.is_agent(assignee):
-        raise InvalidDataError(fields={"assignee": ["Must be a member of staff."]})
+        raise InvalidDataError(
+            _("Complaints are assigned to staff only: choose a member of staff."),
+            fields={"assignee": [_("Must be a member of staff.")]},
+        )
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         engine.complaint_version_check(complaint, expected_version)
@@ -58,7 +67,7 @@ def complaint_update_details(
         changes["severity"] = check.choice("severity", severity, Severity.values)
     check.raise_if_any()
     if not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may change a complaint's details.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         engine.complaint_version_check(complaint, expected_version)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidDataError
 
@@ -31,21 +32,21 @@ class Checker:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            self.add(field, "Must be text.")
+            self.add(field, _("Must be text."))
             return ""
         value = value.strip()
         if required and not value:
-            self.add(field, "This field is required.")
+            self.add(field, _("This field is required."))
         elif len(value) > max_length:
-            self.add(field, f"At most {max_length} characters.")
+            self.add(field, _("At most %(max)d characters.") % {"max": max_length})
         elif "\x00" in value:
-            self.add(field, "Must not contain NUL characters.")
+            self.add(field, _("Must not contain NUL characters."))
         return value
 
     def choice(self, field: str, value: Any, choices: Iterable[str]) -> str:
         allowed = list(choices)
         if value not in allowed:
-            self.add(field, f"Must be one of: {', '.join(allowed)}.")
+            self.add(field, _("Must be one of: %(choices)s.") % {"choices": ", ".join(allowed)})
             return ""
         return value
 
@@ -53,9 +54,9 @@ class Checker:
         if value is None and not required:
             return
         if not isinstance(value, datetime) or timezone.is_naive(value):
-            self.add(field, "A date and time with a time zone is required.")
+            self.add(field, _("A date and time with a time zone is required."))
         elif value <= timezone.now():
-            self.add(field, "Must lie in the future.")
+            self.add(field, _("Must lie in the future."))
 
     def raise_if_any(self) -> None:
         if self.errors:

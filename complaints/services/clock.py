@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from complaints.services import engine
@@ -21,7 +22,7 @@ def _locked(complaint_id: int, *, actor: Any, expected_version: int | None, verb
     complaint = engine.complaint_lock(complaint_id)
     engine.complaint_version_check(complaint, expected_version)
     if actor is not None and not roles.is_agent(actor):
-        raise NotPermittedError(f"Only staff may {verb} a complaint.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     return complaint
 
 
@@ -43,9 +44,13 @@ def complaint_pause(
             complaint_id, actor=actor, expected_version=expected_version, verb="pause"
         )
         if not complaint.is_open:
-            raise InvalidTransitionError("Only an open complaint can be paused.")
+            raise InvalidTransitionError(
+                _("Only an open complaint can be paused; this one is closed. Reopen it first.")
+            )
         if complaint.paused_at is not None:
-            raise InvalidTransitionError("The complaint is already paused.")
+            raise InvalidTransitionError(
+                _("The clock is already paused; resume it first if you want a new pause.")
+            )
         now = timezone.now()
         complaint.paused_at, complaint.pause_reason, complaint.pause_until = now, reason, until
         engine.step(
@@ -78,11 +83,15 @@ def complaint_resume(
             complaint_id, actor=actor, expected_version=expected_version, verb="resume"
         )
         if complaint.paused_at is None:
-            raise InvalidTransitionError("The complaint is not paused.")
+            raise InvalidTransitionError(
+                _("The clock is not paused, so there is nothing to resume; reload the complaint.")
+            )
         if pause_ended_by is not None and not (
             complaint.pause_until is not None and complaint.pause_until <= pause_ended_by
         ):
-            raise InvalidTransitionError("The complaint's pause has not ended.")
+            raise InvalidTransitionError(
+                _("The pause has not ended yet; it resumes by itself at its end, or resume it now.")
+            )
         paused_at = complaint.paused_at
         complaint.paused_at, complaint.pause_reason, complaint.pause_until = None, "", None
         engine.step(

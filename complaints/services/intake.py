@@ -87,7 +87,7 @@ def complaint_intake(
         external_id = check.text("external_id", external_id, max_length=128) or None
     check.raise_if_any()
     if actor is not None and not roles.can_file(actor):
-        raise NotPermittedError("Only staff or an integration may file complaints.")
+        raise NotPermittedError(roles.file_refusal(actor))
 
     if external_id:
         existing = _filed(external_id=external_id, actor=actor)

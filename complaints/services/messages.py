@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
@@ -26,13 +27,22 @@ def message_add(
     check.raise_if_any()
     from_customer = actor is not None and roles.is_integration(actor) and not roles.is_agent(actor)
     if actor is not None and not (roles.is_agent(actor) or from_customer):
-        raise NotPermittedError("Only staff or an integration may add messages.")
+        raise NotPermittedError(
+            _(
+                "Only staff or an integration can add messages: sign in with a staff account, "
+                "or use an integration's API token."
+            )
+        )
     if from_customer and visibility == Visibility.INTERNAL:
-        raise NotPermittedError("Internal notes are for staff only.")
+        raise NotPermittedError(
+            _("Internal notes are for staff only: send it as a public message instead.")
+        )
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         if complaint_hidden_from(complaint, user=actor):
-            raise NotFoundError("No such complaint.")
+            raise NotFoundError(
+                _("There is no complaint with this id: check the reference, or search for it.")
+            )
         now = timezone.now()
         message = Message.objects.create(
             complaint=complaint,

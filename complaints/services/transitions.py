@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from complaints.models import (
     Complaint,
@@ -157,12 +158,18 @@ def complaint_raise_level(
 ) -> Complaint:
     """An escalated complaint climbs one more tier (a lapsed approval, a larger request)."""
     if actor is not None and not roles.is_agent(actor):
-        raise NotPermittedError("Only staff may raise a complaint's level.")
+        raise NotPermittedError(roles.staff_refusal(actor))
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         engine.complaint_version_check(complaint, expected_version)
         if complaint.state != State.ESCALATED:
-            raise InvalidTransitionError("Only an escalated complaint can be raised a level.")
+            raise InvalidTransitionError(
+                _(
+                    "Only an escalated complaint can be raised a level; this one is %(state)s. "
+                    "Escalate it first."
+                )
+                % {"state": State(complaint.state).label}
+            )
         engine.complaint_escalate_locked(
             complaint=complaint, actor=actor, reason=reason, actor_label=actor_label, climb=True
         )
@@ -264,9 +271,13 @@ def complaint_set_limits(
             c.abuse_flagged = True
         if from_state == State.VENTING and not c.abuse_flagged:
             raise RuleViolationError(
-                "Limits are not set while the customer is still venting; "
-                "only a manager flagging abuse may do so.",
-                fields={"abuse": ["Required (manager only) while the customer is venting."]},
+                _(
+                    "Limits can't be set while the customer is still venting unless a manager "
+                    "flags abuse: acknowledge first, or tick “Flag abuse” if it is abuse."
+                ),
+                fields={
+                    "abuse": [_("Required (managers only) while the customer is still venting.")]
+                },
             )
         return ["abuse_flagged"]
 

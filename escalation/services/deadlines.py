@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, State
 from complaints.reactions import Change, Facts
@@ -318,10 +319,10 @@ def promise_validate(*, complaint: Complaint, promised_by: datetime) -> None:
     )
     if promised_by > limit:
         local = timezone.localtime(limit, policy.calendar.schedule.tz)
-        message = (
-            f"The promise lies beyond the resolution window for {policy}: "
-            f"promise an answer no later than {local:%a %d %b %Y %H:%M %Z}."
-        )
+        message = _(
+            "The promise lies beyond the resolution window for %(policy)s: "
+            "promise an answer no later than %(limit)s."
+        ) % {"policy": policy, "limit": f"{local:%Y-%m-%d %H:%M %Z}"}
         raise RuleViolationError(message, fields={"promised_by": [message]})
 
 

@@ -101,7 +101,7 @@ def test_lead_cannot_approve_beyond_authority_manager_can(client, frontline, lea
     assert req.complaint.reference not in response.content.decode()
     url = reverse("admin:compensation_pendingapproval_decide", args=[req.pk, "approve"])
     response = client.post(url, {"note": "ok"}, follow=True)
-    assert "needs approval by manager" in response.content.decode()
+    assert "Only a manager can approve this compensation" in response.content.decode()
     req.refresh_from_db()
     assert req.status == "pending"
 
@@ -286,3 +286,33 @@ def test_rules_admin_refuses_bad_limits(client, manager, field, value):
     rule.refresh_from_db()
     assert (rule.max_per_grant, rule.currency) == (Decimal("20"), "EUR")
     assert not AuthorityRuleChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_complaint_page_compensation_above_you_is_refused_with_the_reason(client, frontline):
+    """The admin door of the same rule: no Remedy button for frontline on a complaint escalated
+    to a lead, and a forced post is refused with the sentence, in the page's language."""
+    c = complaint_in("escalated")
+    client.force_login(frontline)
+    page = client.get(reverse("admin:complaints_complaint_change", args=[c.pk]))
+    url = reverse("admin:complaints_complaint_transition", args=[c.pk, "remedy"])
+    assert url not in page.content.decode()
+    post = {
+        "message": "Opener by express.",
+        "root_cause": "Packer forgot the opener",
+        "item1_kind": "refund",
+        "item1_amount": "10.00",
+        "item1_currency": "EUR",
+        "item1_quantity": "1",
+        "expected_version": str(c.version),
+    }
+    response = client.post(url, post)
+    assert response.status_code == 200
+    assert (
+        "Only a team lead or a manager can remedy or compensate this complaint: it was "
+        "escalated to team lead." in response.content.decode()
+    )
+    chinese = client.post(url, post, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "只有组长或经理可以补救或补偿这件投诉：它已升级至组长。" in chinese.content.decode()
+    assert not CompensationRequest.objects.filter(complaint=c).exists()
+    assert Complaint.objects.get(pk=c.pk).state == "escalated"

@@ -24,6 +24,7 @@ from compensation.models import AuthorityRule, AuthorityRuleChange, Compensation
 from compensation.services import remedy as remedy_module
 from complaints import services as cs
 from complaints.models import Complaint, Customer, Message, TransitionLog
+from core import roles
 from core.errors import (
     ConflictError,
     InvalidDataError,
@@ -141,14 +142,21 @@ def test_done_when_story(frontline, lead, manager):
 @pytest.mark.django_db
 def test_eight_50_eur_refunds_do_not_get_400_granted(frontline):
     c = complaint_in("apologized")
+    refused = 0
     for _ in range(8):
-        services.compensation_request(
-            complaint_id=c.pk, actor=frontline, kind="refund", amount="50"
-        )
+        try:
+            services.compensation_request(
+                complaint_id=c.pk, actor=frontline, kind="refund", amount="50"
+            )
+        except NotPermittedError:
+            refused += 1
     reqs = CompensationRequest.objects.filter(complaint=c)
     granted = sum(r.amount for r in reqs if r.status == Status.GRANTED)
     assert granted == Decimal("100")  # the frontline per-complaint limit
-    assert reqs.filter(status=Status.PENDING).count() == 6
+    # The third waits for a lead and escalates the complaint; from then on it is above
+    # frontline, so more compensation is refused like its remedy.
+    assert reqs.filter(status=Status.PENDING).count() == 1
+    assert refused == 5
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
     # In one remedy the same split waits as a whole.
     c2 = complaint_in("apologized")
@@ -434,7 +442,8 @@ def test_two_managers_approving_at_once_one_wins(reseeded, frontline, manager):
     assert r.second_waited
     assert isinstance(r.first, Complaint) and r.first.state == "remedied"
     # The loser waited on the lock and then saw the decision, not a half-made state.
-    assert type(r.second) is ConflictError and "already approved by" in r.second.message
+    assert type(r.second) is ConflictError
+    assert "already decided by mgr (Approved)" in r.second.message
     assert TransitionLog.objects.filter(complaint=c, transition="approve").count() == 1
     req.refresh_from_db()
     assert (req.status, req.decided_by, req.decision_note) == ("approved", manager, "mgr")
@@ -548,3 +557,25 @@ def test_a_request_beyond_authority_emails_its_deciders_after_commit(frontline):
     (sent,) = mail.outbox
     assert c.reference in sent.subject and "200.00 EUR" in sent.subject
     assert "Whole order" in sent.body and "/admin/compensation/pendingapproval/" in sent.body
+
+
+@pytest.mark.django_db
+def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_remedy(
+    frontline, lead
+):
+    c = complaint_in("escalated")  # held by team leads now
+    with pytest.raises(NotPermittedError) as as_request:
+        services.compensation_request(
+            complaint_id=c.pk, actor=frontline, kind="refund", amount="10"
+        )
+    with pytest.raises(NotPermittedError) as as_remedy:
+        services.complaint_remedy_with_compensation(
+            complaint_id=c.pk, actor=frontline, message="Here", root_cause="Packing"
+        )
+    assert as_request.value.message == as_remedy.value.message
+    assert as_request.value.message == roles.remedy_refusal(c, frontline)
+    assert not CompensationRequest.objects.filter(complaint=c).exists()
+    granted = services.compensation_request(
+        complaint_id=c.pk, actor=lead, kind="refund", amount="10"
+    )
+    assert granted.status == Status.GRANTED

@@ -102,8 +102,8 @@ def test_refused_transition_shows_the_error_and_writes_nothing(client, frontline
     )
     assert response.status_code == 200
     assert (
-        "not permitted" in response.content.decode().lower()
-        or "may not" in response.content.decode()
+        "Only a team lead or a manager can approve this: it was escalated to team lead."
+        in response.content.decode()
     )
     assert TransitionLog.objects.filter(complaint=c).count() == logs
 

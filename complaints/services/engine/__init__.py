@@ -39,7 +39,7 @@ from complaints.services.engine.common import (
     touch,
     transitioned_event,
 )
-from complaints.services.engine.single import fire, step
+from complaints.services.engine.single import fire, step, wrong_state_message
 
 __all__ = [
     "ESCALATABLE",
@@ -61,4 +61,5 @@ __all__ = [
     "step_log",
     "touch",
     "transitioned_event",
+    "wrong_state_message",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints import reactions
 from complaints.models import (
@@ -133,7 +134,9 @@ def _escalate_rows(
             state=State.ESCALATED, escalated_from=F("state"), state_changed_at=now, **changes
         )
     if done != len(ids):  # impossible while we hold the row locks
-        raise ConflictError("A complaint changed while it was being escalated.")
+        raise ConflictError(
+            _("A complaint changed while it was being escalated; nothing was saved. Try again.")
+        )
 
     name = "raise_level" if climb else "escalate"
     kind = MessageKind.SYSTEM if actor is None else MessageKind.STAFF

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from complaints import reactions
@@ -39,6 +41,17 @@ TRANSITION_METHODS = {
     "return": "return_",
     "set_limits": "set_limits",
     "reopen": "reopen",
+}
+# How a transition is named to people (the same words as the admin's buttons).
+TRANSITION_LABELS = {
+    "acknowledge": gettext_lazy("Acknowledge"),
+    "apologize": gettext_lazy("Apologize"),
+    "remedy": gettext_lazy("Remedy"),
+    "escalate": gettext_lazy("Escalate"),
+    "approve": gettext_lazy("Approve"),
+    "return": gettext_lazy("Return"),
+    "set_limits": gettext_lazy("Set limits"),
+    "reopen": gettext_lazy("Reopen"),
 }
 ESCALATABLE = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED)
 # The columns a change reads of a locked complaint when it works on plain rows (bulk paths).
@@ -84,7 +97,9 @@ def complaint_lock(complaint_id: int) -> Complaint:
     try:
         complaint = with_owner(Complaint.objects.select_for_update()).get(pk=complaint_id)
     except (Complaint.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError("No such complaint.") from None
+        raise NotFoundError(
+            _("There is no complaint with this id: check the reference, or search for it.")
+        ) from None
     reactions.run_probes(complaint.pk)
     return complaint
 
@@ -93,8 +108,11 @@ def complaint_version_check(complaint: Complaint, expected_version: int | None) 
     """ConflictError when the caller acted on a version of the complaint that is gone."""
     if expected_version is not None and complaint.version != expected_version:
         raise ConflictError(
-            f"{complaint.reference} was changed by someone else while you were looking at it; "
-            "reload it and try again."
+            _(
+                "%(ref)s was changed by someone else while you were looking at it: reload it, "
+                "check what changed, and try again."
+            )
+            % {"ref": complaint.reference}
         )
 
 

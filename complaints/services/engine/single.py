@@ -11,16 +11,20 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django_fsm import can_proceed, get_available_FIELD_transitions
 
 from complaints import reactions
 from complaints.models import (
     Complaint,
     Message,
+    State,
     TransitionLog,
 )
 from complaints.services.checks import actor_display
 from complaints.services.engine.common import (
+    TRANSITION_LABELS,
     TRANSITION_METHODS,
     complaint_lock,
     complaint_version_check,
@@ -31,6 +35,7 @@ from complaints.services.engine.common import (
     transitioned_event,
 )
 from complaints.visibility import complaint_hidden_from
+from core import roles
 from core.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -41,18 +46,38 @@ from webhooks.services import outbox_record_many
 
 # --- a single transition ----------------------------------------------------------------------
 
+_PUBLIC_NAMES = {method: name for name, method in TRANSITION_METHODS.items()}
+
+
+def wrong_state_message(complaint: Complaint, name: str) -> str:
+    """Why transition `name` is impossible in the complaint's state, and what is possible."""
+    field = Complaint._meta.get_field("state")
+    possible = [
+        str(TRANSITION_LABELS[_PUBLIC_NAMES[t.name]])
+        for t in get_available_FIELD_transitions(complaint, field)
+        if t.name in _PUBLIC_NAMES
+    ]
+    values = {
+        "action": TRANSITION_LABELS[name],
+        "state": State(complaint.state).label,
+        "next": pgettext("list separator", ", ").join(dict.fromkeys(possible)),
+    }
+    if not possible:
+        return _("“%(action)s” is not possible while the complaint is %(state)s.") % values
+    return (
+        _("“%(action)s” is not possible while the complaint is %(state)s. Possible now: %(next)s.")
+        % values
+    )
+
 
 def _check_can_fire(complaint: Complaint, name: str, actor: Any) -> Callable[[], Any]:
     method = getattr(complaint, TRANSITION_METHODS[name])
     if not can_proceed(method, check_conditions=False):
-        raise InvalidTransitionError(
-            f"Cannot {name.replace('_', ' ')} a complaint that is "
-            f"{complaint.state.replace('_', ' ')}."
-        )
+        raise InvalidTransitionError(wrong_state_message(complaint, name))
     if actor is not None and not method._django_fsm.has_transition_perm(
         complaint, complaint.state, actor
     ):
-        raise NotPermittedError(f"Your role may not {name.replace('_', ' ')} this complaint.")
+        raise NotPermittedError(roles.transition_refusal(name, complaint, actor))
     return method
 
 
@@ -77,7 +102,9 @@ def fire(
     with transaction.atomic():
         complaint = complaint_lock(complaint_id)
         if complaint_hidden_from(complaint, user=actor):
-            raise NotFoundError("No such complaint.")
+            raise NotFoundError(
+                _("There is no complaint with this id: check the reference, or search for it.")
+            )
         complaint_version_check(complaint, expected_version)
         method = _check_can_fire(complaint, name, actor)
         from_state = complaint.state
@@ -85,8 +112,11 @@ def fire(
         fields = apply(complaint, from_state) if apply else []
         if not can_proceed(method):
             raise RuleViolationError(
-                f"Cannot {name.replace('_', ' ')} this complaint now: the workflow's conditions "
-                "are not met."
+                _(
+                    "“%(action)s” is not possible yet: the workflow's conditions for it are not "
+                    "met. Reload the complaint to see what it is waiting for."
+                )
+                % {"action": TRANSITION_LABELS[name]}
             )
         now = timezone.now()
         method()
