@@ -9,3 +9,10 @@ from django.utils.translation import gettext_lazy as _
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from complaints.middleware import remember_language
+
+        user_logged_in.connect(remember_language, dispatch_uid="complaints.remember_language")

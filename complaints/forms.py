@@ -4,6 +4,7 @@ Forms only parse input; every rule is checked by the service the admin view call
 """
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
@@ -132,3 +133,18 @@ class IntakeForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=selectors.staff_agents(), label=_("Assign to"))
+
+
+class StaffLanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your screens"),
+        required=False,
+        help_text=_("Kept for your account, on every device you sign in from."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The language my browser asks for")),
+            *settings.LANGUAGES,
+        ]

@@ -356,3 +356,31 @@ class CannedText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    # A callable, so adding a language to settings.LANGUAGES needs no migration.
+    return list(settings.LANGUAGES)
+
+
+class StaffProfile(models.Model):
+    """What a staff user chose for themselves: the language of their screens (blank: the
+    browser's). Read once per session (`complaints.middleware`), never per request."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=_language_choices,
+        help_text=_("Blank: the language your browser asks for."),
+    )
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -27,6 +27,7 @@ from complaints.models import (
     Customer,
     Message,
     MessageKind,
+    StaffProfile,
     TransitionLog,
     Visibility,
 )
@@ -424,3 +425,9 @@ def complaint_available_actions(*, complaint: Complaint, user: Any) -> list[str]
     if roles.is_agent(user) and complaint.is_open:
         names.append("resume" if complaint.paused_at else "pause")
     return names
+
+
+def staff_language_of(*, user: Any) -> str:
+    """The language `user` picked for their screens, or "" when the browser decides."""
+    picked = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
+    return picked or ""

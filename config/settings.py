@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "complaints.middleware.StaffLanguageMiddleware",  # the user's pick over the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -215,9 +216,16 @@ CELERY_BEAT_SCHEDULE["escalation-check-invariants"] = {
     "schedule": float(REDRESS_INVARIANTS_INTERVAL),
     "options": {"expires": float(max(REDRESS_INVARIANTS_INTERVAL * 5 // 6, 10))},
 }
-# --- i18n (issue 6): English and Simplified Chinese; the compiled .mo files are committed, so
-# nothing here needs gettext installed. LocaleMiddleware picks the language per request.
-LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# --- i18n: the languages of the practice Redress encodes; the compiled .mo files are committed,
+# so nothing here needs gettext installed. LocaleMiddleware picks the language per request from
+# the browser; a staff user's own pick (StaffProfile.language) wins over it.
+LANGUAGES = [
+    ("en", "English"),
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+    ("th", "ไทย"),
+    ("bg", "Български"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # --- REST API (/api/v1/): token auth, one error shape, throttling, OpenAPI -----------------------
 INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]

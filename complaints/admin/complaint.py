@@ -35,6 +35,7 @@ from complaints import extensions, forms, selectors, services, tone
 from complaints.admin.actions import CANNED_FOR, Action, timeline_for_display, workflow_actions
 from complaints.admin.queue import ComplaintQueueAdmin
 from complaints.charts import svg_bars
+from complaints.middleware import language_remember
 from complaints.models import Complaint
 from complaints.urgency import urgency
 from core import roles
@@ -97,6 +98,7 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
+            path("language/", wrap(self.language_view), name="{}_{}_language".format(*info)),
             path("dashboard/", wrap(self.dashboard_view), name="{}_{}_dashboard".format(*info)),
             path(
                 "<int:object_id>/do/<str:name>/",
@@ -169,6 +171,24 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         text = request.POST.get("text", "") if request.method == "POST" else ""
         text = text or request.GET.get("text", "")
         return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
+
+    def language_view(self, request: HttpRequest) -> HttpResponse:
+        """The staff user picks the language of their screens (kept on their profile)."""
+        current = selectors.staff_language_of(user=request.user)
+        form = forms.StaffLanguageForm(request.POST or None, initial={"language": current})
+        if request.method == "POST" and form.is_valid():
+            language = form.cleaned_data["language"]
+            services.staff_language_set(user=request.user, language=language)
+            language_remember(request=request, language=language)
+            messages.success(request, _("Your screens now use the language you picked."))
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Language of your screens"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/complaints/language.html", context)
 
     # --- the insight dashboard --------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from complaints.services.engine import step_log as complaint_step_log
 from complaints.services.engine import wrong_state_message as complaint_wrong_state_message
 from complaints.services.intake import complaint_intake
 from complaints.services.messages import message_add
+from complaints.services.profiles import staff_language_set
 from complaints.services.transitions import (
     complaint_acknowledge,
     complaint_apologize,
@@ -69,6 +70,7 @@ __all__ = [
     "complaint_version_check",
     "customer_upsert",
     "message_add",
+    "staff_language_set",
     "complaint_step",
     "complaint_step_log",
     "complaint_wrong_state_message",

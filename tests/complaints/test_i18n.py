@@ -1,55 +1,28 @@
-"""The staff screens in Simplified Chinese: the committed catalog is complete and in use."""
+"""The staff screens in Simplified Chinese: the committed catalog is in use, by the browser's
+choice or by the staff user's own."""
 
 from __future__ import annotations
 
-import ast
-import gettext
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from complaints.models import State
+from complaints import services
+from complaints.models import StaffProfile, State
+from core.errors import InvalidDataError
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
-def po_entries() -> dict[tuple[str, str], str]:
-    """(msgctxt, msgid) -> msgstr (first plural form) from the .po, without gettext tooling."""
-    text = (LOCALE / "django.po").read_text(encoding="utf-8")
-    entries = {}
-    pattern = re.compile(
-        r'^(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?'
-        r'msgstr(?:\[0\])? ((?:".*"\n?)+)',
-        re.M,
-    )
-    for match in pattern.finditer(text):
-        join = lambda block: "".join(  # noqa: E731
-            ast.literal_eval(line) for line in (block or "").strip().splitlines()
-        )
-        entries[(join(match.group(1)), join(match.group(2)))] = join(match.group(3))
-    entries.pop(("", ""), None)  # the header
-    return entries
-
-
-def test_languages_are_english_and_simplified_chinese():
-    assert [code for code, _name in settings.LANGUAGES] == ["en", "zh-hans"]
-
-
-def test_every_string_is_translated_and_the_mo_matches_the_po():
-    entries = po_entries()
-    assert len(entries) > 100
-    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
-    with (LOCALE / "django.mo").open("rb") as handle:
-        catalog = gettext.GNUTranslations(handle)
-    for (context, msgid), msgstr in entries.items():
-        if context:
-            assert catalog.pgettext(context, msgid) == msgstr, (context, msgid)
-            continue
-        assert catalog.gettext(msgid) == msgstr or catalog.ngettext(msgid, "x", 1) == msgstr, msgid
+def test_languages_are_those_of_the_practice():
+    # Completeness of each catalog is tests/test_catalogs.py's job.
+    assert [code for code, _name in settings.LANGUAGES] == ["en", "zh-hans", "zh-hant", "th", "bg"]
 
 
 def test_activating_zh_hans_translates():
@@ -73,3 +46,62 @@ def test_pages_follow_the_browsers_language(client, frontline, walk):
     assert "确认受理: 倾诉中 → 已确认受理" in html  # the workflow step, in the timeline
     english = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
     assert "Timeline" in english and "时间线" not in english
+
+
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans,zh;q=0.9"}
+
+
+def _lang(response) -> str:
+    """The language a page was rendered in (its <html lang>, and its Content-Language)."""
+    html_lang = re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
+    assert response["Content-Language"] == html_lang
+    return html_lang
+
+
+@pytest.mark.django_db
+def test_a_staff_user_picks_the_language_of_their_screens(client, frontline):
+    client.force_login(frontline)
+    form = client.get("/admin/complaints/complaint/language/").content.decode()
+    assert 'id="language-form"' in form and "简体中文" in form
+    answer = client.post("/admin/complaints/complaint/language/", {"language": "zh-hans"})
+    assert answer.status_code == 302
+    # The pick wins over an English browser, on the next page and on a new session.
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    assert _lang(client.get("/admin/complaints/complaint/", **english)) == "zh-hans"
+    client.logout()
+    client.force_login(frontline)
+    assert _lang(client.get("/admin/complaints/complaint/", **english)) == "zh-hans"
+    # Back to the browser's choice.
+    client.post("/admin/complaints/complaint/language/", {"language": ""})
+    assert _lang(client.get("/admin/complaints/complaint/", **english)) == "en"
+    assert _lang(client.get("/admin/complaints/complaint/", **ZH)) == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_a_language_not_offered_is_refused_and_nothing_stored(client, frontline):
+    client.force_login(frontline)
+    answer = client.post("/admin/complaints/complaint/language/", {"language": "xx"})
+    assert answer.status_code == 200 and b"errorlist" in answer.content
+    assert not StaffProfile.objects.exists()
+    with pytest.raises(InvalidDataError):
+        services.staff_language_set(user=frontline, language="klingon")
+
+
+@pytest.mark.django_db
+def test_the_pick_is_read_once_per_session(client, frontline):
+    services.staff_language_set(user=frontline, language="zh-hans")
+    client.force_login(frontline)  # reads the profile into the session
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/")
+    assert _lang(page) == "zh-hans"
+    assert [q["sql"] for q in queries if "staffprofile" in q["sql"].lower()] == []
+
+
+@pytest.mark.django_db
+def test_a_session_from_before_profiles_gets_the_pick(client, frontline):
+    client.force_login(frontline)
+    session = client.session
+    session.pop("redress_language", None)
+    session.save()
+    services.staff_language_set(user=frontline, language="zh-hans")
+    assert _lang(client.get("/admin/complaints/complaint/")) == "zh-hans"
