@@ -1,0 +1,492 @@
+"""A client generated from the served OpenAPI document walks the whole contract.
+
+The document is fetched from a live server, `openapi-python-client` generates a package from it
+into tmp_path (under a unique name, post-hooks off: nothing is formatted, nothing left behind),
+and every call below goes through that package's functions and models only. A crash or a
+mis-parse here is a schema bug, to be fixed in the annotations, never worked around in the test:
+- every response is parsed into the model its status documents (`raise_on_unexpected_status`);
+- every model with declared properties parses with no property left over (`_exact`), so a
+  field the server sends and the document does not declare fails here;
+- the complaint detail is polymorphic by `view`: the staff and the customer view each parse
+  into their own model.
+
+The walks: the coconut story of DESIGN §7 (an integration files it idempotently, frontline
+acknowledges, apologises and remedies within authority, both views read it back, the list
+pages by cursor); a refund above frontline authority approved by a manager's token; a webhook
+subscription, its deliveries pumped in-process and read back page by page, then deleted. Errors
+(400, 409, 422) parse into the generated `Error` model. Marked `integration`: it runs the
+generator as a process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+import urllib.request
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+import pytest
+from django.utils import timezone
+
+from tests.api.conftest import token_for
+from tests.receivers import Receiver
+from webhooks import services as webhook_services
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+GENERATOR_TIMEOUT = 120  # seconds; it takes about two
+
+
+class Generated(SimpleNamespace):
+    """The generated package: `gen.call("complaints", "complaints_create", ...)`, `gen.m.X`."""
+
+    def op(self, tag: str, operation_id: str):
+        return importlib.import_module(f"{self.name}.api.{tag}.{operation_id}")
+
+    def call(self, tag: str, operation_id: str, *, client, **kwargs):
+        """The operation's `sync_detailed`: the status and the parsed body, checked exact."""
+        response = self.op(tag, operation_id).sync_detailed(client=client, **kwargs)
+        if response.content:
+            _exact(response.parsed, self.types.Unset)
+            sent = json.loads(response.content)
+            assert _as_json(response.parsed) == sent, f"{operation_id} mis-parsed {sent}"
+        return response
+
+    def client(self, key: str):
+        return self.pkg.AuthenticatedClient(
+            base_url=self.base_url,
+            token=key,
+            prefix="Token",
+            raise_on_unexpected_status=True,
+            timeout=self.httpx.Timeout(30.0),
+        )
+
+
+def _as_json(parsed: Any) -> Any:
+    """What a parsed body says, back as JSON: it must be what the server sent."""
+    if isinstance(parsed, list):
+        return [_as_json(item) for item in parsed]
+    return parsed.to_dict() if hasattr(parsed, "to_dict") else parsed
+
+
+def _exact(value: Any, unset: type, path: str = "body") -> None:
+    """The body's models say exactly what the server sent: a model with declared properties
+    keeps nothing in `additional_properties` (free-form maps, with none declared, may), and
+    every declared property is required (a response always carries every field it documents,
+    so a typed client never has to test for `Unset`)."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _exact(item, unset, f"{path}[{i}]")
+        return
+    if not attrs.has(type(value)):
+        return
+    fields = [f for f in attrs.fields(type(value)) if f.name != "additional_properties"]
+    declared = [f.name for f in fields]
+    extra = getattr(value, "additional_properties", {})
+    where = f"{path} ({type(value).__name__})"
+    if declared:
+        assert not extra, f"{where} has undocumented keys: {sorted(extra)}"
+    optional = [f.name for f in fields if isinstance(f.default, unset)]
+    assert not optional, f"{where}: always sent, but documented as optional: {optional}"
+    for name in declared:
+        _exact(getattr(value, name), unset, f"{path}.{name}")
+
+
+@pytest.fixture(scope="module")
+def gen(live_server, tmp_path_factory) -> Generated:
+    base = tmp_path_factory.mktemp("generated-client")
+    with urllib.request.urlopen(f"{live_server.url}/api/v1/schema/?format=json") as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"].startswith("application/vnd.oai.openapi+json")
+        document = json.loads(answer.read())
+    (base / "openapi.json").write_text(json.dumps(document))
+    name = f"redress_client_{uuid.uuid4().hex[:12]}"
+    (base / "config.yaml").write_text(
+        f"project_name_override: {name}\npackage_name_override: {name}\npost_hooks: []\n"
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        str(base / "openapi.json"),
+        "--config",
+        str(base / "config.yaml"),
+        "--meta",
+        "none",
+        "--output-path",
+        str(base / name),
+        "--fail-on-warning",
+    ]
+    done = subprocess.run(
+        command, cwd=base, capture_output=True, text=True, timeout=GENERATOR_TIMEOUT
+    )
+    if done.returncode != 0 or not (base / name / "__init__.py").exists():
+        pytest.fail(
+            f"openapi-python-client could not generate a client (exit {done.returncode}):\n"
+            f"--- stdout ---\n{done.stdout}\n--- stderr ---\n{done.stderr}",
+            pytrace=False,
+        )
+    sys.path.insert(0, str(base))
+    try:
+        import httpx
+
+        yield Generated(
+            name=name,
+            base_url=live_server.url,
+            pkg=importlib.import_module(name),
+            m=importlib.import_module(f"{name}.models"),
+            types=importlib.import_module(f"{name}.types"),
+            httpx=httpx,
+        )
+    finally:
+        sys.path.remove(str(base))
+        for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+            del sys.modules[module]
+
+
+def _cursor(next_url: Any) -> str | None:
+    """The `cursor` of a page's `next` link (None on the last page)."""
+    if not isinstance(next_url, str):
+        return None
+    return parse_qs(urlsplit(next_url).query)["cursor"][0]
+
+
+def _intake(gen: Generated, subject: str, *, email: str = "cora@example.com"):
+    m = gen.m
+    return m.IntakeInRequest(
+        customer=m.CustomerInRequest(name="Cora Nutley", email=email, phone="+49 30 1234"),
+        subject=subject,
+        description="Your shop has really taken me for a ride! The opener was not in the box.",
+        channel=m.ChannelEnum("api"),
+        category=m.CategoryEnum("missing_item"),
+        severity=m.SeverityEnum("normal"),
+    )
+
+
+def _file(gen: Generated, shop, subject: str, **kwargs):
+    filed = gen.call(
+        "complaints", "complaints_create", client=shop, body=_intake(gen, subject), **kwargs
+    )
+    assert filed.status_code == 201, filed.content
+    assert isinstance(filed.parsed, gen.m.ComplaintCustomerDetailOut)
+    return filed.parsed
+
+
+def _acknowledge_and_apologize(gen: Generated, agent, complaint_id: int):
+    m = gen.m
+    promised = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    acked = gen.call(
+        "complaints",
+        "complaints_acknowledge",
+        complaint_id=complaint_id,
+        client=agent,
+        body=m.AcknowledgeInRequest(
+            summary="Four young coconuts arrived; the promised opener did not.",
+            message="I understand — I once bought something that arrived incomplete too.",
+            promised_by=promised,
+            summary_confirmed=True,
+        ),
+        idempotency_key=f"ack-{complaint_id}",
+    )
+    assert acked.status_code == 200, acked.content
+    assert isinstance(acked.parsed, m.ComplaintDetailOut)
+    assert acked.parsed.state == m.StateEnum("acknowledged")
+    assert acked.parsed.promised_by == promised
+    apologized = gen.call(
+        "complaints",
+        "complaints_apologize",
+        complaint_id=complaint_id,
+        client=agent,
+        body=m.ApologizeInRequest(
+            message="We are sorry: our packer forgot the opener.", fault=m.FaultEnum("company")
+        ),
+        if_match=f'"{acked.parsed.version}"',
+    )
+    assert apologized.status_code == 200, apologized.content
+    assert apologized.parsed.state == m.StateEnum("apologized")
+    return acked.parsed, apologized.parsed
+
+
+def test_the_coconut_walk(gen, integration, frontline):
+    m = gen.m
+    shop, agent = gen.client(token_for(integration)), gen.client(token_for(frontline))
+
+    # The shop files it; a retry with the same key returns the first complaint, not a second.
+    first = _file(gen, shop, "Coconut opener missing", idempotency_key="order-4711")
+    assert first.view == m.ComplaintViewCustomerEnum("customer")
+    assert first.state == m.StateEnum("venting") and first.available_transitions == []
+    again = _file(gen, shop, "Coconut opener missing", idempotency_key="order-4711")
+    assert again.id == first.id
+    reused = gen.call(
+        "complaints",
+        "complaints_create",
+        client=shop,
+        body=_intake(gen, "Something else entirely"),
+        idempotency_key="order-4711",
+    )
+    assert reused.status_code == 422 and isinstance(reused.parsed, m.Error)
+    assert reused.parsed.code and reused.parsed.message
+
+    acked, _ = _acknowledge_and_apologize(gen, agent, first.id)
+    # Acknowledging twice is the wrong state: a 409 in the error model.
+    twice = gen.call(
+        "complaints",
+        "complaints_acknowledge",
+        complaint_id=first.id,
+        client=agent,
+        body=m.AcknowledgeInRequest(summary="x", message="y", promised_by=acked.promised_by),
+    )
+    assert twice.status_code == 409 and isinstance(twice.parsed, m.Error)
+    assert twice.parsed.code and twice.parsed.message
+
+    remedied = gen.call(
+        "complaints",
+        "complaints_remedy",
+        complaint_id=first.id,
+        client=agent,
+        body=m.RemedyInRequest(
+            message="An opener goes out by express today, and one more coconut on us.",
+            root_cause="Packer forgot the opener",
+            compensations=[
+                m.CompensationItemInRequest(
+                    kind=m.CompensationKindEnum("replacement"),
+                    amount="6.90",
+                    currency="EUR",
+                    quantity=1,
+                    note="coconut opener, express",
+                ),
+                m.CompensationItemInRequest(
+                    kind=m.CompensationKindEnum("gift"),
+                    amount="3.50",
+                    currency="EUR",
+                    quantity=1,
+                    note="one young coconut",
+                ),
+            ],
+        ),
+        idempotency_key=f"remedy-{first.id}",
+    )
+    assert remedied.status_code == 200, remedied.content
+    assert remedied.parsed.state == m.StateEnum("remedied")
+
+    # The staff view: internal detail, the granted requests, the whole timeline.
+    staff = gen.call("complaints", "complaints_retrieve", complaint_id=first.id, client=agent)
+    assert staff.status_code == 200
+    detail = staff.parsed
+    assert isinstance(detail, m.ComplaintDetailOut)
+    assert detail.view == m.ComplaintViewStaffEnum("staff")
+    assert detail.fault == m.FaultEnum("company")
+    assert detail.root_cause == "Packer forgot the opener"
+    assert detail.assignee is None or detail.assignee.username
+    assert [r["status"] for r in detail.compensation_requests] == ["granted", "granted"]
+    assert len(detail.timeline) >= 4 and all(isinstance(e.at, datetime) for e in detail.timeline)
+    assert staff.headers["ETag"] == f'"{detail.version}"'
+
+    # The shop's (customer) view of the same complaint: public timeline, what was granted.
+    public = gen.call("complaints", "complaints_retrieve", complaint_id=first.id, client=shop)
+    view = public.parsed
+    assert isinstance(view, m.ComplaintCustomerDetailOut)
+    assert view.state == m.StateEnum("remedied") and view.version == detail.version
+    assert sorted((c.kind.value, c.amount, c.currency) for c in view.compensation) == [
+        ("gift", "3.50", "EUR"),
+        ("replacement", "6.90", "EUR"),
+    ]
+    steps = [(e.from_state, e.to_state) for e in view.timeline if e.kind.value == "step"]
+    assert (m.StateEnum("apologized"), m.StateEnum("remedied")) in steps
+    assert view.available_transitions == ["reopen"]
+
+    # The list, a page at a time by cursor, newest first.
+    second = _file(gen, shop, "Coconut cracked in transit")
+    seen, cursor, pages = [], gen.types.UNSET, 0
+    while True:
+        page = gen.call(
+            "complaints", "complaints_list", client=shop, page_size=1, cursor=cursor
+        ).parsed
+        assert isinstance(page, m.PaginatedComplaintAnyViewList)
+        assert all(isinstance(row, m.ComplaintCustomerOut) for row in page.results)
+        seen += [row.id for row in page.results]
+        pages += 1
+        cursor = _cursor(page.next_)
+        if cursor is None:
+            break
+    assert (seen, pages) == ([second.id, first.id], 2)
+    rows = gen.call(
+        "complaints", "complaints_list", client=agent, state=m.ComplaintsListState("remedied")
+    )
+    assert [type(r) for r in rows.parsed.results] == [m.ComplaintOut]
+    assert [r.id for r in rows.parsed.results] == [first.id]
+
+
+def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
+    gen, integration, frontline, manager
+):
+    m = gen.m
+    shop = gen.client(token_for(integration))
+    agent, boss = gen.client(token_for(frontline)), gen.client(token_for(manager))
+    filed = _file(gen, shop, "Coconuts all spoiled")
+    _acknowledge_and_apologize(gen, agent, filed.id)
+
+    asked = gen.call(
+        "complaints",
+        "complaints_compensations_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.CompensationInRequest(
+            kind=m.CompensationKindEnum("refund"),
+            amount="400.00",
+            currency="EUR",
+            quantity=1,
+            note="the whole order",
+        ),
+        idempotency_key=f"refund-{filed.id}",
+    )
+    assert asked.status_code == 201, asked.content
+    request = asked.parsed
+    assert isinstance(request, m.CompensationOut)
+    assert request.status.value == "pending" and request.required_tier.value == "manager"
+    assert request.amount == "400.00" and request.decided_by is None
+
+    escalated = gen.call("complaints", "complaints_retrieve", complaint_id=filed.id, client=agent)
+    assert escalated.parsed.state == m.StateEnum("escalated")
+    mine = gen.call("compensations", "compensations_list", client=agent).parsed
+    assert mine.results == []  # never your own to decide
+
+    queue = gen.call(
+        "compensations",
+        "compensations_list",
+        client=boss,
+        status=m.CompensationsListStatus("pending"),
+    ).parsed
+    assert isinstance(queue, m.PaginatedCompensationOutList)
+    assert [r.id for r in queue.results] == [request.id]
+
+    approved = gen.call(
+        "compensations",
+        "compensations_approve",
+        request_id=request.id,
+        client=boss,
+        body=m.DecisionInRequest(note="Goodwill: the whole order spoiled."),
+        idempotency_key=f"approve-{request.id}",
+    )
+    assert approved.status_code == 200, approved.content
+    assert approved.parsed.status.value == "approved"
+    assert approved.parsed.decided_by == manager.username
+    assert approved.parsed.decided_at is not None
+    twice = gen.call(
+        "compensations",
+        "compensations_approve",
+        request_id=request.id,
+        client=boss,
+        body=m.DecisionInRequest(note="again"),
+    )
+    assert twice.status_code == 409 and isinstance(twice.parsed, m.Error)
+
+    granted = gen.call("complaints", "complaints_retrieve", complaint_id=filed.id, client=shop)
+    assert granted.parsed.state == m.StateEnum("remedied")
+    assert [(c.kind.value, c.amount) for c in granted.parsed.compensation] == [("refund", "400.00")]
+    staff = gen.call("complaints", "complaints_retrieve", complaint_id=filed.id, client=agent)
+    assert [r["status"] for r in staff.parsed.compensation_requests] == ["approved"]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_a_webhook_subscription_and_its_delivery_log(gen, integration, frontline, receiver):
+    m = gen.m
+    shop, agent = gen.client(token_for(integration)), gen.client(token_for(frontline))
+
+    refused = gen.call(
+        "webhooks",
+        "webhooks_create",
+        client=shop,
+        body=m.SubscriptionInRequest(
+            url="ftp://example.com/hooks", events=[m.WebhookEventEnum("complaint.created")]
+        ),
+    )
+    assert refused.status_code == 400 and isinstance(refused.parsed, m.Error)
+    assert refused.parsed.code == "invalid" and "url" in refused.parsed.fields
+
+    created = gen.call(
+        "webhooks",
+        "webhooks_create",
+        client=shop,
+        body=m.SubscriptionInRequest(
+            url=receiver.url,
+            events=[
+                m.WebhookEventEnum("complaint.created"),
+                m.WebhookEventEnum("complaint.transitioned"),
+            ],
+        ),
+    )
+    assert created.status_code == 201, created.content
+    subscription = created.parsed
+    assert isinstance(subscription, m.SubscriptionCreatedOut)
+    assert len(subscription.secret) >= 16 and subscription.is_active
+    listed = gen.call("webhooks", "webhooks_list", client=shop).parsed
+    assert [(s.id, type(s)) for s in listed] == [(subscription.id, m.SubscriptionOut)]
+
+    filed = _file(gen, shop, "Coconut opener missing")
+    _acknowledge_and_apologize(gen, agent, filed.id)
+    webhook_services.webhook_pump()
+    assert len(receiver.requests) == 3  # created, acknowledged, apologized
+
+    seen, cursor = [], gen.types.UNSET
+    while True:
+        page = gen.call(
+            "webhooks",
+            "webhooks_deliveries_list",
+            subscription_id=subscription.id,
+            client=shop,
+            page_size=2,
+            cursor=cursor,
+        ).parsed
+        assert isinstance(page, m.PaginatedDeliveryOutList)
+        seen += page.results
+        cursor = _cursor(page.next_)
+        if cursor is None:
+            break
+    assert [d.event_type.value for d in seen] == [
+        "complaint.transitioned",
+        "complaint.transitioned",
+        "complaint.created",
+    ]
+    for delivery in seen:
+        assert (delivery.status.value, delivery.attempts, delivery.last_status_code) == (
+            "succeeded",
+            1,
+            200,
+        )
+        assert delivery.delivered_at is not None
+        (attempt,) = delivery.attempts_log
+        assert attempt.status_code == 200 and attempt.duration_ms >= 0 and not attempt.error
+
+    deleted = gen.call("webhooks", "webhooks_delete", subscription_id=subscription.id, client=shop)
+    assert deleted.status_code == 204
+    gone = gen.call(
+        "webhooks", "webhooks_deliveries_list", subscription_id=subscription.id, client=shop
+    )
+    assert gone.status_code == 404 and isinstance(gone.parsed, m.Error)
+    assert gone.parsed.code == "not_found"
+    assert gen.call("webhooks", "webhooks_list", client=shop).parsed == []
+    again = gen.call("webhooks", "webhooks_delete", subscription_id=subscription.id, client=shop)
+    assert again.status_code == 404 and isinstance(again.parsed, m.Error)
+
+
+def test_the_generated_package_lives_only_in_tmp_path(gen, tmp_path_factory):
+    where = Path(gen.pkg.__file__).resolve()
+    assert where.is_relative_to(tmp_path_factory.getbasetemp().resolve())
+    assert gen.name.startswith("redress_client_")
