@@ -4,9 +4,10 @@ The document is fetched from a live server, `openapi-python-client` generates a 
 into tmp_path (under a unique name, post-hooks off: nothing is formatted, nothing left behind),
 and every call below goes through that package's functions and models only. A crash or a
 mis-parse here is a schema bug, to be fixed in the annotations, never worked around in the test:
-- every response is parsed into the model its status documents (`raise_on_unexpected_status`);
-- every model with declared properties parses with no property left over (`_exact`), so a
-  field the server sends and the document does not declare fails here;
+- every response is parsed into the model its status documents (`raise_on_unexpected_status`),
+  and that model, turned back into JSON, is exactly what the server sent;
+- `_exact`: no key the document does not declare, no always-sent field documented as optional,
+  and every value of its documented type (the generator casts plain values unchecked);
 - the complaint detail is polymorphic by `view`: the staff and the customer view each parse
   into their own model.
 
@@ -14,8 +15,9 @@ The walks: the coconut story of DESIGN §7 (an integration files it idempotently
 acknowledges, apologises and remedies within authority, both views read it back, the list
 pages by cursor); a refund above frontline authority approved by a manager's token; a webhook
 subscription, its deliveries pumped in-process and read back page by page, then deleted. Errors
-(400, 409, 422) parse into the generated `Error` model. Marked `integration`: it runs the
-generator as a process.
+(400, 401, 403, 404, 409, 422) parse into the generated `Error` model. The integration's key
+comes from `manage.py create_api_token`, as a real shop's would. Marked `integration`: it runs
+the generator as a process.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ import types
 import typing
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from io import StringIO
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+import httpx
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from tests.api.conftest import token_for
@@ -69,7 +75,7 @@ class Generated(SimpleNamespace):
             token=key,
             prefix="Token",
             raise_on_unexpected_status=True,
-            timeout=self.httpx.Timeout(30.0),
+            timeout=httpx.Timeout(30.0),
         )
 
 
@@ -135,7 +141,7 @@ def _fits(value: Any, hint: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def gen(live_server, tmp_path_factory) -> Generated:
+def gen(live_server, tmp_path_factory) -> Iterator[Generated]:
     base = tmp_path_factory.mktemp("generated-client")
     with urllib.request.urlopen(f"{live_server.url}/api/v1/schema/?format=json") as answer:
         assert answer.status == 200
@@ -161,9 +167,16 @@ def gen(live_server, tmp_path_factory) -> Generated:
         str(base / name),
         "--fail-on-warning",
     ]
-    done = subprocess.run(
-        command, cwd=base, capture_output=True, text=True, timeout=GENERATOR_TIMEOUT
-    )
+    try:
+        done = subprocess.run(
+            command, cwd=base, capture_output=True, text=True, timeout=GENERATOR_TIMEOUT
+        )
+    except subprocess.TimeoutExpired as stuck:
+        pytest.fail(
+            f"openapi-python-client took over {GENERATOR_TIMEOUT} s:\n"
+            f"--- stdout ---\n{stuck.stdout}\n--- stderr ---\n{stuck.stderr}",
+            pytrace=False,
+        )
     if done.returncode != 0 or not (base / name / "__init__.py").exists():
         pytest.fail(
             f"openapi-python-client could not generate a client (exit {done.returncode}):\n"
@@ -172,20 +185,27 @@ def gen(live_server, tmp_path_factory) -> Generated:
         )
     sys.path.insert(0, str(base))
     try:
-        import httpx
-
         yield Generated(
             name=name,
             base_url=live_server.url,
             pkg=importlib.import_module(name),
             m=importlib.import_module(f"{name}.models"),
             types=importlib.import_module(f"{name}.types"),
-            httpx=httpx,
         )
     finally:
         sys.path.remove(str(base))
         for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
             del sys.modules[module]
+
+
+def _shop_key(user) -> str:
+    """An integration's key as an operator issues it: `manage.py create_api_token`, the key
+    alone on the last line."""
+    out = StringIO()
+    scopes = ["complaints:read", "complaints:file", "customer:act", "webhooks:manage"]
+    args = [a for scope in scopes for a in ("--scope", scope)]
+    call_command("create_api_token", user.username, "--name", "shop", *args, stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
 
 
 def _item(section_item: Any, name: str) -> Any:
@@ -203,10 +223,12 @@ def _cursor(next_url: Any) -> str | None:
     return parse_qs(urlsplit(next_url).query)["cursor"][0]
 
 
-def _intake(gen: Generated, subject: str, *, email: str = "cora@example.com"):
+def _intake(gen: Generated, subject: str):
     m = gen.m
     return m.IntakeInRequest(
-        customer=m.CustomerInRequest(name="Cora Nutley", email=email, phone="+49 30 1234"),
+        customer=m.CustomerInRequest(
+            name="Cora Nutley", email="cora@example.com", phone="+49 30 1234"
+        ),
         subject=subject,
         description="Your shop has really taken me for a ride! The opener was not in the box.",
         channel=m.ChannelEnum("api"),
@@ -261,7 +283,7 @@ def _acknowledge_and_apologize(gen: Generated, agent, complaint_id: int):
 
 def test_the_coconut_walk(gen, integration, frontline):
     m = gen.m
-    shop, agent = gen.client(token_for(integration)), gen.client(token_for(frontline))
+    shop, agent = gen.client(_shop_key(integration)), gen.client(token_for(frontline))
 
     # The shop files it; a retry with the same key returns the first complaint, not a second.
     first = _file(gen, shop, "Coconut opener missing", idempotency_key="order-4711")
@@ -406,7 +428,7 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
     gen, integration, frontline, lead, manager
 ):
     m = gen.m
-    shop = gen.client(token_for(integration))
+    shop = gen.client(_shop_key(integration))
     agent, boss = gen.client(token_for(frontline)), gen.client(token_for(manager))
     filed = _file(gen, shop, "Coconuts all spoiled")
     _acknowledge_and_apologize(gen, agent, filed.id)
@@ -490,7 +512,7 @@ def receiver():
 
 def test_a_webhook_subscription_and_its_delivery_log(gen, integration, frontline, receiver):
     m = gen.m
-    shop, agent = gen.client(token_for(integration)), gen.client(token_for(frontline))
+    shop, agent = gen.client(_shop_key(integration)), gen.client(token_for(frontline))
 
     refused = gen.call(
         "webhooks",
