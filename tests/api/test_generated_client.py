@@ -14,7 +14,8 @@ mis-parse here is a schema bug, to be fixed in the annotations, never worked aro
 The walks: the coconut story of DESIGN §7 (an integration files it idempotently, frontline
 acknowledges, apologises and remedies within authority, both views read it back, the list
 pages by cursor); a refund above frontline authority approved by a manager's token; a webhook
-subscription, its deliveries pumped in-process and read back page by page, then deleted. Errors
+subscription, its deliveries pumped in-process and read back page by page, then deleted; and
+every other operation (pause, resume, escalate, return, reject, reopen, set limits). Errors
 (400, 401, 403, 404, 409, 422) parse into the generated `Error` model. The integration's key
 comes from `manage.py create_api_token`, as a real shop's would. Marked `integration`: it runs
 the generator as a process.
@@ -501,6 +502,104 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
     assert [(c.kind.value, c.amount) for c in granted.parsed.compensation] == [("refund", "400.00")]
     staff = gen.call("complaints", "complaints_retrieve", complaint_id=filed.id, client=agent)
     assert [_item(r, "status") for r in staff.parsed.compensation_requests] == ["approved"]
+
+
+def test_the_other_operations_parse_too(gen, integration, frontline, lead, manager):
+    """Pause and resume, escalate and return, a rejected request, reopen by the customer and
+    limits set: every other operation of the document, through the generated client."""
+    m = gen.m
+    shop, agent = gen.client(_shop_key(integration)), gen.client(token_for(frontline))
+    boss, chief = gen.client(token_for(lead)), gen.client(token_for(manager))
+    filed = _file(gen, shop, "Coconut opener still missing")
+
+    def fire(name: str, client, body):
+        done = gen.call(
+            "complaints", f"complaints_{name}", complaint_id=filed.id, client=client, body=body
+        )
+        assert done.status_code == 200, (name, done.content)
+        assert isinstance(done.parsed, m.ComplaintDetailOut)
+        return done.parsed
+
+    acked, _ = _acknowledge_and_apologize(gen, agent, filed.id)
+    until = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    paused = fire("pause", agent, m.PauseInRequest(reason="Waiting for the photo.", until=until))
+    assert paused.paused and paused.pause_until == until and paused.next_due_at is None
+    resumed = fire("resume", agent, m.ResumeInRequest())
+    assert not resumed.paused and resumed.next_due_at is not None
+    not_paused = gen.call(
+        "complaints",
+        "complaints_resume",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.ResumeInRequest(),
+    )
+    assert not_paused.status_code == 409 and isinstance(not_paused.parsed, m.Error)
+
+    escalated = fire("escalate", agent, m.EscalateInRequest(reason="The customer asks for a lead."))
+    assert escalated.state == "escalated" and escalated.escalation_level == 1
+    returned = fire("return", boss, m.ReturnInRequest(note="Offer the opener by express."))
+    assert returned.state == "apologized"
+
+    asked = gen.call(
+        "complaints",
+        "complaints_compensations_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.CompensationInRequest(
+            kind=m.CompensationKindEnum("refund"), amount="400.00", currency="EUR"
+        ),
+    )
+    assert asked.status_code == 201 and asked.parsed.status == "pending"
+    rejected = gen.call(
+        "compensations",
+        "compensations_reject",
+        request_id=asked.parsed.id,
+        client=chief,
+        body=m.RejectInRequest(note="An opener by express covers it."),
+    )
+    assert rejected.status_code == 200, rejected.content
+    assert rejected.parsed.status == "rejected" and rejected.parsed.decided_by == manager.username
+    remedied = fire(
+        "remedy",
+        agent,
+        m.RemedyInRequest(message="The opener is on its way.", root_cause="Packer forgot it"),
+    )
+    assert remedied.state == "remedied"
+
+    reopened = gen.call(
+        "complaints",
+        "complaints_reopen",
+        complaint_id=filed.id,
+        client=shop,
+        body=m.ReopenInRequest(message="The opener never came."),
+    )
+    assert reopened.status_code == 200, reopened.content
+    assert isinstance(reopened.parsed, m.ComplaintCustomerDetailOut)
+    assert reopened.parsed.state == "venting"
+    # While the customer vents, limits are a manager's call and only for abuse: frontline is
+    # refused (403), a manager who does not flag abuse breaks the rule (422).
+    limits = m.SetLimitsInRequest(reason="Shouting.", message="We end this conversation.")
+    for client, status in ((agent, 403), (chief, 422)):
+        early = gen.call(
+            "complaints", "complaints_set_limits", complaint_id=filed.id, client=client, body=limits
+        )
+        assert early.status_code == status and isinstance(early.parsed, m.Error), early.content
+    assert "abuse" in early.parsed.fields
+    fire(
+        "acknowledge",
+        agent,
+        m.AcknowledgeInRequest(summary="Still no opener.", message="I see.", promised_by=until),
+    )
+    limited = fire(
+        "set_limits",
+        agent,
+        m.SetLimitsInRequest(
+            reason="Abusive language after two remedies.",
+            message="We have done what we can; this conversation ends here.",
+        ),
+    )
+    assert limited.state == "limit_set" and limited.reopen_count == 1
+    assert acked.version < limited.version
 
 
 @pytest.fixture
