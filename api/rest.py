@@ -237,6 +237,13 @@ class CursorPagination(pagination.CursorPagination):
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
         return parameters
 
+    def get_paginated_response_schema(self, schema):
+        # Every page carries `next` and `previous` (null at either end): documented as required,
+        # so a generated client types them `str | None`, not "maybe absent".
+        document = super().get_paginated_response_schema(schema)
+        document["required"] = ["next", "previous", "results"]
+        return document
+
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:

@@ -72,6 +72,16 @@ class ApiSchema(AutoSchema):
         operation["x-required-scopes"] = [list(group) for group in groups]
         return operation
 
+    def _map_basic_serializer(self, serializer, direction):
+        # A serializer renders every field it declares (DRF skips a field only when the value is
+        # missing and the field is not required, which no response of ours does), so in a
+        # response every property is required: "optional" there would tell a generated client
+        # to expect a field that is always present to be absent. Request bodies keep DRF's rule.
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and schema.get("properties"):
+            schema["required"] = sorted(schema["properties"])
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, text in ERROR_STATUSES.items():
