@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import reactions
 from complaints.models import (
     Category,
     Channel,
@@ -214,6 +215,7 @@ def _intake_write(
         actor=actor,
         payload=payload,
     )
+    reactions.run_public_messages(step="intake", messages=messages)
     return complaint
 
 
