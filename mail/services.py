@@ -25,11 +25,11 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
@@ -111,9 +111,7 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
         if row["filed_by__mail_setting__mail_customers"] is False or not row["customer__email"]:
             continue
         thread = _thread(row)
-        message_id = make_msgid(
-            idstring=row["reference"].replace("-", ""), domain=settings.MAIL_MESSAGE_ID_DOMAIN
-        )
+        message_id = mail_msgid(reference=row["reference"])
         rows.append(
             OutboundMail(
                 complaint_id=message.complaint_id,
@@ -136,6 +134,11 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
     if ids:
         transaction.on_commit(lambda: _enqueue(ids), robust=True)
     return written
+
+
+def mail_msgid(*, reference: str) -> str:
+    """A new Message-ID, short enough never to be folded: `<CMP-2026-000123.<64 random bits>@domain>`."""
+    return f"<{reference}.{secrets.token_hex(8)}@{settings.MAIL_MESSAGE_ID_DOMAIN}>"
 
 
 def _thread(row: dict) -> list[str]:
@@ -177,7 +180,7 @@ def mail_send(*, mail_id: int, now: datetime | None = None) -> str:
         return "skipped"
     mail = OutboundMail.objects.select_related("message", "complaint__customer").get(pk=mail_id)
     result, subject = _attempt(mail)
-    _record(mail=mail, result=result, subject=subject)
+    _record(mail=mail, result=result, subject=subject, claimed_at=now)
     return result.outcome
 
 
@@ -242,14 +245,17 @@ def mail_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
 
 
-def _record(*, mail: OutboundMail, result: Outcome, subject: str) -> None:
-    """Log the attempt and its outcome, only while our claim holds; a failure notes it for staff."""
-    now = timezone.now()
+def _record(*, mail: OutboundMail, result: Outcome, subject: str, claimed_at: datetime) -> None:
+    """Log the attempt and its outcome, only while our claim holds; a failure notes it for staff.
+    The next attempt is counted from the claim (the sweep's clock), not from the slow send."""
+    now = max(timezone.now(), claimed_at)
     changes: dict[str, Any] = {"claimed_until": None, "subject": subject[:255]}
     if result.outcome == AttemptOutcome.SENT:
         changes.update(status=MailStatus.SENT, sent_at=now, last_error="")
     elif result.outcome == AttemptOutcome.RETRY:
-        changes.update(last_error=result.error, next_attempt_at=now + mail_backoff(mail.attempts))
+        changes.update(
+            last_error=result.error, next_attempt_at=claimed_at + mail_backoff(mail.attempts)
+        )
     else:
         changes.update(status=MailStatus.FAILED, failed_at=now, last_error=result.error)
     with transaction.atomic():
