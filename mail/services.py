@@ -230,12 +230,9 @@ def _smtp_code(exc: Exception) -> int | None:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _msg in exc.recipients.values()]
         return max(codes) if codes else None
-    if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPResponseException) and not isinstance(
-        exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError | smtplib.SMTPAuthenticationError
-    ):
-        if isinstance(exc, smtplib.SMTPSenderRefused):
-            return None  # our own sender address: a setup fault, not this customer's
+    if isinstance(exc, smtplib.SMTPDataError):
         return exc.smtp_code
+    # Refused sender, greeting, login: our own setup's fault, not this customer's; retried.
     return None
 
 

@@ -21,9 +21,17 @@ from core.errors import NotFoundError, NotPermittedError
 
 
 def message_add(
-    *, complaint_id: int, actor: Any, body: str, visibility: str = Visibility.PUBLIC
+    *,
+    complaint_id: int,
+    actor: Any,
+    body: str,
+    visibility: str = Visibility.PUBLIC,
+    step: str = "message",
 ) -> Message:
-    """Add a reply or an internal note to the timeline."""
+    """Add a reply or an internal note to the timeline. `step` is what the `public_messages`
+    reactions are told it belongs to: a reply alone ("message"), or the step of the change whose
+    message it is when a caller writes that message after the change (e.g. "approve": the remedy
+    promised before the approval)."""
     check = Checker()
     body = check.text("body", body, max_length=MAX_TEXT)
     check.choice("visibility", visibility, Visibility.values)
@@ -64,5 +72,5 @@ def message_add(
         )
         complaint.updated_at = now
         complaint.save(update_fields=["updated_at"])
-        reactions.run_public_messages(step="message", messages=[message])
+        reactions.run_public_messages(step=step, messages=[message])
     return message

@@ -388,3 +388,40 @@ def test_a_mail_server_that_is_down_is_a_retry(settings, frontline):
     mail = OutboundMail.objects.get()
     assert mail_services.mail_send(mail_id=mail.pk) == "retry"
     assert mail.attempt_log.get().smtp_code is None
+
+
+def test_a_remedy_that_waited_for_approval_is_mailed_as_the_remedy(frontline, manager):
+    from compensation import services as compensation
+
+    complaint = factories.complaint_in("apologized")
+    outcome = compensation.complaint_remedy_with_compensation(
+        complaint_id=complaint.pk,
+        actor=frontline,
+        message="We refund the full 400 EUR.",
+        root_cause="Faulty batch",
+        items=[{"kind": "refund", "amount": "400.00", "currency": "EUR"}],
+    )
+    assert not outcome.granted
+    assert not OutboundMail.objects.filter(kind="remedy").exists()  # nothing promised yet
+    compensation.compensation_approve(request_id=outcome.requests[0].pk, actor=manager)
+    remedy = OutboundMail.objects.get(kind="remedy")
+    assert remedy.message.body == "We refund the full 400 EUR."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_both_send_one_mail(smtp, frontline):
+    from tests.concurrency import after, race
+
+    complaint = factories.complaint_new()
+    acknowledge(complaint, frontline)
+    mail = OutboundMail.objects.get()
+    # A has claimed the mail and is about to send it when B tries the same mail.
+    outcome = race(
+        lambda: mail_services.mail_send(mail_id=mail.pk),
+        lambda: mail_services.mail_send(mail_id=mail.pk),
+        gate=after(mail_services, "mail_render"),
+    )
+    assert (outcome.first, outcome.second) == ("sent", "skipped")
+    assert len(smtp.messages) == 1
+    assert MailAttempt.objects.filter(mail=mail).count() == 1
