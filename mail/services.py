@@ -64,7 +64,7 @@ KIND_OF_STEP = {
     "set_limits": MailKind.LIMIT_SET,
 }
 MAILED_KINDS = (MessageKind.STAFF, MessageKind.SYSTEM)
-MAX_REFERENCES = 20  # RFC 5322 lets us trim the middle of a long thread; keep the newest
+MAX_REFERENCES = 20  # RFC 5322 §3.6.4 lets a long thread drop its middle: keep root and newest
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -122,7 +122,7 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
                 automatic=message.author_id is None,
                 msgid=message_id,
                 in_reply_to=thread[-1] if thread else "",
-                references=" ".join(thread[-MAX_REFERENCES:]),
+                references=" ".join(_trimmed(thread)),
                 next_attempt_at=message.created_at,
                 created_at=message.created_at,
             )
@@ -139,6 +139,12 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
 def mail_msgid(*, reference: str) -> str:
     """A new Message-ID, short enough never to be folded: `<CMP-2026-000123.<64 random bits>@domain>`."""
     return f"<{reference}.{secrets.token_hex(8)}@{settings.MAIL_MESSAGE_ID_DOMAIN}>"
+
+
+def _trimmed(thread: list[str]) -> list[str]:
+    if len(thread) <= MAX_REFERENCES:
+        return thread
+    return [thread[0], *thread[-(MAX_REFERENCES - 1) :]]
 
 
 def _thread(row: dict) -> list[str]:

@@ -425,3 +425,14 @@ def test_two_workers_never_both_send_one_mail(smtp, frontline):
     assert (outcome.first, outcome.second) == ("sent", "skipped")
     assert len(smtp.messages) == 1
     assert MailAttempt.objects.filter(mail=mail).count() == 1
+
+
+def test_a_long_thread_keeps_its_root_and_newest_references(frontline):
+    complaint = factories.complaint_in("acknowledged")
+    for n in range(25):
+        services.message_add(complaint_id=complaint.pk, actor=frontline, body=f"Update {n}.")
+    mails = list(OutboundMail.objects.filter(complaint=complaint).order_by("pk"))
+    references = mails[-1].references.split()
+    assert len(references) == mail_services.MAX_REFERENCES
+    assert references[0] == mails[0].msgid  # the root: the acknowledgement
+    assert references[-1] == mails[-2].msgid == mails[-1].in_reply_to
