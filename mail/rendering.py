@@ -45,7 +45,8 @@ def mail_subject(*, reference: str, subject: str) -> str:
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    local = timezone.localtime(value)  # the site's zone, named: the customer may live elsewhere
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def mail_render(*, mail: OutboundMail) -> Rendered:

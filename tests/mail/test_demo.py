@@ -39,6 +39,7 @@ def test_the_coconut_acknowledgement_with_its_promise_lands_in_the_outbox(settin
     message = ours[0]
     assert message["Subject"] == f"[{coconut.reference}] {coconut.subject}"
     text = message.get_body(preferencelist=("plain",)).get_content()
-    promised = formats.date_format(timezone.localtime(coconut.promised_by), "DATETIME_FORMAT")
-    assert f"You will hear from us by {promised}." in text
+    local = timezone.localtime(coconut.promised_by)
+    promised = f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
+    assert f"You will hear from us by {promised} at the latest." in text
     assert "I understand — I once bought something that arrived incomplete too." in text

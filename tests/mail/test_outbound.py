@@ -45,7 +45,8 @@ def acknowledge(complaint, actor, *, when=None):
 
 def as_shown(value, language: str) -> str:
     with translation.override(language):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        local = timezone.localtime(value)
+        return f"{formats.date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def parts(message) -> dict[str, str]:
@@ -91,7 +92,7 @@ def test_an_acknowledgement_is_mailed_once_with_reference_threading_parts_and_pr
     assert set(body) == {"text/plain", "text/html"}
     for content in body.values():
         assert EMPATHY in content
-        assert f"You will hear from us by {as_shown(when, 'en')}." in content
+        assert f"You will hear from us by {as_shown(when, 'en')} at the latest." in content
         assert "Fran, for the shop&#x27;s care team" in content or "Fran, for the shop's" in content
         assert complaint.reference in content
     assert "<p>" in body["text/html"] and "<p>" not in body["text/plain"]
