@@ -228,6 +228,7 @@ class ComplaintListCreateApi(ComplaintApi):
                 customer_email=customer["email"],
                 customer_phone=customer["phone"],
                 customer_external_ref=customer["external_ref"],
+                customer_language=customer["language"],
                 actor=request.user,
                 **data,
             )

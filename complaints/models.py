@@ -81,6 +81,14 @@ class Customer(models.Model):
         blank=True,
         related_name="owned_customers",
     )
+    # The language the customer is written to (a code of settings.LANGUAGES); blank: the site's
+    # LANGUAGE_CODE. Free text rather than choices, so adding a language needs no migration.
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("The language emails to this customer are written in; blank: the default."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -13,6 +13,11 @@ same transaction before they call the engine.)
 - `reaction(step)` handlers run after the engine's writes, with the list of `Change`s of one
   call: one for a single transition, many for a set-based one (the sweep). A handler works
   set-based on the list, so the single and the bulk path write the same rows.
+- `public_messages(name)` handlers run with the public timeline messages a change wrote (saved
+  rows, ids set), inside its transaction: the acknowledgement, apology, remedy, final message,
+  a reply, the customer's own words. Every path that writes a public message announces it (the
+  engine's transitions, intake, `message_add`); the set-based escalation writes only internal
+  notes. A handler decides itself what it follows (e.g. only staff messages are mailed).
 - `probe()` is for tests only: a callable run right after the engine has locked a complaint,
   used to hold a transaction inside its locked section (a barrier) and prove the lock.
 
@@ -87,6 +92,9 @@ Reaction = Callable[[Sequence[Change]], None]
 _guards: dict[str, list[tuple[str, Guard]]] = defaultdict(list)
 _reactions: dict[str, list[tuple[str, Reaction]]] = defaultdict(list)
 _probes: list[Callable[[int], None]] = []
+# fn(*, step, messages): `step` is the change's step, or "message" for a reply or note alone.
+MessagesReaction = Callable[..., None]
+_message_reactions: list[tuple[str, MessagesReaction]] = []
 
 
 def _add(table: dict, steps: tuple[str, ...], name: str, fn: Callable) -> None:
@@ -133,6 +141,27 @@ def run_reactions(step: str, changes: Sequence[Change]) -> None:
         return
     for _name, fn in _reactions.get(step, ()):
         fn(changes)
+
+
+def public_messages(*, name: str) -> Callable[[MessagesReaction], MessagesReaction]:
+    """Register `fn(*, step, messages)` to run, inside the change's transaction, with the public
+    timeline messages the change wrote."""
+
+    def register(fn: MessagesReaction) -> MessagesReaction:
+        if any(existing == name for existing, _ in _message_reactions):
+            raise ImproperlyConfigured(f"{name!r} is already registered for public messages.")
+        _message_reactions.append((name, fn))
+        return fn
+
+    return register
+
+
+def run_public_messages(*, step: str, messages: Sequence[Any]) -> None:
+    public = [m for m in messages if m.visibility == "public"]
+    if not public:
+        return
+    for _name, fn in _message_reactions:
+        fn(step=step, messages=public)
 
 
 def registered(step: str) -> list[str]:

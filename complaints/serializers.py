@@ -100,6 +100,14 @@ class CustomerIn(serializers.Serializer):
         help_text="Your id of this customer, unique: registered (and owned by you) with a new "
         "customer; a reference of another email address or integration is a 409.",
     )
+    language = text(
+        16,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The language emails to a new customer are written in (e.g. en, zh-hans); "
+        "blank: the default. A known customer keeps theirs.",
+    )
 
 
 class IntakeIn(serializers.Serializer):

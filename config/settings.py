@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "complaints",
     "escalation",
     "compensation",
+    "mail",
 ]
 
 MIDDLEWARE = [
@@ -106,14 +107,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
+# Development writes every email as a file under var/mail/outbox/ (no mail server needed);
+# production sends through SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS or EMAIL_USE_SSL).
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default="django.core.mail.backends.filebased.EmailBackend"
     if DEVELOPMENT
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 # A send must end well within the mail outbox lease (120 s), or another worker could send again.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="redress@localhost")
@@ -200,7 +208,7 @@ REDRESS_SWEEP_BATCH_SIZE = env.int("REDRESS_SWEEP_BATCH_SIZE", default=1000)
 # Response policies are read on every change; each process keeps them this long (0: never).
 REDRESS_POLICY_CACHE_SECONDS = env.int("REDRESS_POLICY_CACHE_SECONDS", default=60)
 REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000")
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail" / "outbox"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu otherwise keeps its exchange table in ./control of whatever directory it runs in.
     CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(BROKER_DIR / "control")
@@ -283,4 +291,24 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999_999_999}
     },
+}
+# --- Customer email (issue 11): every public message is mailed to the customer ------------------
+# From, Reply-To and the signature under every mail; Message-IDs are made in MAIL_FROM's domain
+# unless MAIL_MESSAGE_ID_DOMAIN says otherwise.
+MAIL_FROM = env.str("MAIL_FROM", default=DEFAULT_FROM_EMAIL)
+MAIL_REPLY_TO = env.str("MAIL_REPLY_TO", default="")
+MAIL_SIGNATURE = env.str("MAIL_SIGNATURE", default="Your customer care team")
+MAIL_MESSAGE_ID_DOMAIN = env.str(
+    "MAIL_MESSAGE_ID_DOMAIN", default=MAIL_FROM.rpartition("@")[2].strip(">") or "localhost"
+)
+# A mail that could not be sent is retried after 1 min, 2 min, 4 min, ... (capped at 6 h) and
+# given up after MAIL_CUSTOMER_MAX_ATTEMPTS; an SMTP 5xx refusal fails it at once.
+MAIL_RETRY_BASE_SECONDS = env.int("MAIL_RETRY_BASE_SECONDS", default=60)
+MAIL_RETRY_MAX_SECONDS = env.int("MAIL_RETRY_MAX_SECONDS", default=6 * 3600)
+MAIL_CUSTOMER_MAX_ATTEMPTS = env.int("MAIL_CUSTOMER_MAX_ATTEMPTS", default=8)
+# Each mail is sent by a task enqueued at commit; this sweep sends whatever no task did.
+CELERY_BEAT_SCHEDULE["mail-send-due"] = {
+    "task": "mail.send_due",
+    "schedule": env.float("MAIL_SWEEP_INTERVAL", default=15.0),
+    "options": {"expires": 60.0},
 }

@@ -14,7 +14,7 @@ from pathlib import Path
 from core import errors
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "api", "webhooks", "complaints", "escalation", "compensation")
+APPS = ("core", "api", "webhooks", "complaints", "escalation", "compensation", "mail")
 
 
 def _subclasses(cls: type) -> set[str]:

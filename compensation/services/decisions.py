@@ -189,7 +189,7 @@ def _approve(
         if remedy_message:
             # What the requester promised the customer goes out now that it is approved.
             complaint_services.message_add(
-                complaint_id=complaint.pk, actor=actor, body=remedy_message
+                complaint_id=complaint.pk, actor=actor, body=remedy_message, step="approve"
             )
         return approved
 

@@ -122,10 +122,17 @@ def _match(
 
 @transaction.atomic
 def customer_upsert(
-    *, name: str, email: str, phone: str = "", external_ref: str = "", actor: Any = None
+    *,
+    name: str,
+    email: str,
+    phone: str = "",
+    external_ref: str = "",
+    language: str = "",
+    actor: Any = None,
 ) -> CustomerMatch:
     """The customer with this email or external_ref, or a new one; input already checked.
 
+    `language` is stored for a new customer only, like the rest of the contact data.
     Found: returned unchanged (see the module's rules for what conflicts and what is reported in
     `not_stored`). Not found: inserted in a savepoint; if a concurrent intake inserted the same
     person first, that customer is read and judged by the same rules.
@@ -143,7 +150,12 @@ def customer_upsert(
     try:
         with transaction.atomic():
             customer = Customer.objects.create(
-                name=name, email=email, phone=phone, external_ref=external_ref, owner=owner
+                name=name,
+                email=email,
+                phone=phone,
+                external_ref=external_ref,
+                language=language,
+                owner=owner,
             )
     except IntegrityError:
         # Lost the race for this email or reference: the winner has committed (our insert

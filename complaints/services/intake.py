@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints import reactions
 from complaints.models import (
     Category,
     Channel,
@@ -55,10 +57,14 @@ def complaint_intake(
     severity: str = Severity.NORMAL,
     customer_phone: str = "",
     customer_external_ref: str = "",
+    customer_language: str = "",
     external_id: str | None = None,
     actor: Any = None,
 ) -> tuple[Complaint, bool]:
-    """File a complaint in `venting`. Returns (complaint, created)."""
+    """File a complaint in `venting`. Returns (complaint, created).
+
+    `customer_language` (a code of settings.LANGUAGES, e.g. `zh-hans`) is what a new customer
+    is written to in; blank: the site's default."""
     check = Checker()
     name = check.text("customer.name", customer_name, max_length=200)
     email = check.text("customer.email", customer_email, max_length=254)
@@ -71,6 +77,10 @@ def complaint_intake(
     ext_ref = check.text(
         "customer.external_ref", customer_external_ref, max_length=128, required=False
     )
+    language = customer_language or ""
+    if language:
+        language = translation.to_language(language) if "_" in language else language.lower()
+        check.choice("customer.language", language, [code for code, _name in settings.LANGUAGES])
     subject = check.text("subject", subject, max_length=MAX_LINE)
     if isinstance(description, str) and description.strip():
         # Verbatim: keep the customer's own spacing, only check size and NUL bytes.
@@ -100,6 +110,7 @@ def complaint_intake(
                 email=email,
                 phone=phone,
                 ext_ref=ext_ref,
+                language=language,
                 subject=subject,
                 description=description,
                 channel=channel,
@@ -130,6 +141,7 @@ def _intake_write(
     email: str,
     phone: str,
     ext_ref: str,
+    language: str,
     subject: str,
     description: str,
     channel: str,
@@ -138,7 +150,9 @@ def _intake_write(
     external_id: str | None,
     actor: Any,
 ) -> Complaint:
-    match = customer_upsert(name=name, email=email, phone=phone, external_ref=ext_ref, actor=actor)
+    match = customer_upsert(
+        name=name, email=email, phone=phone, external_ref=ext_ref, language=language, actor=actor
+    )
     customer = match.customer
     now = timezone.now()
     pk = next_id(Complaint)
@@ -214,6 +228,7 @@ def _intake_write(
         actor=actor,
         payload=payload,
     )
+    reactions.run_public_messages(step="intake", messages=messages)
     return complaint
 
 

@@ -1,5 +1,7 @@
 """Replies and internal notes on a complaint's timeline. An integration writes only on its own
-complaints (`complaints.visibility`); on another's it is told there is no such complaint."""
+complaints (`complaints.visibility`); on another's it is told there is no such complaint.
+`actor=None` is the system (e.g. the mail app noting a bounce): its entry is a system message.
+A public message is announced to the `public_messages` reactions inside the same transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints import reactions
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
 from complaints.services.checks import MAX_TEXT, Checker, actor_display
@@ -18,9 +21,17 @@ from core.errors import NotFoundError, NotPermittedError
 
 
 def message_add(
-    *, complaint_id: int, actor: Any, body: str, visibility: str = Visibility.PUBLIC
+    *,
+    complaint_id: int,
+    actor: Any,
+    body: str,
+    visibility: str = Visibility.PUBLIC,
+    step: str = "message",
 ) -> Message:
-    """Add a reply or an internal note to the timeline."""
+    """Add a reply or an internal note to the timeline. `step` is what the `public_messages`
+    reactions are told it belongs to: a reply alone ("message"), or the step of the change whose
+    message it is when a caller writes that message after the change (e.g. "approve": the remedy
+    promised before the approval)."""
     check = Checker()
     body = check.text("body", body, max_length=MAX_TEXT)
     check.choice("visibility", visibility, Visibility.values)
@@ -48,11 +59,18 @@ def message_add(
             complaint=complaint,
             author=actor,
             author_label=complaint.customer.name if from_customer else actor_display(actor, None),
-            kind=MessageKind.CUSTOMER if from_customer else MessageKind.STAFF,
+            kind=(
+                MessageKind.CUSTOMER
+                if from_customer
+                else MessageKind.SYSTEM
+                if actor is None
+                else MessageKind.STAFF
+            ),
             visibility=visibility,
             body=body,
             created_at=now,
         )
         complaint.updated_at = now
         complaint.save(update_fields=["updated_at"])
+        reactions.run_public_messages(step=step, messages=[message])
     return message

@@ -84,7 +84,10 @@ def test_the_apps_hold_their_points_and_a_second_provider_is_refused():
         extensions.detail_section("deadlines")(nothing)
     names = [f.__module__ for f in extensions.dashboard_panels()]
     assert names == ["escalation.admin", "compensation.admin"]  # registration order
-    assert [f.__module__ for f in extensions.complaint_panels()] == ["compensation.admin"]
+    assert [f.__module__ for f in extensions.complaint_panels()] == [
+        "compensation.admin",
+        "mail.admin",
+    ]
 
 
 def test_override_restores_everything_even_what_was_registered_inside():

@@ -134,7 +134,7 @@ def fire(
             from_state=from_state,
             at=now,
         )
-        Message.objects.bulk_create(
+        written = Message.objects.bulk_create(
             Message(
                 complaint=complaint,
                 author=actor,
@@ -172,6 +172,7 @@ def fire(
             actor=actor,
             payload=log_payload,
         )
+        reactions.run_public_messages(step=name, messages=written)
     return complaint
 
 

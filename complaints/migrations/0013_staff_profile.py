@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0011_external_id_per_filer'),
+        ('complaints', '0012_customer_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

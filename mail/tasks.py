@@ -1,0 +1,16 @@
+"""Celery entry points for customer mail; each takes ids, calls one service, and is idempotent
+(a mail already sent, failed or held by another worker is skipped)."""
+
+from celery import shared_task
+
+from mail import services
+
+
+@shared_task(name="mail.send", acks_late=True, ignore_result=True)
+def mail_send(mail_id: int) -> str:
+    return services.mail_send(mail_id=mail_id)
+
+
+@shared_task(name="mail.send_due", acks_late=True, ignore_result=True)
+def mail_send_due() -> dict[str, int]:
+    return services.mail_send_due()
