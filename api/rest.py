@@ -254,6 +254,26 @@ class CursorPagination(pagination.CursorPagination):
                 )
         return parameters
 
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {
+                    **link,
+                    "description": "The next page; null on the last.",
+                    "example": "https://redress.example/api/v1/complaints/?cursor=p4711",
+                },
+                "previous": {
+                    **link,
+                    "description": "The page before; null on the first.",
+                    "example": "https://redress.example/api/v1/complaints/?cursor=rp4732",
+                },
+                "results": schema,
+            },
+        }
+
     def encode_cursor(self, cursor):
         text = "r" if cursor.reverse else ""
         if cursor.offset:

@@ -12,7 +12,8 @@ Headers are part of the contract: `Idempotency-Key` (with the pattern `api.calls
 `postprocess` (a SPECTACULAR_SETTINGS postprocessing hook) finishes the document:
 - a nullable `$ref` (e.g. `assignee`) is written so that it is valid under OpenAPI 3.0's own
   rule (`nullable` only widens a `type` in the same schema object): `oneOf` the ref and a
-  null-only object. Under 3.1 drf-spectacular already writes `{"type": "null"}`;
+  null-only object. Under 3.1 drf-spectacular writes `{"type": "null"}`, and what was written
+  by hand with `nullable` (pagination links) gets `null` in its type;
 - OpenAPI links from each create operation to what can be done with what it created (the
   complaint's detail, transitions and messages; a compensation request's decisions; a
   subscription's log and deletion), so clients and stateful tests can follow them.
@@ -253,6 +254,15 @@ def _nullable_refs_for_oas30(document: dict) -> None:
             ]
 
 
+def _nullable_for_oas31(document: dict) -> None:
+    """Schemas written by hand (DRF's pagination among them) say `nullable`, which 3.1 dropped:
+    say `null` in the type instead."""
+    for node in list(_nodes(document)):
+        if node.get("nullable") is True and isinstance(node.get("type"), str):
+            del node["nullable"]
+            node["type"] = [node["type"], "null"]
+
+
 def _add_links(document: dict) -> None:
     operations = {
         op["operationId"]: op
@@ -282,5 +292,7 @@ def postprocess(result, generator, request, public):
     """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS entry (after drf-spectacular's enum hook)."""
     if str(result.get("openapi", "")).startswith("3.0"):
         _nullable_refs_for_oas30(result)
+    else:
+        _nullable_for_oas31(result)
     _add_links(result)
     return result

@@ -91,7 +91,7 @@ class CompensationItemSchema(OpenApiSerializerExtension):
             },
             {
                 "anyOf": [
-                    {"properties": {"kind": {"enum": non_money}}},
+                    {"properties": {"kind": {"type": "string", "enum": non_money}}},
                     {"properties": {"amount": {"pattern": r"^[0-9.]*[1-9][0-9.]*$"}}},
                 ]
             },
@@ -123,6 +123,9 @@ def non_money_kinds() -> list[str]:
 
 def _amount_rule(currencies: list[str], pattern: str) -> dict:
     return {
-        "properties": {"currency": {"enum": currencies}, "amount": {"pattern": pattern}},
+        "properties": {
+            "currency": {"type": "string", "enum": currencies},
+            "amount": {"pattern": pattern},
+        },
         "required": ["currency"],
     }
