@@ -257,7 +257,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Complaint intake and workflow for external systems. Authenticate with "
         "`Authorization: Token <key>` (`manage.py create_api_token <username>`). Every error "
-        'is `{"code", "message", "fields"}`.'
+        'is `{"code", "message", "fields"}`. Retry a POST safely with an `Idempotency-Key` '
+        "(a replay is marked `Idempotent-Replayed: true`); send a complaint's `ETag` back as "
+        "`If-Match` to be refused (409) if it changed; lists are cursor-paginated: follow "
+        "`next` and `previous`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
