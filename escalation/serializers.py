@@ -1,7 +1,7 @@
 """The shape of the `deadlines` section of the API complaint detail (registered by
 `escalation.apps` with `complaints.extensions.detail_section`): render only, no rule.
 
-Imports complaints' nothing and compensation never; DRF only.
+Imports only DRF and escalation's own models (never compensation).
 """
 
 from rest_framework import serializers
