@@ -33,7 +33,7 @@ def idempotency_key_parse(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise InvalidDataError(
             _("The Idempotency-Key header is malformed: send 1 to 255 printable ASCII characters."),
             fields={"Idempotency-Key": [_("1 to 255 printable ASCII characters, no spaces.")]},
@@ -42,17 +42,20 @@ def idempotency_key_parse(request: Request) -> str | None:
 
 
 def expected_version_parse(request: Request, data: dict) -> int | None:
+    """The version the caller expects: `expected_version` in the body, else `If-Match`. A
+    malformed If-Match is a 400 even when the body's field makes it unused, so a header the
+    schema calls invalid is never silently accepted."""
     version = data.pop("expected_version", None)
     header = request.headers.get("If-Match")
-    if version is None and header is not None:
-        match = _ETAG.match(header.strip())
-        if not match:
-            raise InvalidDataError(
-                _('The If-Match header is malformed: send the complaint\'s ETag, e.g. "3".'),
-                fields={"If-Match": [_('A complaint version, e.g. "3".')]},
-            )
-        version = int(match.group(1))
-    return version
+    if header is None:
+        return version
+    match = _ETAG.fullmatch(header)
+    if not match:
+        raise InvalidDataError(
+            _('The If-Match header is malformed: send the complaint\'s ETag, e.g. "3".'),
+            fields={"If-Match": [_('A complaint version, e.g. "3".')]},
+        )
+    return version if version is not None else int(match.group(1))
 
 
 def idempotent_response(request: Request, run: Callable[[], Reply]) -> Response:

@@ -17,9 +17,7 @@ import codecs
 import json
 import logging
 import re
-from base64 import b64decode
 from typing import Any
-from urllib import parse
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -30,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from core.errors import DomainError
 
@@ -207,6 +206,13 @@ INVALID_CURSOR = gettext_lazy(
 )
 
 
+# A cursor is `[r][o<offset>][p<position>]`: `r` for a page before the position, the offset
+# of rows sharing it, the id it starts from (`p123`, `o2p123`, `rp88`). Plain text rather than
+# DRF's base64, so the schema can give its exact pattern and a well-formed cursor is never
+# refused; it is still opaque to clients, who follow `next` and `previous`.
+CURSOR_PATTERN = r"^r?(o[0-9]{1,9})?(p[0-9]{1,18})?$"
+
+
 class CursorPagination(pagination.CursorPagination):
     """Newest first by id (unique, indexed, never changes); a bad cursor is a 400, not a 404."""
 
@@ -214,7 +220,7 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    _position = re.compile(r"^[0-9]{1,18}$")
+    _cursor = re.compile(CURSOR_PATTERN)
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param)
@@ -235,31 +241,60 @@ class CursorPagination(pagination.CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}); "
+                    "anything else is a 400."
+                )
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"].update(pattern=CURSOR_PATTERN, maxLength=30)
+                parameter["description"] = (
+                    "Where the page starts: leave it out for the first page, then follow the "
+                    "`next` and `previous` links. Opaque; one of another shape is a 400 naming "
+                    "`cursor`."
+                )
         return parameters
 
     def get_paginated_response_schema(self, schema):
-        # Every page carries `next` and `previous` (null at either end): documented as required,
-        # so a generated client types them `str | None`, not "maybe absent".
-        document = super().get_paginated_response_schema(schema)
-        document["required"] = ["next", "previous", "results"]
-        return document
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": {
+                    **link,
+                    "description": "The next page; null on the last.",
+                    "example": "https://redress.example/api/v1/complaints/?cursor=p4711",
+                },
+                "previous": {
+                    **link,
+                    "description": "The page before; null on the first.",
+                    "example": "https://redress.example/api/v1/complaints/?cursor=rp4732",
+                },
+                "results": schema,
+            },
+        }
+
+    def encode_cursor(self, cursor):
+        text = "r" if cursor.reverse else ""
+        if cursor.offset:
+            text += f"o{cursor.offset}"
+        if cursor.position is not None:
+            text += f"p{cursor.position}"
+        return replace_query_param(self.base_url, self.cursor_query_param, text)
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return None
-        try:
-            querystring = b64decode(encoded.encode("ascii"), validate=False).decode("ascii")
-            tokens = parse.parse_qs(querystring, keep_blank_values=True)
-            offset = int(tokens.get("o", ["0"])[0])
-            offset = max(0, min(offset, self.offset_cutoff))
-            reverse = bool(int(tokens.get("r", ["0"])[0]))
-            position = tokens.get("p", [None])[0]
-        except (TypeError, ValueError, UnicodeError):
-            raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]}) from None
-        if position is not None and not self._position.match(position):
+        match = self._cursor.fullmatch(encoded)
+        if not match:
             raise exceptions.ValidationError({"cursor": [str(INVALID_CURSOR)]})
-        return pagination.Cursor(offset=offset, reverse=reverse, position=position)
+        offset, position = match.group(1), match.group(2)
+        return pagination.Cursor(
+            offset=min(int(offset[1:]), self.offset_cutoff) if offset else 0,
+            reverse=encoded.startswith("r"),
+            position=position[1:] if position else None,
+        )
 
 
 def server_error(request, *args, **kwargs):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from api.calls import idempotent_response, input_parse
 from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
-from api.schema import IDEMPOTENCY_KEY
+from api.schema import IDEMPOTENT
 from api.scopes import STAFF
 from api.services import Reply
 from compensation import selectors, services
@@ -42,7 +42,7 @@ class CompensationCreateApi(StaffCompensationApi):
         operation_id="complaints_compensations_create",
         summary="Request compensation: granted at once within authority, else pending approval",
         request=CompensationIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         responses={
             201: CompensationOut,
             409: OpenApiResponse(ErrorSerializer, description="The complaint is closed."),
@@ -123,7 +123,7 @@ class CompensationApproveApi(_DecisionApi):
         operation_id="compensations_approve",
         summary="Approve (never your own request; your authority must cover it)",
         request=DecisionIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         responses=_DECISION_RESPONSES,
     )
     def post(self, request: Request, request_id: int) -> Response:
@@ -140,7 +140,7 @@ class CompensationRejectApi(_DecisionApi):
         operation_id="compensations_reject",
         summary="Reject with a note; the complaint returns to where it was escalated from",
         request=RejectIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         responses=_DECISION_RESPONSES,
     )
     def post(self, request: Request, request_id: int) -> Response:

@@ -29,18 +29,19 @@ def _fill_extension_points() -> None:
     the compensation granted."""
     from compensation import admin, forms, selectors, serializers, services
     from complaints import extensions
+    from complaints.serializers import GrantedCompensationOut
 
     extensions.remedy_handler(services.complaint_remedy_with_compensation)
     extensions.approve_handler(services.complaint_compensation_approve)
     extensions.return_handler(services.complaint_compensation_reject)
 
-    @extensions.detail_section("compensation_requests")
+    @extensions.detail_section("compensation_requests", serializer=serializers.CompensationOut)
     def compensation_requests(complaint, user):
         return serializers.compensation_section(
             selectors.complaint_compensation_requests(complaint_id=complaint.pk)
         )
 
-    @extensions.detail_section("compensation", public=True)
+    @extensions.detail_section("compensation", public=True, serializer=GrantedCompensationOut)
     def compensation_given(complaint, user):
         return serializers.granted_section(
             selectors.complaint_compensation_given(complaint_id=complaint.pk)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from compensation import money
+from compensation import decision, money
 from compensation.models import CompensationRequest
 from compensation.services.records import granted_item
 from complaints.serializers import COMPENSATION_KINDS, CompensationItemIn, text
@@ -65,3 +66,66 @@ def granted_section(requests: list[CompensationRequest]) -> list[dict]:
     """The customer-safe section: kind, amount, currency, quantity of what was given (the shape
     `complaints.serializers.GrantedCompensationOut` documents)."""
     return [granted_item(r) for r in requests]
+
+
+class CompensationItemSchema(OpenApiSerializerExtension):
+    """What the money rules (`compensation.money`, `compensation.services.items`) accept, told
+    to the OpenAPI document of the item shape complaints declares: the currencies in use, each
+    with its decimals, at most `MAX_AMOUNT`, and more than zero for a kind that pays money."""
+
+    target_class = CompensationItemIn
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction != "request":
+            return schema
+        whole, decimal, non_money = whole_currencies(), decimal_currencies(), non_money_kinds()
+        schema["properties"]["currency"]["enum"] = currencies()
+        schema["allOf"] = [
+            {
+                "oneOf": [
+                    _amount_rule(whole, r"^0*([0-9]{1,6}|1000000)(\.0{1,2})?$"),
+                    _amount_rule(decimal, r"^0*([0-9]{1,6}(\.[0-9]{1,2})?|1000000(\.0{1,2})?)$"),
+                ]
+            },
+            {
+                "anyOf": [
+                    {"properties": {"kind": {"type": "string", "enum": non_money}}},
+                    {"properties": {"amount": {"pattern": r"^[0-9.]*[1-9][0-9.]*$"}}},
+                ]
+            },
+        ]
+        description = schema.get("description", "")
+        schema["description"] = (f"{description} " if description else "") + (
+            f"Amounts are at most {money.MAX_AMOUNT}, whole numbers in "
+            f"{', '.join(whole)}, and more than zero for {', '.join(sorted(decision.MONEY_KINDS))}."
+        )
+        return schema
+
+
+# The enums above, named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
+def currencies() -> list[str]:
+    return sorted(money.CURRENCY_PRECISION)
+
+
+def whole_currencies() -> list[str]:
+    return [c for c in currencies() if money.CURRENCY_PRECISION[c] == 0]
+
+
+def decimal_currencies() -> list[str]:
+    return [c for c in currencies() if money.CURRENCY_PRECISION[c] > 0]
+
+
+def non_money_kinds() -> list[str]:
+    return [k for k in COMPENSATION_KINDS if k not in decision.MONEY_KINDS]
+
+
+def _amount_rule(currencies: list[str], pattern: str) -> dict:
+    return {
+        "properties": {
+            "currency": {"type": "string", "enum": currencies},
+            "amount": {"pattern": pattern},
+        },
+        "required": ["currency"],
+    }

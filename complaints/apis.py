@@ -35,7 +35,7 @@ from api import scopes as api_scopes
 from api.calls import expected_version_parse, idempotent_response, input_parse
 from api.permissions import HasScope
 from api.rest import CursorPagination, ErrorSerializer
-from api.schema import IDEMPOTENCY_KEY, IF_MATCH
+from api.schema import ETAG, IDEMPOTENT, IF_MATCH
 from api.services import Reply
 from complaints import extensions, selectors, services
 from complaints.models import Complaint
@@ -203,7 +203,7 @@ class ComplaintListCreateApi(ComplaintApi):
         operation_id="complaints_create",
         summary="File a complaint (idempotent with Idempotency-Key or external_id)",
         request=IntakeIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         responses={
             201: COMPLAINT_DETAIL,
             200: OpenApiResponse(COMPLAINT_DETAIL, description="Known `external_id`."),
@@ -244,6 +244,7 @@ class ComplaintDetailApi(ComplaintApi):
     @extend_schema(
         operation_id="complaints_retrieve",
         summary="One complaint with its timeline and the transitions you may fire now",
+        parameters=[ETAG],
         responses=COMPLAINT_DETAIL,
     )
     def get(self, request: Request, complaint_id: int) -> Response:
@@ -300,7 +301,7 @@ def _transition(name: str, serializer, summary: str, *, conflicts: str, rules: s
             operation_id=f"complaints_{name}",
             summary=summary,
             request=serializer,
-            parameters=[IDEMPOTENCY_KEY, IF_MATCH],
+            parameters=[*IDEMPOTENT, IF_MATCH],
             responses=responses,
         )(post)
         TRANSITIONS[name] = cls
@@ -421,7 +422,7 @@ class MessageCreateApi(ComplaintApi):
         description="An integration's message is the customer's (scope `customer:act`); an "
         "internal note needs the `staff` scope.",
         request=MessageIn,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=IDEMPOTENT,
         responses={
             201: MessageOut,
             422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),

@@ -17,6 +17,8 @@ The points:
 - `detail_section(name)`: a key of the API complaint detail, fn(complaint, user) -> list[dict];
   `detail_section(name, public=True)`: a key of the customer-safe detail integrations get, which
   must hold only what the customer may see (e.g. granted compensation: kind, amount, currency).
+  `serializer=` names the serializer of one item, so the OpenAPI document types the section
+  (`detail_section_serializer(name)`); without it the section is a list of untyped objects.
 - `remedy_handler`, `approve_handler`, `return_handler`: who carries out remedy (with
   compensation `items`), approve and return; `complaint_remedy` etc. call the provider.
 - `admin_action(name, ...)`: change an entry of the admin's workflow button table
@@ -66,6 +68,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Points:
     sections: dict[str, SectionFn] = field(default_factory=dict)
     public_sections: dict[str, SectionFn] = field(default_factory=dict)
+    section_serializers: dict[tuple[str, bool], Any] = field(default_factory=dict)
     handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     admin_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     hide_actions: list[HideFn] = field(default_factory=list)
@@ -76,6 +79,7 @@ class _Points:
         return _Points(
             sections=dict(self.sections),
             public_sections=dict(self.public_sections),
+            section_serializers=dict(self.section_serializers),
             handlers=dict(self.handlers),
             admin_actions={name: dict(c) for name, c in self.admin_actions.items()},
             hide_actions=list(self.hide_actions),
@@ -98,15 +102,20 @@ def _label(fn: Callable[..., Any]) -> str:
 # --- the API complaint detail -------------------------------------------------------------------
 
 
-def detail_section(name: str, *, public: bool = False) -> Callable[[SectionFn], SectionFn]:
+def detail_section(
+    name: str, *, public: bool = False, serializer: type | None = None
+) -> Callable[[SectionFn], SectionFn]:
     """Decorator: `name` becomes a key of the API complaint detail, filled by fn(complaint, user).
-    With `public=True`, a key of the customer-safe detail (what integrations see) instead."""
+    With `public=True`, a key of the customer-safe detail (what integrations see) instead.
+    `serializer`: the (DRF) serializer class of one item of the list, for the OpenAPI document."""
 
     def register(fn: SectionFn) -> SectionFn:
         sections = _points.public_sections if public else _points.sections
         if name in sections:
             raise _refuse(f"{'Public detail' if public else 'Detail'} section {name!r}")
         sections[name] = fn
+        if serializer is not None:
+            _points.section_serializers[(name, public)] = serializer
         return fn
 
     return register
@@ -114,6 +123,11 @@ def detail_section(name: str, *, public: bool = False) -> Callable[[SectionFn], 
 
 def detail_sections(*, public: bool = False) -> Mapping[str, SectionFn]:
     return MappingProxyType(dict(_points.public_sections if public else _points.sections))
+
+
+def detail_section_serializer(name: str, *, public: bool = False) -> type | None:
+    """The serializer class of one item of section `name`, if its provider declared one."""
+    return _points.section_serializers.get((name, public))
 
 
 # --- remedy / approve / return: one provider each, shared by the API and the admin ---------------

@@ -16,10 +16,22 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_array_type, build_object_type
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from complaints.models import Category, Channel, Fault, Severity, State, Visibility
+from complaints import extensions
+from complaints.models import (
+    Category,
+    Channel,
+    Fault,
+    MessageKind,
+    Severity,
+    State,
+    Tier,
+    Visibility,
+)
 from complaints.services import MAX_LINE, MAX_TEXT
 
 COMPENSATION_KINDS = (
@@ -31,6 +43,19 @@ COMPENSATION_KINDS = (
     "shipping_refund",
 )
 MAX_VERSION = 2**31 - 1
+# The transitions of §2 the API offers (`complaints.apis.TRANSITIONS`, one POST each), as
+# `available_transitions` names them.
+TRANSITION_NAMES = (
+    "acknowledge",
+    "apologize",
+    "remedy",
+    "escalate",
+    "return",
+    "set_limits",
+    "reopen",
+    "pause",
+    "resume",
+)
 
 
 class Text(serializers.CharField):
@@ -128,7 +153,9 @@ class IntakeIn(serializers.Serializer):
 class AcknowledgeIn(ExpectedVersion):
     summary = text(help_text="The key points, restated.")
     message = text(help_text="Show understanding (sent to the customer).")
-    promised_by = serializers.DateTimeField(help_text="When the customer hears back (ISO 8601).")
+    promised_by = serializers.DateTimeField(
+        help_text="When the customer hears back (ISO 8601); must lie in the future, else a 400."
+    )
     summary_confirmed = serializers.BooleanField(required=False, default=False)
 
 
@@ -142,14 +169,15 @@ class CompensationItemIn(serializers.Serializer):
     amount = DecimalString()
     currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, help_text="ISO 4217.")
     quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
-    note = text(2000, required=False, allow_blank=True, default="")
+    # 500 and (below) 10 items: the limits `compensation.services.items` enforces.
+    note = text(500, required=False, allow_blank=True, default="")
 
 
 class RemedyIn(ExpectedVersion):
     message = text(help_text="What we do to put it right.")
     root_cause = text(MAX_LINE)
     compensations = serializers.ListField(
-        child=CompensationItemIn(), required=False, default=list, max_length=20
+        child=CompensationItemIn(), required=False, default=list, max_length=10
     )
 
 
@@ -175,7 +203,12 @@ class ReopenIn(ExpectedVersion):
 
 class PauseIn(ExpectedVersion):
     reason = text(500)
-    until = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the clock restarts by itself; must lie in the future, else a 400.",
+    )
 
 
 class ResumeIn(ExpectedVersion):
@@ -220,6 +253,30 @@ def _view_field(value: str) -> serializers.SerializerMethodField:
     return ViewField(help_text=f"`{value}`: which representation of a complaint this is.")
 
 
+class SectionField(serializers.SerializerMethodField):
+    """A detail section filled by a higher app (`complaints.extensions.detail_section`): a list,
+    empty when no app provides it. The schema types its items with the serializer the provider
+    declared (`SectionFieldSchema`), so the document follows what is installed."""
+
+    def __init__(self, section: str, *, public: bool = False, **kwargs):
+        self.section, self.public = section, public
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        return self.parent.context["sections"].get(self.section, [])
+
+
+class SectionFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = SectionField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        serializer = extensions.detail_section_serializer(field.section, public=field.public)
+        if serializer is None:
+            return build_array_type(build_object_type())
+        return build_array_type(auto_schema.resolve_serializer(serializer, direction).ref)
+
+
 class CustomerOut(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.CharField()
@@ -244,7 +301,7 @@ class ComplaintOut(serializers.Serializer):
     severity = serializers.ChoiceField(Severity.choices)
     customer = CustomerOut()
     assignee = UserOut(allow_null=True)
-    tier = serializers.CharField()
+    tier = serializers.ChoiceField(Tier.choices, help_text="Who holds it now: the tier it sits at.")
     escalation_level = serializers.IntegerField()
     reopen_count = serializers.IntegerField()
     promised_by = serializers.DateTimeField(allow_null=True)
@@ -281,26 +338,22 @@ class ComplaintDetailOut(ComplaintOut):
     description = serializers.CharField()
     summary = serializers.CharField()
     summary_confirmed = serializers.BooleanField()
-    fault = serializers.CharField(help_text="company, customer, shared, undetermined or empty.")
+    fault = serializers.ChoiceField(
+        Fault.choices, allow_blank=True, help_text="Whose fault it was; empty until apologised."
+    )
     root_cause = serializers.CharField()
     timeline = serializers.SerializerMethodField()
-    deadlines = serializers.SerializerMethodField()
-    compensation_requests = serializers.SerializerMethodField()
+    deadlines = SectionField("deadlines", help_text="The promise clocks (escalation).")
+    compensation_requests = SectionField(
+        "compensation_requests", help_text="Every compensation request (compensation)."
+    )
     available_transitions = serializers.SerializerMethodField()
 
     @extend_schema_field(TimelineEntryOut(many=True))
     def get_timeline(self, obj):
         return TimelineEntryOut(self.context["timeline"], many=True).data
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_deadlines(self, obj):
-        return self.context["sections"].get("deadlines", [])
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_compensation_requests(self, obj):
-        return self.context["sections"].get("compensation_requests", [])
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(TRANSITION_NAMES)))
     def get_available_transitions(self, obj):
         return self.context["available_transitions"]
 
@@ -353,18 +406,16 @@ class ComplaintCustomerOut(serializers.Serializer):
 class ComplaintCustomerDetailOut(ComplaintCustomerOut):
     description = serializers.CharField(help_text="The customer's own words, as filed.")
     timeline = serializers.SerializerMethodField()
-    compensation = serializers.SerializerMethodField()
+    compensation = SectionField(
+        "compensation", public=True, help_text="What was given to put it right."
+    )
     available_transitions = serializers.SerializerMethodField()
 
     @extend_schema_field(PublicTimelineEntryOut(many=True))
     def get_timeline(self, obj):
         return PublicTimelineEntryOut(self.context["timeline"], many=True).data
 
-    @extend_schema_field(GrantedCompensationOut(many=True))
-    def get_compensation(self, obj):
-        return self.context["sections"].get("compensation", [])
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(TRANSITION_NAMES)))
     def get_available_transitions(self, obj):
         return self.context["available_transitions"]
 
@@ -372,7 +423,7 @@ class ComplaintCustomerDetailOut(ComplaintCustomerOut):
 class MessageOut(serializers.Serializer):
     id = serializers.IntegerField()
     at = serializers.DateTimeField(source="created_at")
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(MessageKind.choices)
     visibility = serializers.ChoiceField(Visibility.choices)
     author = serializers.CharField(source="author_label")
     body = serializers.CharField()

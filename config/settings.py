@@ -273,17 +273,34 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Complaint intake and workflow for external systems. Authenticate with "
         "`Authorization: Token <key>` (`manage.py create_api_token <username>`). Every error "
-        'is `{"code", "message", "fields"}`.'
+        'is `{"code", "message", "fields"}`. Retry a POST safely with an `Idempotency-Key` '
+        "(a replay is marked `Idempotent-Replayed: true`); send a complaint's `ETag` back as "
+        "`If-Match` to be refused (409) if it changed; lists are cursor-paginated: follow "
+        "`next` and `previous`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CompensationKindEnum": "complaints.serializers.COMPENSATION_KINDS",
         "WebhookEventEnum": "webhooks.models.EVENT_TYPES",
         "StateEnum": "complaints.models.State",
+        "TierEnum": "complaints.models.Tier",
+        "FaultEnum": "complaints.models.Fault",
+        "MessageKindEnum": "complaints.models.MessageKind",
+        "TransitionEnum": "complaints.serializers.TRANSITION_NAMES",
+        "CurrencyEnum": "compensation.serializers.currencies",
+        "WholeCurrencyEnum": "compensation.serializers.whole_currencies",
+        "DecimalCurrencyEnum": "compensation.serializers.decimal_currencies",
+        "NonMoneyKindEnum": "compensation.serializers.non_money_kinds",
+        "DeadlineKindEnum": "escalation.models.DeadlineKind",
+        "DeadlineStatusEnum": "escalation.models.DeadlineStatus",
         "TimelineEntryKindEnum": ["message", "step"],
         "ComplaintViewStaffEnum": ["staff"],
         "ComplaintViewCustomerEnum": ["customer"],

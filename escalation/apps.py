@@ -33,10 +33,11 @@ def _fill_extension_points() -> None:
 
     from complaints import extensions
     from escalation import admin, selectors
+    from escalation.serializers import DeadlineOut
 
     as_text = DateTimeField().to_representation  # the same time zone as the rest of the body
 
-    @extensions.detail_section("deadlines")
+    @extensions.detail_section("deadlines", serializer=DeadlineOut)
     def deadlines(complaint, user):
         return [
             {

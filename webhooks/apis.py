@@ -86,7 +86,14 @@ class WebhookDetailApi(WebhookApi):
     @extend_schema(
         operation_id="webhooks_delete",
         summary="Unsubscribe: gone from the list, pending deliveries cancelled (never retried)",
-        responses={204: None, 404: OpenApiResponse(ErrorSerializer)},
+        responses={
+            204: OpenApiResponse(description="Unsubscribed; the subscription is gone."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="You have no subscription with this id, or it is already deleted "
+                "(a second DELETE is a 404, as are its list entry and its delivery log).",
+            ),
+        },
     )
     def delete(self, request: Request, subscription_id: int) -> Response:
         subscription = self.own(request, subscription_id)
