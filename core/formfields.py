@@ -40,6 +40,23 @@ def _invalid(error: parsing.InputError) -> ValidationError:
     return ValidationError(error.message, code="invalid")
 
 
+class TextValidator:
+    """`core.parsing.text_clean` as a validator, for text fields a ModelForm builds itself (the
+    generic admin screens: `complaints.admin.base`)."""
+
+    def __init__(self, *, single_line: bool = False) -> None:
+        self.single_line = single_line
+
+    def __call__(self, value: Any) -> None:
+        try:
+            parsing.text_clean(text=value, single_line=self.single_line)
+        except parsing.InputError as error:
+            raise _invalid(error) from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextValidator) and other.single_line == self.single_line
+
+
 class CleanCharField(forms.CharField):
     """Free text, refused as the API refuses it (`core.parsing.text_clean`)."""
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import admin, messages
-from django.contrib.admin import widgets as admin_widgets
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -30,7 +29,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from complaints import extensions, forms, selectors, services, tone
@@ -41,7 +39,6 @@ from complaints.models import Complaint
 from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
-from core.formfields import CleanCharField
 
 
 @admin.register(Complaint)
@@ -85,17 +82,6 @@ class ComplaintAdmin(ComplaintQueueAdmin):
 
     class Media:
         css = {"all": ["complaints/redress.css"]}
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # The one editable text (the subject) is parsed as the API parses it.
-        if db_field.name == "subject":
-            return CleanCharField(
-                single_line=True,
-                max_length=db_field.max_length,
-                label=capfirst(db_field.verbose_name),
-                widget=admin_widgets.AdminTextInputWidget,
-            )
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         # The generic form only edits triage data; the service audits it. State never goes here.

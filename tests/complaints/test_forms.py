@@ -92,3 +92,27 @@ def test_admin_triage_subject_is_clean_text(client, frontline):
     assert list(response.context["adminform"].form.errors) == ["subject"]
     assert Complaint.objects.get(pk=c.pk).subject == c.subject
     assert client.post(url, {**data, "subject": "Late"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_generic_screens_parse_text_too(client, lead, manager):
+    from complaints.models import CannedText, Customer
+
+    dora = Customer.objects.create(name="Dora", email="dora@example.com")
+    client.force_login(lead)
+    url = reverse("admin:complaints_customer_change", args=[dora.pk])
+    form = {"email": "dora@example.com", "phone": "", "external_ref": "", "owner": ""}
+    form.update({"created_at_0": "2026-01-01", "created_at_1": "10:00:00"})
+    refused = client.post(url, {**form, "name": "\u2067Dora\u2069"})
+    assert list(refused.context["adminform"].form.errors) == ["name"]
+    assert client.post(url, {**form, "name": "Dora\nSmith"}).status_code == 200
+    assert Customer.objects.get(pk=dora.pk).name == "Dora"
+    assert client.post(url, {**form, "name": "Dora Smith"}).status_code == 302
+
+    text = CannedText.objects.first()
+    client.force_login(manager)
+    change = reverse("admin:complaints_cannedtext_change", args=[text.pk])
+    post = {"kind": text.kind, "title": "Edited", "position": 0}
+    refused = client.post(change, {**post, "body": "\u200b\u200b"})
+    assert list(refused.context["adminform"].form.errors) == ["body"]
+    assert client.post(change, {**post, "body": "Kind words.\nTwo lines."}).status_code == 302
