@@ -8,6 +8,7 @@ API refuses, with the same sentences.
   currency's own places with `amount_currency_error`, as the API's serializers do.
 - `CurrencyField`: an upper-case ISO 4217 code we accept (`eur` is refused, not upper-cased).
 - `StrictDateTimeField`: a date *and* a time, ASCII digits.
+- `TextValidator`: `text_clean` for the text fields a ModelForm builds itself.
 
 The one difference from the API, on purpose: a datetime typed without an offset is read in the
 staff user's active time zone (the admin's `datetime-local` inputs send no offset, and the form
