@@ -30,9 +30,11 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from api.fields import CleanCharField
 from api.permissions import required_scopes
 from api.rest import ErrorSerializer
 from api.scopes import SCOPES
+from core import parsing
 
 # --- schema ------------------------------------------------------------------------------------
 
@@ -87,7 +89,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 # Every text field refuses NUL characters, and one that may not be blank refuses a value that
 # is only whitespace (it is trimmed first): the patterns say so, in a syntax JSON Schema and
-# Python read alike.
+# Python read alike. Free text (`CleanCharField`) gets `core.parsing.text_pattern` instead.
 TEXT = r"^[^\x00]*$"
 NON_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
 
@@ -103,6 +105,8 @@ def _is_plain_text(field) -> bool:
 
 
 def text_pattern(field: serializers.CharField) -> str:
+    if isinstance(field, CleanCharField):  # exactly what `core.parsing.text_clean` accepts
+        return parsing.text_pattern(single_line=field.single_line, allow_blank=field.allow_blank)
     return TEXT if field.allow_blank or not field.trim_whitespace else NON_BLANK_TEXT
 
 

@@ -1,13 +1,19 @@
-"""Forms for the compensation screens. They only parse input; the services decide."""
+"""Forms for the compensation screens. They only parse input; the services decide.
+
+Amounts, currencies and text go through `core.formfields` (the same `core.parsing` as the API):
+`١٢٣`, `1e2`, `eur`, and more decimals than the currency has are refused here as there.
+"""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from compensation import money
 from compensation.models import AuthorityRule, Kind
 from complaints.forms import RemedyForm
+from core.formfields import AmountField, CleanCharField, CurrencyField, amount_currency_error
 
 ITEM_ROWS = 3
 _KIND_CHOICES = [("", _("— no compensation —")), *Kind.choices]
@@ -22,23 +28,19 @@ class RemedyWithCompensationForm(RemedyForm):
             self.fields[f"item{n}_kind"] = forms.ChoiceField(
                 choices=_KIND_CHOICES, required=False, label=_("Item %(n)s: kind") % {"n": n}
             )
-            self.fields[f"item{n}_amount"] = forms.DecimalField(
+            self.fields[f"item{n}_amount"] = AmountField(
                 required=False,
-                min_value=0,
                 label=_("Item %(n)s: amount (value)") % {"n": n},
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 10}),
             )
-            self.fields[f"item{n}_currency"] = forms.CharField(
-                max_length=3,
+            self.fields[f"item{n}_currency"] = CurrencyField(
                 required=False,
                 initial=money.DEFAULT_CURRENCY,
                 label=_("Item %(n)s: currency") % {"n": n},
-                widget=forms.TextInput(attrs={"size": 4}),
             )
             self.fields[f"item{n}_quantity"] = forms.IntegerField(
                 required=False, min_value=1, initial=1, label=_("Item %(n)s: quantity") % {"n": n}
             )
-            self.fields[f"item{n}_note"] = forms.CharField(
+            self.fields[f"item{n}_note"] = CleanCharField(
                 max_length=500, required=False, label=_("Item %(n)s: what exactly") % {"n": n}
             )
 
@@ -53,13 +55,21 @@ class RemedyWithCompensationForm(RemedyForm):
                     self.add_error(f"item{n}_kind", _("Choose the kind of compensation."))
                 continue
             if amount is None:
-                self.add_error(f"item{n}_amount", _("Enter the amount (0 for a free gift)."))
+                if f"item{n}_amount" not in self.errors:
+                    self.add_error(f"item{n}_amount", _("Enter the amount (0 for a free gift)."))
+                continue
+            if f"item{n}_currency" in self.errors:
+                continue
+            currency = data.get(f"item{n}_currency") or money.DEFAULT_CURRENCY
+            refusal = amount_currency_error(amount, currency)
+            if refusal:
+                self.add_error(f"item{n}_amount", refusal)
                 continue
             items.append(
                 {
                     "kind": kind,
                     "amount": amount,
-                    "currency": (data.get(f"item{n}_currency") or money.DEFAULT_CURRENCY),
+                    "currency": currency,
                     "quantity": data.get(f"item{n}_quantity") or 1,
                     "note": data.get(f"item{n}_note") or "",
                 }
@@ -69,7 +79,7 @@ class RemedyWithCompensationForm(RemedyForm):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(
+    note = CleanCharField(
         widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
         max_length=10_000,
         required=False,
@@ -79,6 +89,18 @@ class DecisionForm(forms.Form):
 
 
 class AuthorityRuleForm(forms.ModelForm):
+    # Typed limits are parsed as the API parses amounts (the currency's places: `clean`).
+    max_per_grant = AmountField(label=capfirst(_("max per grant")))
+    max_per_complaint = AmountField(label=capfirst(_("max per complaint")))
+    max_per_customer_30d = AmountField(label=capfirst(_("max per customer per 30 days")))
+    currency = CurrencyField(label=capfirst(_("currency")), initial=money.DEFAULT_CURRENCY)
+    role = CleanCharField(
+        single_line=True,
+        label=capfirst(_("role")),
+        max_length=150,
+        help_text=_("Group name, e.g. frontline."),
+    )
+
     class Meta:
         model = AuthorityRule
         fields = (
@@ -93,6 +115,8 @@ class AuthorityRuleForm(forms.ModelForm):
     def clean(self):
         """Input checks only (the same parser the service uses), so a typo is a form error."""
         data = super().clean()
+        if "currency" in self.errors:
+            return data
         try:
             currency = money.parse_currency(data.get("currency") or "")
         except money.AmountError as e:

@@ -2,46 +2,24 @@
 
 Invariant: every amount that reaches the decision function or the database went through
 `parse_amount` — a finite `Decimal` (never a float), no more decimals than the currency has,
-within `MAX_AMOUNT`. Pure: no database access, no project imports beyond the error types.
+within `MAX_AMOUNT`. Text is parsed by `core.parsing` (the same strict rules as the API's and
+the admin's fields: ASCII digits, no exponent, upper-case codes). Pure: no database access, no
+project imports beyond core.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-# ISO-4217 minor units for the currencies we accept. Not exhaustive on purpose: an unknown
-# code is refused rather than guessed.
-CURRENCY_PRECISION: dict[str, int] = {
-    "EUR": 2,
-    "USD": 2,
-    "GBP": 2,
-    "CHF": 2,
-    "SEK": 2,
-    "NOK": 2,
-    "DKK": 2,
-    "PLN": 2,
-    "CZK": 2,
-    "HUF": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "NZD": 2,
-    "CNY": 2,
-    "INR": 2,
-    "BRL": 2,
-    "MXN": 2,
-    "ZAR": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "ISK": 0,
-    "CLP": 0,
-    "VND": 0,
-    "BHD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "JOD": 3,
-    "TND": 3,
-}
+from django.utils.translation import gettext as _
+
+from core import parsing
+from core.currencies import CURRENCY_DECIMALS
+
+# ISO-4217 minor units of the currencies we accept: the one table lives in core, so the API's and
+# the admin's fields read it too.
+CURRENCY_PRECISION: dict[str, int] = CURRENCY_DECIMALS
 DEFAULT_CURRENCY = "EUR"
 # Nothing a complaint desk hands out comes near this; larger is a typo or an attack.
 MAX_AMOUNT = Decimal("1000000")
@@ -55,44 +33,47 @@ class AmountError(ValueError):
 
 
 def precision(currency: str) -> int:
-    if currency not in CURRENCY_PRECISION:
-        raise AmountError(f"Unknown currency {currency!r}; use an ISO-4217 code such as EUR.")
-    return CURRENCY_PRECISION[currency]
+    try:
+        return parsing.currency_decimals(currency=currency)
+    except parsing.InputError as e:
+        raise AmountError(e.message) from None
 
 
 def parse_currency(value: Any) -> str:
-    if not isinstance(value, str):
-        raise AmountError("Must be an ISO-4217 code such as EUR.")
-    code = value.strip().upper()
-    precision(code)
-    return code
+    try:
+        return parsing.currency_parse(text=value)
+    except parsing.InputError as e:
+        raise AmountError(e.message) from None
 
 
 def parse_amount(value: Any, currency: str, *, allow_zero: bool) -> Decimal:
-    """`value` as a Decimal in `currency`; raises AmountError with a human message."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise AmountError("Must be a decimal number given as text or Decimal, never a float.")
-    if isinstance(value, int):
-        value = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
-            raise AmountError("Must be a decimal number.") from None
-    elif not isinstance(value, Decimal):
-        raise AmountError("Must be a decimal number.")
-    if not value.is_finite():
-        raise AmountError("Must be a finite number.")
-    if value < 0:
-        raise AmountError("Must not be negative.")
-    if value == 0 and not allow_zero:
-        raise AmountError("Must be more than zero for this kind of compensation.")
-    if value > MAX_AMOUNT:
-        raise AmountError(f"Must not exceed {MAX_AMOUNT}.")
+    """`value` as a Decimal in `currency`; raises AmountError with a human message.
+
+    Text goes through `core.parsing.amount_parse`; a Decimal or int (already parsed by a field)
+    is checked the same way for places and range."""
     places = precision(currency)
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
-        raise AmountError(f"{currency} has {places} decimal place(s); {value} has more.")
+    if isinstance(value, bool) or isinstance(value, float):
+        raise AmountError(_("Send the amount as text or a Decimal, never as a float."))
+    try:
+        if isinstance(value, str):
+            value = parsing.amount_parse(text=value, decimals=places)
+        elif isinstance(value, int):
+            value = Decimal(value)
+        elif not isinstance(value, Decimal):
+            raise AmountError(_("Send the amount as a decimal number, e.g. 12.50."))
+        if not value.is_finite():
+            raise AmountError(_("Send a finite amount, e.g. 12.50."))
+        value = parsing.amount_fit(amount=value, decimals=places)
+    except parsing.InputError as e:
+        raise AmountError(e.message) from None
+    if value < 0:
+        raise AmountError(_("Send the amount without a sign: compensation is never negative."))
+    if value == 0 and not allow_zero:
+        raise AmountError(_("This kind of compensation needs an amount above zero."))
+    if value > MAX_AMOUNT:
+        raise AmountError(
+            _("The amount must not exceed %(max)s: check it for a typo.") % {"max": MAX_AMOUNT}
+        )
     return value.quantize(Decimal(1).scaleb(-places))
 
 

@@ -1,6 +1,8 @@
 """Small forms for the staff screens: one per transition that needs data, plus messages.
 
-Forms only parse input; every rule is checked by the service the admin view calls.
+Forms only parse input; every rule is checked by the service the admin view calls. Text and
+datetimes are parsed by `core.formfields` (the same `core.parsing` as the API): bidi controls and
+invisible-only text are refused, a datetime needs a time (read in the user's time zone).
 """
 
 from django import forms
@@ -9,12 +11,13 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
 from complaints.models import Category, Channel, Fault, Severity, Visibility
+from core.formfields import CleanCharField, StrictDateTimeField
 
 _text = forms.Textarea(attrs={"rows": 3, "cols": 70})
 
 
 class AcknowledgeForm(forms.Form):
-    summary = forms.CharField(
+    summary = CleanCharField(
         label=_("Summary"),
         widget=_text,
         max_length=10_000,
@@ -23,34 +26,34 @@ class AcknowledgeForm(forms.Form):
     summary_confirmed = forms.BooleanField(
         required=False, label=_("The customer confirmed the summary")
     )
-    message = forms.CharField(
+    message = CleanCharField(
         label=_("Message"),
         widget=_text,
         max_length=10_000,
         help_text=_("Show understanding (sent to the customer)."),
     )
-    promised_by = forms.DateTimeField(
+    promised_by = StrictDateTimeField(
         label=_("Promised by"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("When the customer will hear from us next."),
     )
 
 
 class ApologizeForm(forms.Form):
-    message = forms.CharField(label=_("Message"), widget=_text, max_length=10_000)
+    message = CleanCharField(label=_("Message"), widget=_text, max_length=10_000)
     fault = forms.ChoiceField(
         label=_("Fault"), choices=Fault.choices, help_text=_("Whose fault it was.")
     )
 
 
 class RemedyForm(forms.Form):
-    message = forms.CharField(
+    message = CleanCharField(
         label=_("Message"),
         widget=_text,
         max_length=10_000,
         help_text=_("What we do to put it right."),
     )
-    root_cause = forms.CharField(
+    root_cause = CleanCharField(
+        single_line=True,
         label=_("Root cause"),
         max_length=200,
         help_text=_("So the problem gets fixed for good."),
@@ -58,27 +61,27 @@ class RemedyForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=_text, max_length=10_000)
+    reason = CleanCharField(label=_("Reason"), widget=_text, max_length=10_000)
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=_text, max_length=10_000, required=False)
+    note = CleanCharField(label=_("Note"), widget=_text, max_length=10_000, required=False)
 
 
 class ReturnForm(forms.Form):
-    note = forms.CharField(
+    note = CleanCharField(
         label=_("Note"), widget=_text, max_length=10_000, help_text=_("Guidance for the agent.")
     )
 
 
 class SetLimitsForm(forms.Form):
-    reason = forms.CharField(
+    reason = CleanCharField(
         label=_("Reason"),
         widget=_text,
         max_length=10_000,
         help_text=_("Internal: why, documented."),
     )
-    message = forms.CharField(
+    message = CleanCharField(
         label=_("Message"),
         widget=_text,
         max_length=10_000,
@@ -88,17 +91,16 @@ class SetLimitsForm(forms.Form):
 
 
 class MessageOnlyForm(forms.Form):
-    message = forms.CharField(label=_("Message"), widget=_text, max_length=10_000)
+    message = CleanCharField(label=_("Message"), widget=_text, max_length=10_000)
 
 
 class PauseForm(forms.Form):
-    reason = forms.CharField(
+    reason = CleanCharField(
         label=_("Reason"), max_length=500, help_text=_("What we are waiting for.")
     )
-    until = forms.DateTimeField(
+    until = StrictDateTimeField(
         label=_("Until"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
 
 
@@ -107,23 +109,25 @@ class EmptyForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    body = forms.CharField(label=_("Reply or note"), widget=_text, max_length=10_000)
+    body = CleanCharField(label=_("Reply or note"), widget=_text, max_length=10_000)
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.PUBLIC
     )
 
 
 class IntakeForm(forms.Form):
-    customer_name = forms.CharField(label=_("Customer name"), max_length=200)
+    customer_name = CleanCharField(single_line=True, label=_("Customer name"), max_length=200)
     customer_email = forms.EmailField(label=_("Customer email"), max_length=254)
-    customer_phone = forms.CharField(label=_("Customer phone"), max_length=40, required=False)
+    customer_phone = CleanCharField(
+        single_line=True, label=_("Customer phone"), max_length=40, required=False
+    )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Severity.choices, initial=Severity.NORMAL
     )
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    description = forms.CharField(
+    subject = CleanCharField(single_line=True, label=_("Subject"), max_length=200)
+    description = CleanCharField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
         max_length=10_000,

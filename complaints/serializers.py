@@ -13,14 +13,18 @@ staff display names — nothing internal can reach it by accident of inheritance
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type, build_object_type
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import (
+    AmountField,
+    CleanCharField,
+    CurrencyField,
+    StrictDateTimeField,
+    amount_currency_check,
+)
 from complaints import extensions
 from complaints.models import (
     Category,
@@ -58,40 +62,14 @@ TRANSITION_NAMES = (
 )
 
 
-class Text(serializers.CharField):
-    """A string and only a string: numbers and booleans are refused, not converted."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+def text(max_length: int = MAX_TEXT, **kwargs) -> CleanCharField:
+    """Free text (`api.fields.CleanCharField`): a string only, no bidi controls, not invisible."""
+    return CleanCharField(max_length=max_length, **kwargs)
 
 
-def text(max_length: int = MAX_TEXT, **kwargs) -> Text:
-    return Text(max_length=max_length, **kwargs)
-
-
-@extend_schema_field(
-    {"type": "string", "format": "decimal", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"}
-)
-class DecimalString(serializers.Field):
-    """Money as a decimal string ("12.50"); JSON numbers are refused so no float ever enters."""
-
-    default_error_messages = {
-        "invalid": 'A decimal string with at most 2 decimal places is required, e.g. "12.50".'
-    }
-    _pattern = re.compile(r"^[0-9]{1,10}(\.[0-9]{1,2})?$")
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not self._pattern.match(data):
-            self.fail("invalid")
-        try:
-            return Decimal(data)
-        except InvalidOperation:
-            self.fail("invalid")
-
-    def to_representation(self, value):
-        return str(value)
+def line(max_length: int = MAX_LINE, **kwargs) -> CleanCharField:
+    """Like `text`, on one line: subjects and names end up in mail subjects and headers."""
+    return CleanCharField(max_length=max_length, single_line=True, **kwargs)
 
 
 class ExpectedVersion(serializers.Serializer):
@@ -107,9 +85,9 @@ class ExpectedVersion(serializers.Serializer):
 
 
 class CustomerIn(serializers.Serializer):
-    name = text(200)
+    name = line(200)
     email = serializers.EmailField(max_length=254)
-    phone = text(
+    phone = line(
         40,
         required=False,
         allow_blank=True,
@@ -117,7 +95,7 @@ class CustomerIn(serializers.Serializer):
         help_text="Stored for a new customer; for a known one a different number is shown to "
         "staff, never stored.",
     )
-    external_ref = text(
+    external_ref = line(
         128,
         required=False,
         allow_blank=True,
@@ -137,12 +115,12 @@ class CustomerIn(serializers.Serializer):
 
 class IntakeIn(serializers.Serializer):
     customer = CustomerIn()
-    subject = text(MAX_LINE)
+    subject = line(MAX_LINE)
     description = text(MAX_TEXT, trim_whitespace=False, help_text="The customer's own words.")
     channel = serializers.ChoiceField(Channel.choices, default=Channel.API)
     category = serializers.ChoiceField(Category.choices, default=Category.OTHER)
     severity = serializers.ChoiceField(Severity.choices, default=Severity.NORMAL)
-    external_id = text(
+    external_id = line(
         128,
         required=False,
         allow_null=True,
@@ -153,8 +131,9 @@ class IntakeIn(serializers.Serializer):
 class AcknowledgeIn(ExpectedVersion):
     summary = text(help_text="The key points, restated.")
     message = text(help_text="Show understanding (sent to the customer).")
-    promised_by = serializers.DateTimeField(
-        help_text="When the customer hears back (ISO 8601); must lie in the future, else a 400."
+    promised_by = StrictDateTimeField(
+        help_text="When the customer hears back: ISO 8601 with an offset or Z; must lie in the "
+        "future, else a 400."
     )
     summary_confirmed = serializers.BooleanField(required=False, default=False)
 
@@ -166,16 +145,19 @@ class ApologizeIn(ExpectedVersion):
 
 class CompensationItemIn(serializers.Serializer):
     kind = serializers.ChoiceField(COMPENSATION_KINDS)
-    amount = DecimalString()
-    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, help_text="ISO 4217.")
+    amount = AmountField()
+    currency = CurrencyField(help_text="ISO 4217, in capitals.")
     quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     # 500 and (below) 10 items: the limits `compensation.services.items` enforces.
     note = text(500, required=False, allow_blank=True, default="")
 
+    def validate(self, attrs):
+        return amount_currency_check(attrs)
+
 
 class RemedyIn(ExpectedVersion):
     message = text(help_text="What we do to put it right.")
-    root_cause = text(MAX_LINE)
+    root_cause = line(MAX_LINE)
     compensations = serializers.ListField(
         child=CompensationItemIn(), required=False, default=list, max_length=10
     )
@@ -203,11 +185,12 @@ class ReopenIn(ExpectedVersion):
 
 class PauseIn(ExpectedVersion):
     reason = text(500)
-    until = serializers.DateTimeField(
+    until = StrictDateTimeField(
         required=False,
         allow_null=True,
         default=None,
-        help_text="When the clock restarts by itself; must lie in the future, else a 400.",
+        help_text="When the clock restarts by itself (ISO 8601 with an offset or Z); must lie in "
+        "the future, else a 400.",
     )
 
 
@@ -232,8 +215,8 @@ class ComplaintFilterIn(serializers.Serializer):
         help_text="A user id, `me`, or `none` (unassigned).",
     )
     category = serializers.ChoiceField(Category.choices, required=False)
-    updated_since = serializers.DateTimeField(required=False)
-    search = text(200, required=False, help_text="Reference, subject, customer name or email.")
+    updated_since = StrictDateTimeField(required=False)
+    search = line(200, required=False, help_text="Reference, subject, customer name or email.")
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from compensation import decision, money
 from complaints import services as complaint_services
+from core import parsing
 from core.errors import InvalidDataError
 
 MAX_ITEMS = 10
@@ -86,6 +87,11 @@ def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[
             bad("note", _("Must be text."))
         elif len(note) > MAX_NOTE or "\x00" in note:
             bad("note", _("At most %(max)d characters, no NUL bytes.") % {"max": MAX_NOTE})
+        elif note.strip():
+            try:
+                parsing.text_clean(text=note)
+            except parsing.InputError as error:
+                bad("note", error.message)
         if not any(key.startswith(f"items.{n}.") for key in errors):
             parsed.append(Item(kind, amount, currency, quantity, note.strip()))
     if errors:
@@ -109,4 +115,9 @@ def _text(errors: dict, name: str, value: Any, *, max_length: int, required: boo
         errors.setdefault(name, []).append(
             _("At most %(max)d characters, no NUL bytes.") % {"max": max_length}
         )
+    elif value:
+        try:  # as the API's and the admin's fields parse it (`core.parsing`)
+            parsing.text_clean(text=value)
+        except parsing.InputError as error:
+            errors.setdefault(name, []).append(error.message)
     return value

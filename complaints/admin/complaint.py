@@ -302,7 +302,9 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             else:
                 messages.success(request, _("Added to the timeline."))
         elif request.method == "POST":
-            messages.error(request, _("The message was empty or too long."))
+            # The field's own sentence when it has one (e.g. a bidi control), else the general one.
+            reasons = form.errors.get("body") or [_("The message was empty or too long.")]
+            messages.error(request, " ".join(str(r) for r in reasons))
         return HttpResponseRedirect(change_url)
 
     # --- staff intake (a phone call, a walk-in) ------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import parsing
 from core.errors import InvalidDataError
 
 SYSTEM_LABEL = "system"
@@ -41,6 +42,13 @@ class Checker:
             self.add(field, _("At most %(max)d characters.") % {"max": max_length})
         elif "\x00" in value:
             self.add(field, _("Must not contain NUL characters."))
+        elif value:
+            # The API's and the admin's fields refuse this already; any other door (a command,
+            # a mail gateway) meets the same rule here.
+            try:
+                parsing.text_clean(text=value)
+            except parsing.InputError as error:
+                self.add(field, error.message)
         return value
 
     def choice(self, field: str, value: Any, choices: Iterable[str]) -> str:

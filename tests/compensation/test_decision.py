@@ -282,8 +282,9 @@ def test_parse_amount(value, currency, allow_zero, ok):
 
 
 def test_currency_codes():
-    assert money.parse_currency(" eur ") == "EUR"
-    for bad in ("XXX", "EURO", 978, None):
+    # Strict as the API always was: lower case and padding were upper-cased here (issue 10).
+    assert money.parse_currency("EUR") == "EUR"
+    for bad in ("XXX", "EURO", 978, None, "eur", " EUR ", "Eur"):
         with pytest.raises(money.AmountError):
             money.parse_currency(bad)
 

@@ -579,3 +579,22 @@ def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_rem
         complaint_id=c.pk, actor=lead, kind="refund", amount="10"
     )
     assert granted.status == Status.GRANTED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "item,field",
+    [
+        ({"kind": "refund", "amount": "١٢٣"}, "items.1.amount"),
+        ({"kind": "refund", "amount": "1e2"}, "items.1.amount"),
+        ({"kind": "refund", "amount": "12", "currency": "eur"}, "items.1.currency"),
+        ({"kind": "gift", "amount": "0", "note": "\u202egift"}, "items.1.note"),
+    ],
+)
+def test_services_parse_items_as_strictly_as_the_api(frontline, item, field):
+    c = complaint_in("apologized")
+    with pytest.raises(InvalidDataError) as refused:
+        remedy(c, frontline, [item])
+    assert list(refused.value.fields) == [field]
+    assert not CompensationRequest.objects.exists()
+    assert Complaint.objects.get(pk=c.pk).state == "apologized"

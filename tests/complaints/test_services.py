@@ -357,3 +357,18 @@ def test_raising_a_level_is_for_staff_and_the_system(outsider):
         services.complaint_raise_level(complaint_id=c.pk, actor=outsider, reason="x")
     raised = services.complaint_raise_level(complaint_id=c.pk, actor=None, reason="lapsed")
     assert (raised.escalation_level, raised.tier) == (2, "manager")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("subject", ["\u202eevil", "\u200b\u2060", "a\x1bb"])
+def test_services_refuse_what_the_api_and_admin_refuse(frontline, subject):
+    """A third door (a command, a mail gateway) meets core.parsing in the service too."""
+    before = Complaint.objects.count()
+    with pytest.raises(InvalidDataError) as refused:
+        complaint_new(subject=subject)
+    assert list(refused.value.fields) == ["subject"]
+    assert Complaint.objects.count() == before
+    c = complaint_new()
+    with pytest.raises(InvalidDataError):
+        services.message_add(complaint_id=c.pk, actor=frontline, body=subject)
+    assert not Message.objects.filter(complaint=c, body=subject).exists()
