@@ -13,6 +13,7 @@ staff display names — nothing internal can reach it by accident of inheritance
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type, build_object_type
 from drf_spectacular.utils import extend_schema_field
@@ -72,6 +73,22 @@ def line(max_length: int = MAX_LINE, **kwargs) -> CleanCharField:
     return CleanCharField(max_length=max_length, single_line=True, **kwargs)
 
 
+def _language_pattern() -> str:
+    """The codes of settings.LANGUAGES as intake reads them: any letter case, `-` or `_`."""
+
+    def spelled(code: str) -> str:
+        return "".join(
+            "[-_]" if c == "-" else f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in code
+        )
+
+    return "^(|" + "|".join(spelled(code) for code, _name in settings.LANGUAGES) + ")$"
+
+
+@extend_schema_field({"type": "string", "maxLength": 16, "pattern": _language_pattern()})
+class LanguageCodeField(CleanCharField):
+    """A language of settings.LANGUAGES (checked by intake), documented exactly."""
+
+
 class ExpectedVersion(serializers.Serializer):
     expected_version = serializers.IntegerField(
         required=False,
@@ -103,13 +120,14 @@ class CustomerIn(serializers.Serializer):
         help_text="Your id of this customer, unique: registered (and owned by you) with a new "
         "customer; a reference of another email address or integration is a 409.",
     )
-    language = text(
-        16,
+    language = LanguageCodeField(
+        max_length=16,
         required=False,
         allow_blank=True,
         default="",
-        help_text="The language emails to a new customer are written in (e.g. en, zh-hans); "
-        "blank: the default. A known customer keeps theirs.",
+        help_text="The language emails to a new customer are written in (e.g. en, zh-hans; "
+        "letter case and zh_Hans spelling alike); blank: the default. A known customer keeps "
+        "theirs.",
     )
 
 
