@@ -11,11 +11,8 @@ the admin's JSON endpoint, which calls this same function.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from complaints.tone import language as language_module
 from complaints.tone import thai
 from complaints.tone.language import normalize_language, reply_languages
 from complaints.tone.rules import (
@@ -25,7 +22,6 @@ from complaints.tone.rules import (
     KINDS,
     POLICY,
     THAI_WORDS,
-    RuleSet,
     rule_sets,
 )
 
@@ -69,24 +65,6 @@ class ToneCheck:
         return {"language": self.language, "hints": [h.as_dict() for h in self.hints]}
 
 
-def _matches(
-    rule_set: RuleSet, regex: re.Pattern[str], text: str, bounds: frozenset[int] | None
-) -> Iterator[re.Match[str]]:
-    if rule_set.matching != THAI_WORDS:
-        yield from regex.finditer(text)
-        return
-    if regex.search(text) is None or bounds is None:
-        return
-    after = 0
-    for start in sorted(bounds):
-        if start < after:
-            continue
-        match = regex.match(text, start)
-        if match and match.end() > start and match.end() in bounds:
-            after = match.end()
-            yield match
-
-
 def tone_check(text: str, *, language: str | None = None) -> ToneCheck:
     """The reply's language and its hints in reading order.
 
@@ -101,16 +79,21 @@ def tone_check(text: str, *, language: str | None = None) -> ToneCheck:
     if not text:
         return ToneCheck(language=main, hints=[])
     bounds = None
-    if any(sets[code].matching == THAI_WORDS for code in languages):
+    if any(
+        sets[code].matching == THAI_WORDS
+        and any(rule.regex.search(text) for rule in sets[code].rules)
+        for code in languages
+    ):
+        # Segmenting costs a dictionary load on first use: only when a Thai phrase may be there.
         bounds = thai.token_boundaries(text)
     taken: list[tuple[int, int]] = []
     hints: list[Hint] = []
     for code in languages:
         rule_set = sets[code]
         for rule in rule_set.rules:
-            for match in _matches(rule_set, rule.regex, text, bounds):
+            for match in rule.finditer(text, matching=rule_set.matching, bounds=bounds):
                 start, end = match.span()
-                if start == end or any(start < t_end and t_start < end for t_start, t_end in taken):
+                if any(start < t_end and t_start < end for t_start, t_end in taken):
                     continue
                 taken.append((start, end))
                 hints.append(
@@ -133,9 +116,7 @@ def tone_hints(text: str, *, language: str | None = None) -> list[Hint]:
 
 
 def tone_warm_up() -> None:
-    """Load now what the first check would load (the rules files, lingua's models for our
-    languages, PyThaiNLP's dictionary), e.g. before timing-sensitive work; about a second."""
-    tone_check("Warm up, café. 预热，請稍候。 อุ่นเครื่อง Загряване µÀï")
-    detector = language_module.detector()
-    for sample in ("µÀï", "Ça va", "Добър ден", "你好", "สวัสดี"):
-        detector.detect_language_of(sample)
+    """Load now what a first check would load (the rules files, the lingua models that mixed
+    texts need, PyThaiNLP's dictionary), e.g. before timing-sensitive work."""
+    for sample in ("Hello 你好", "Hello Здравейте", "Hello สวัสดี", "你好 สวัสดี Здравейте"):
+        tone_check(sample)
