@@ -10,11 +10,14 @@ build its dictionary trie), so processes that never see Thai never pay for it.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 
 
 @functools.cache
 def _tokenizer() -> Callable[[str], list[str]]:
+    # We only read what the wheel ships: no data directory in $HOME, no corpus downloads.
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
     from pythainlp.tokenize import word_tokenize
 
     return functools.partial(word_tokenize, engine="newmm", keep_whitespace=True)

@@ -289,3 +289,27 @@ def test_a_long_reply_is_checked_quickly():
     hints = tone_hints(text)
     assert time.perf_counter() - began < 2.0
     assert {h.language for h in hints} == {"th", "zh-hans", "bg", "en"}
+
+
+def test_thai_segmentation_uses_only_what_the_wheel_ships(tmp_path):
+    """newmm reads the dictionary bundled in PyThaiNLP: nothing is downloaded or written to
+    $HOME (a fresh process with an empty home, checked afterwards)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "from complaints.tone.thai import token_boundaries;"
+        "print(sorted(token_boundaries('คุณต้องการอะไรคะ')))"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "PYTHONPATH": str(root)}
+    env.pop("PYTHAINLP_READ_ONLY", None)
+    env.pop("PYTHAINLP_DATA", None)
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[0, 3, 10, 14, 16]"  # คุณ | ต้องการ | อะไร | คะ
+    assert list(tmp_path.iterdir()) == []
