@@ -122,7 +122,9 @@ def canned_texts(*, language: str = "") -> list[dict[str, str]]:
     then the others; within each, by kind in display order. One query."""
     language = canned_language(language)
     texts = list(CannedText.objects.filter(active=True))
-    texts.sort(key=lambda t: t.language != language)  # stable: keeps the kind/position order
+    # Stable: within a language the kind/position order stays; the other languages follow,
+    # each together.
+    texts.sort(key=lambda t: (t.language != language, t.language))
     return [
         {
             "kind": t.kind,
