@@ -118,5 +118,11 @@ def tone_hints(text: str, *, language: str | None = None) -> list[Hint]:
 def tone_warm_up() -> None:
     """Load now what a first check would load (the rules files, the lingua models that mixed
     texts need, PyThaiNLP's dictionary), e.g. before timing-sensitive work."""
-    for sample in ("Hello 你好", "Hello Здравейте", "Hello สวัสดี", "你好 สวัสดี Здравейте"):
+    for sample in (
+        "Hello 你好",
+        "Hi Иван",
+        "g никога и never g",
+        "OK ใจเย็นๆ",
+        "你好 สวัสดี Здравейте",
+    ):
         tone_check(sample)
