@@ -13,6 +13,7 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from complaints import checks  # noqa: F401  (registers the system checks)
         from complaints.middleware import remember_language
 
         user_logged_in.connect(remember_language, dispatch_uid="complaints.remember_language")

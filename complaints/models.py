@@ -344,14 +344,28 @@ class CannedKind(models.TextChoices):
     LIMIT_SETTING = "limit_setting", _("Limit setting")
 
 
+class ReplyLanguage(models.TextChoices):
+    """The languages staff write replies in (DESIGN §6), each named in itself, as Django's
+    language menu does; the codes are Django's and those of the tone rules files."""
+
+    EN = "en", "English"
+    ZH_HANS = "zh-hans", "简体中文"
+    ZH_HANT = "zh-hant", "繁體中文"
+    TH = "th", "ไทย"
+    BG = "bg", "Български"
+
+
 class CannedText(models.Model):
     """A ready phrase an agent inserts into a reply and then makes their own.
 
     Managers edit these in admin (see complaints.admin.CannedTextAdmin); defaults are seeded by
-    a data migration.
+    data migrations, in each reply language. The reply box lists the user's language first.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=CannedKind.choices)
+    language = models.CharField(
+        _("language"), max_length=8, choices=ReplyLanguage.choices, default=ReplyLanguage.EN
+    )
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("text"))
     active = models.BooleanField(_("active"), default=True)

@@ -32,6 +32,7 @@ from complaints.models import (
     Visibility,
 )
 from complaints.services import TRANSITION_METHODS
+from complaints.tone.language import normalize_language
 from complaints.visibility import complaints_visible
 from core import roles
 
@@ -116,12 +117,31 @@ def customer_other_complaints(*, complaint: Complaint, limit: int = 20) -> Query
     )
 
 
-def canned_texts() -> list[dict[str, str]]:
-    """Active canned texts for the reply picker, grouped by kind in display order."""
+def canned_texts(*, language: str = "") -> list[dict[str, str]]:
+    """Active canned texts for the reply picker: those in `language` (a Django language code,
+    "zh-hans"; a regional one such as "zh-tw" or "en-gb" counts as its reply language) first,
+    then the others; within each, by kind in display order. One query."""
+    language = canned_language(language)
+    texts = list(CannedText.objects.filter(active=True))
+    # Stable: within a language the kind/position order stays; the other languages follow,
+    # each together.
+    texts.sort(key=lambda t: (t.language != language, t.language))
     return [
-        {"kind": t.kind, "kind_label": str(t.get_kind_display()), "title": t.title, "body": t.body}
-        for t in CannedText.objects.filter(active=True)
+        {
+            "kind": t.kind,
+            "kind_label": str(t.get_kind_display()),
+            "title": t.title,
+            "body": t.body,
+            "language": t.language,
+            "language_label": str(t.get_language_display()),
+        }
+        for t in texts
     ]
+
+
+def canned_language(code: str) -> str:
+    """The reply language of a Django language code ("zh-tw" -> "zh-hant"), or "" if none."""
+    return normalize_language(code) or ""
 
 
 def complaint_get(*, complaint_id: int, user: Any = None) -> Complaint:

@@ -4,12 +4,12 @@ The admin only parses forms and calls services: the state field is read-only, an
 button posts to `transition_view`, which runs that button's entry of `workflow_actions()` (one
 service, or the handler in `complaints.extensions` that the API calls too). Also here: staff
 intake, timeline messages, canned texts and the tone-hint endpoint (which runs
-`complaints.tone.tone_hints`, the only copy of the rules), and the insight dashboard (figures
-from `selectors.insight_*`, charts from `complaints.charts`). The changelist half lives in
-`complaints.admin.queue`. Higher apps never subclass or re-register `ComplaintAdmin`: they extend
-it through `complaints.extensions` (changes to the `ACTIONS` table, buttons to withhold,
-complaint-page and dashboard panels). Nothing here decides a rule; imports only complaints,
-`core` and Django, never escalation or compensation.
+`complaints.tone.tone_check` over the rules files, the only copy of the rules), and the insight
+dashboard (figures from `selectors.insight_*`, charts from `complaints.charts`). The changelist
+half lives in `complaints.admin.queue`. Higher apps never subclass or re-register
+`ComplaintAdmin`: they extend it through `complaints.extensions` (changes to the `ACTIONS`
+table, buttons to withhold, complaint-page and dashboard panels). Nothing here decides a rule;
+imports only complaints, `core` and Django, never escalation or compensation.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from complaints import extensions, forms, selectors, services, tone
@@ -157,20 +157,28 @@ class ComplaintAdmin(ComplaintQueueAdmin):
     # --- words that help: canned texts and the tone hint ---------------------------------------
 
     def words_context(self, *, prefer: str = "") -> dict[str, Any]:
-        """What the reply boxes need: the canned texts and the tone endpoint's URL."""
+        """What the reply boxes need: the canned texts (the user's language first), the tone
+        endpoint's URL and the language it takes as a hint (the user's)."""
+        language = selectors.canned_language(translation.get_language() or "")
         return {
-            "canned_texts": selectors.canned_texts(),
+            "canned_texts": selectors.canned_texts(language=language),
             "canned_prefer": prefer,
             "tone_url": reverse("admin:complaints_complaint_tone"),
+            "tone_language": language,
         }
 
     def tone_view(self, request: HttpRequest) -> HttpResponse:
-        """Tone hints for a draft reply, from the same `complaints.tone.tone_hints` as the tests."""
+        """Tone hints for a draft reply, from the same `complaints.tone.tone_check` as the tests.
+
+        `language` (optional) is a hint: the reply's language is detected from the text and
+        the hint decides only what the text cannot (see `complaints.tone.language`); without
+        it, the user's own language is the hint. An unknown code is ignored."""
         if not roles.is_agent(request.user):
             return HttpResponseForbidden()
-        text = request.POST.get("text", "") if request.method == "POST" else ""
-        text = text or request.GET.get("text", "")
-        return JsonResponse({"hints": [h.as_dict() for h in tone.tone_hints(text)]})
+        params = request.POST if request.method == "POST" else request.GET
+        text = params.get("text", "") or request.GET.get("text", "")
+        language = params.get("language", "") or translation.get_language()
+        return JsonResponse(tone.tone_check(text, language=language).as_dict())
 
     def language_view(self, request: HttpRequest) -> HttpResponse:
         """The staff user picks the language of their screens (kept on their profile)."""

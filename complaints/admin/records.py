@@ -24,8 +24,8 @@ from core import roles
 class CannedTextAdmin(_RoleGatedAdmin):
     """Every agent reads the canned texts; managers (and above) write them."""
 
-    list_display = ("title", "kind", "active", "position", "excerpt")
-    list_filter = ("kind", "active")
+    list_display = ("title", "kind", "language", "active", "position", "excerpt")
+    list_filter = ("kind", "language", "active")
     list_editable = ("active", "position")
     search_fields = ("title", "body")
 

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints.tone import BLAME, CATEGORICAL, POLICY, tone_hints
+from complaints.tone import BLAME, CATEGORICAL, DISMISSING, POLICY, tone_hints, tone_warm_up
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _rules_loaded():
+    """Load the rules, the detector and the Thai dictionary once, before any timed example."""
+    tone_warm_up()
 
 
 def flagged(text: str) -> list[tuple[str, str]]:
@@ -26,7 +32,7 @@ def flagged(text: str) -> list[tuple[str, str]]:
         ("There is nothing we can do.", [(POLICY, "There is nothing we can do")]),
         ("You should have read the terms.", [(BLAME, "You should have")]),
         ("You didn't tick the box.", [(BLAME, "You didn't")]),
-        ("Please calm down.", [(BLAME, "calm down")]),
+        ("Please calm down.", [(DISMISSING, "calm down")]),
         ("As I already said, it shipped.", [(BLAME, "As I already said")]),
         ("It's your own fault.", [(BLAME, "It's your own fault")]),
     ],
@@ -53,7 +59,7 @@ def test_leaves_soft_wording_alone(text):
 def test_hints_are_in_reading_order_with_offsets_and_suggestions():
     text = "Calm down. You should have known: that's our policy, it never changes."
     hints = tone_hints(text)
-    assert [h.kind for h in hints] == [BLAME, BLAME, POLICY, CATEGORICAL]
+    assert [h.kind for h in hints] == [DISMISSING, BLAME, POLICY, CATEGORICAL]
     for h in hints:
         assert text[h.start : h.end] == h.phrase
         assert h.suggestion and h.message

@@ -27,9 +27,15 @@ def test_tone_endpoint_runs_the_same_function(client, frontline):
     text = "That's our policy. You should have read it."
     response = client.post(TONE, {"text": text})
     assert response.status_code == 200
-    assert response.json() == {"hints": [h.as_dict() for h in tone_hints(text)]}
+    assert response.json() == {
+        "language": "en",
+        "hints": [h.as_dict() for h in tone_hints(text)],
+    }
     assert len(response.json()["hints"]) == 2
-    assert client.post(TONE, {"text": "Thank you, I understand."}).json() == {"hints": []}
+    assert client.post(TONE, {"text": "Thank you, I understand."}).json() == {
+        "language": "en",
+        "hints": [],
+    }
 
 
 @pytest.mark.django_db
@@ -45,21 +51,38 @@ def test_only_managers_edit_canned_texts(client, frontline, manager):
     client.force_login(frontline)
     assert client.get(CANNED).status_code == 200
     change = f"{CANNED}{text.pk}/change/"
-    client.post(change, {"kind": text.kind, "title": "Hacked", "body": "x", "position": 0})
+    client.post(
+        change,
+        {"kind": text.kind, "language": "en", "title": "Hacked", "body": "x", "position": 0},
+    )
     text.refresh_from_db()
     assert text.title != "Hacked"
     assert client.get(f"{CANNED}add/").status_code == 403
 
     client.force_login(manager)
     response = client.post(
-        change, {"kind": text.kind, "title": "Edited", "body": "Kind words.", "position": 1}
+        change,
+        {
+            "kind": text.kind,
+            "language": text.language,
+            "title": "Edited",
+            "body": "Kind words.",
+            "position": 1,
+        },
     )
     assert response.status_code == 302
     text.refresh_from_db()
     assert (text.title, text.body, text.active) == ("Edited", "Kind words.", False)
     response = client.post(
         f"{CANNED}add/",
-        {"kind": "empathy", "title": "New", "body": "I hear you.", "active": "on", "position": 0},
+        {
+            "kind": "empathy",
+            "language": "en",
+            "title": "New",
+            "body": "I hear you.",
+            "active": "on",
+            "position": 0,
+        },
     )
     assert response.status_code == 302 and CannedText.objects.filter(title="New").exists()
 

@@ -1,7 +1,8 @@
 /* Words that help: a canned-text picker and a live tone hint on the reply boxes.
  *
- * The rules live in Python (complaints/tone.py); this script only asks the admin's JSON
- * endpoint for the hints of the current draft and shows them. No rule is repeated here.
+ * The rules live on the server (complaints/tone_rules/*.toml, run by complaints/tone/); this
+ * script only asks the admin's JSON endpoint for the hints of the current draft (in whatever
+ * language it is written) and shows them. No rule is repeated here.
  */
 (function () {
   "use strict";
@@ -61,7 +62,11 @@
         group.label = t.kind_label;
         var option = document.createElement("option");
         option.value = String(index);
-        option.textContent = t.title;
+        // Texts in the user's language come first; the others say which language they are in.
+        option.textContent =
+          t.language && ds.language && t.language !== ds.language
+            ? t.title + " · " + t.language_label
+            : t.title;
         option.dataset.kind = t.kind;
         group.appendChild(option);
       });
@@ -114,6 +119,9 @@
       var ticket = ++sent;
       var body = new URLSearchParams();
       body.set("text", textarea.value);
+      if (ds.language) {
+        body.set("language", ds.language); /* a hint only: the server detects the language */
+      }
       fetch(ds.toneUrl, {
         method: "POST",
         credentials: "same-origin",
