@@ -149,17 +149,19 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             "promise": urgency(
                 complaint.promised_by, timezone.now(), paused=complaint.paused_at is not None
             ),
-            **self.words_context(),
+            **self.words_context(complaint=complaint),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
 
     # --- words that help: canned texts and the tone hint ---------------------------------------
 
-    def words_context(self, *, prefer: str = "") -> dict[str, Any]:
-        """What the reply boxes need: the canned texts (the user's language first), the tone
-        endpoint's URL and the language it takes as a hint (the user's)."""
-        language = selectors.canned_language(translation.get_language() or "")
+    def words_context(self, *, complaint: Complaint, prefer: str = "") -> dict[str, Any]:
+        """What the reply boxes need: the canned texts and the tone hint's language, both in the
+        language the reply will be mailed in (the customer's; unset: the user's own)."""
+        language = selectors.canned_language(
+            complaint.customer.language or translation.get_language() or ""
+        )
         return {
             "canned_texts": selectors.canned_texts(language=language),
             "canned_prefer": prefer,
@@ -284,7 +286,7 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             "form": form,
             "change_url": change_url,
             "initial_version": complaint.version,
-            **self.words_context(prefer=CANNED_FOR.get(name, "")),
+            **self.words_context(complaint=complaint, prefer=CANNED_FOR.get(name, "")),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
 

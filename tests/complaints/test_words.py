@@ -102,3 +102,20 @@ def test_reply_boxes_get_the_picker_and_the_tone_hint(client, frontline, walk):
         payload = page[page.index(">", start) + 1 : page.index("</script>", start)]
         assert {t["kind"] for t in json.loads(payload)} == set(CannedKind.values)
     assert 'data-prefer="empathy"' in page
+
+
+@pytest.mark.django_db
+def test_reply_boxes_speak_the_customers_language(client, frontline, walk):
+    """The reply is mailed in the customer's language, so its canned texts come first and the
+    tone hint assumes it; a customer without one gets the agent's own language."""
+    complaint = walk("venting")
+    client.force_login(frontline)
+    url = f"/admin/complaints/complaint/{complaint.pk}/do/acknowledge/"
+    assert 'data-language="en"' in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    complaint.customer.language = "th"
+    complaint.customer.save(update_fields=["language"])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-language="th"' in page
+    start = page.index('id="redress-canned"')
+    texts = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert texts[0]["language"] == "th"
