@@ -326,14 +326,14 @@ def test_the_coconut_walk(gen, integration, frontline):
                 m.CompensationItemInRequest(
                     kind=m.CompensationKindEnum("replacement"),
                     amount="6.90",
-                    currency="EUR",
+                    currency=m.CurrencyEnum("EUR"),
                     quantity=1,
                     note="coconut opener, express",
                 ),
                 m.CompensationItemInRequest(
                     kind=m.CompensationKindEnum("gift"),
                     amount="3.50",
-                    currency="EUR",
+                    currency=m.CurrencyEnum("EUR"),
                     quantity=1,
                     note="one young coconut",
                 ),
@@ -442,7 +442,7 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
         body=m.CompensationInRequest(
             kind=m.CompensationKindEnum("refund"),
             amount="400.00",
-            currency="EUR",
+            currency=m.CurrencyEnum("EUR"),
             quantity=1,
             note="the whole order",
         ),
@@ -546,7 +546,7 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
         complaint_id=filed.id,
         client=agent,
         body=m.CompensationInRequest(
-            kind=m.CompensationKindEnum("refund"), amount="400.00", currency="EUR"
+            kind=m.CompensationKindEnum("refund"), amount="400.00", currency=m.CurrencyEnum("EUR")
         ),
     )
     assert asked.status_code == 201 and asked.parsed.status == "pending"

@@ -112,7 +112,7 @@ def test_generic_screens_parse_text_too(client, lead, manager):
     text = CannedText.objects.first()
     client.force_login(manager)
     change = reverse("admin:complaints_cannedtext_change", args=[text.pk])
-    post = {"kind": text.kind, "title": "Edited", "position": 0}
+    post = {"kind": text.kind, "language": text.language, "title": "Edited", "position": 0}
     refused = client.post(change, {**post, "body": "\u200b\u200b"})
     assert list(refused.context["adminform"].form.errors) == ["body"]
     assert client.post(change, {**post, "body": "Kind words.\nTwo lines."}).status_code == 302
