@@ -211,26 +211,12 @@ IDEMPOTENT = [IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED]
 # --- postprocessing ----------------------------------------------------------------------------
 
 # Links: (operation, its statuses, the path parameter the target takes, the operations it
-# leads to). The value is the created object's `id`.
-_TRANSITIONS = (
-    "acknowledge",
-    "apologize",
-    "remedy",
-    "escalate",
-    "return",
-    "set_limits",
-    "reopen",
-    "pause",
-    "resume",
-)
-_COMPLAINT_TARGETS = (
-    "complaints_retrieve",
-    "complaints_messages_create",
-    "complaints_compensations_create",
-    *(f"complaints_{name}" for name in _TRANSITIONS),
-)
+# leads to). The value is the created object's `id`. A filed complaint leads to every operation
+# on `/complaints/{complaint_id}/...` (its detail, messages, compensations and each transition),
+# found in the document itself so the list cannot fall behind the API.
+_ON_THE_COMPLAINT = "/complaints/{complaint_id}/"
 LINKS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
-    ("complaints_create", ("200", "201"), "complaint_id", _COMPLAINT_TARGETS),
+    ("complaints_create", ("200", "201"), "complaint_id", (_ON_THE_COMPLAINT,)),
     (
         "complaints_compensations_create",
         ("201",),
@@ -278,15 +264,28 @@ def _nullable_for_oas31(document: dict) -> None:
 
 
 def _add_links(document: dict) -> None:
-    operations = {
-        op["operationId"]: op
-        for item in document.get("paths", {}).values()
-        for op in item.values()
-        if isinstance(op, dict) and "operationId" in op
-    }
-    for source, statuses, parameter, targets in LINKS:
+    operations, paths = {}, {}
+    for path, item in document.get("paths", {}).items():
+        for method, op in item.items():
+            if isinstance(op, dict) and "operationId" in op:
+                operations[op["operationId"]] = op
+                paths[op["operationId"]] = (path, method)
+    for source, statuses, parameter, wanted in LINKS:
         if source not in operations:
             continue
+        targets = [
+            op_id
+            for want in wanted
+            for op_id in (
+                [
+                    o
+                    for o, (path, method) in paths.items()
+                    if want in path and method in ("get", "post")
+                ]
+                if want.startswith("/")
+                else [want]
+            )
+        ]
         links = {
             target: {
                 "operationId": target,
