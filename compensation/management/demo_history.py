@@ -281,7 +281,7 @@ LARGE = [
     ("refund", "640.00", "Full refund of the furniture set", "manager"),
 ]
 
-# plan: how the complaint is meant to go (the sweep may change it; `_advance` follows the state).
+# plan: how the complaint is meant to go (the sweep may change it; `History.touch` follows the state).
 PLANS = (
     ["remedy"] * 22
     + ["plain"] * 5
@@ -311,7 +311,6 @@ class Story:
     items: list[dict]
     rng: random.Random
     complaint_id: int | None = None
-    steps: int = 0
     rejected: bool = False
     reopened: bool = False
     escalated_by_hand: bool = False
@@ -440,7 +439,6 @@ class History:
         complaint = Complaint.objects.get(pk=story.complaint_id)
         agent = u[story.agent]
         state = complaint.state
-        story.steps += 1
         if state == State.VENTING:
             if complaint.assignee_id is None:
                 cs.complaint_assign(complaint_id=complaint.pk, actor=agent, assignee=agent)
