@@ -3,6 +3,10 @@
 It lives in the compensation app, the top of the dependency chain, because the demo walks
 complaints through every app's services. Every demo complaint carries an `external_id`, so a
 second run finds it and changes nothing; users are created once with `DEMO_PASSWORD`.
+
+The present-day stories (the coconut, the espresso refund...) are filed first, so their
+references stay as the README and the browser tests know them; then `demo_history` walks about
+fifty complaints through the last 30 days, ending a minute before this command started.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from compensation.management.demo_history import history_load
 from complaints import services as cs
 
 DEMO_USERS = (
@@ -39,12 +44,14 @@ class Command(BaseCommand):
     help = "Create the demo users and complaints (safe to run twice)."
 
     def handle(self, *args, **options) -> None:
+        started = timezone.now()
         password = os.environ.get("DEMO_PASSWORD", "demo")
         users = {}
         for username, group, first, last, superuser in DEMO_USERS:
             users[username] = self._user(username, group, first, last, superuser, password)
         created = self._complaints(users)
         created += self._compensation_stories(users)
+        created += history_load(users=users, end=started - timedelta(minutes=1))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {created} complaint(s) created; log in as frontline, lead or "
