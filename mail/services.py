@@ -332,3 +332,11 @@ def mail_send_due(*, batch_size: int = 200, now: datetime | None = None) -> dict
         outcome = mail_send(mail_id=pk, now=now)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
+
+
+def outbound_mail_mark_historic(*, complaint_ids: list[int]) -> int:
+    """Mark the pending mails of these complaints sent when they were written: for a history
+    loaded into the past (the demo), which went out back then. Returns how many."""
+    return OutboundMail.objects.filter(
+        complaint_id__in=complaint_ids, status=MailStatus.PENDING
+    ).update(status=MailStatus.SENT, sent_at=F("created_at"), attempts=1)

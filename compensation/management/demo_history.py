@@ -26,7 +26,8 @@ What leaves the database: the history's webhook events are marked dispatched and
 emails sent at the moment they were written (as the outbox pump would have done then), so a
 first `make run` neither posts weeks of fabricated events to a subscriber nor mails the staff
 dozens of stale warnings. The demo has no webhook subscriptions; a subscription made later never
-receives events older than itself anyway (`outbox_fan_out`).
+receives events older than itself anyway (`outbox_fan_out`). Customer emails of the history
+are marked sent by the mail app, through `history_loaded`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from unittest import mock
 import django.utils.timezone as dj_timezone
 from django.db import transaction
 from django.db.models import F, Max, Min, Q
+from django.dispatch import Signal
 
 from compensation.models import CompensationRequest, Status
 from compensation.services import (
@@ -63,6 +65,10 @@ SEED = 2026
 DAYS = 30
 HOUR = timedelta(hours=1)
 SWEEP_LAG = timedelta(minutes=1)  # the beat sweeps every few seconds; a minute is plenty
+
+# Sent inside the history's transaction with `complaint_ids`: apps above this one (customer
+# mail) mark what they would have sent back then as sent, as this module does for its own.
+history_loaded = Signal()
 
 
 # --- the clock ------------------------------------------------------------------------------------
@@ -604,4 +610,6 @@ def history_load(*, users: dict[str, Any], end: datetime) -> int:
         OutboxEvent.objects.filter(
             dispatched_at__isnull=True, payload__complaint_id__in=ids
         ).update(dispatched_at=F("occurred_at"))
+        # Apps above this one (customer mail) mark what they would have sent back then, too.
+        history_loaded.send(sender=History, complaint_ids=ids)
     return len(ids)

@@ -28,8 +28,18 @@ def test_the_coconut_acknowledgement_with_its_promise_lands_in_the_outbox(settin
     assert "incomplete too" in ack.message.body
     assert not OutboundMail.objects.filter(complaint__external_id="demo-coconut").exists()
 
+    # The 30-day history's mails went out back then; only today's stories wait for the worker.
+    history = OutboundMail.objects.filter(complaint__external_id__startswith="demo-history-")
+    assert history.exists() and not history.exclude(status="sent").exists()
+    assert all(m.sent_at == m.created_at for m in history)
+    waiting = OutboundMail.objects.filter(status="pending")
+    assert set(waiting.values_list("complaint__external_id", flat=True)) >= {
+        "demo-coconut-remedied"
+    }
+    assert not waiting.filter(complaint__external_id__startswith="demo-history-").exists()
+    pending = waiting.count()
     counts = mail_services.mail_send_due(batch_size=1000)
-    assert counts == {"sent": OutboundMail.objects.count()}
+    assert counts == {"sent": pending} and not waiting.exists()
     sent = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in tmp_path.glob("*.log")
