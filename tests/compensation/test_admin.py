@@ -1,6 +1,7 @@
 """Admin screens: the approval queue (flat query count, buttons by role, decisions), the rules
 admin (managers only, edits logged) and the complaint page's Remedy with compensation."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,12 @@ def test_queue_query_count_is_flat(client, manager):
     pending(45, requesters)
     many, response = queue_queries(client, manager)
     assert response.content.count(b'class="queue-row"') == 50
+    # The columns that read other tables are there on every row: the approval deadline and
+    # what the customer already received.
+    assert (
+        response.content.count(b'<td class="redress-approval-due"><span class="redress-due') == 50
+    )
+    assert response.content.count(b'<td class="redress-received">nothing yet</td>') == 50
     print(f"queue: {few} queries for 5 rows, {many} for 50")
     assert many == few, f"{few} queries for 5 rows, {many} for 50"
 
@@ -73,8 +80,17 @@ def test_queue_shows_what_a_manager_needs_and_decide_buttons(client, frontline, 
     html = response.content.decode()
     assert req.complaint.reference in html
     assert "400.00 EUR" in html and "Refund" in html
-    assert "frontline · Refund: max per grant" in html  # the rule that stopped it
-    assert "Voucher: 20.00 EUR (1)" in html  # the customer's earlier compensation
+    # One sentence: the limit that stopped it and who may decide; said once, in no English code.
+    reason = "Above the Frontline limit of 50.00 EUR per grant: needs a manager."
+    assert html.count(reason) == 1
+    assert "needs approval by" not in html and "needs Manager" not in html
+    # What the customer already received: one compact line (the voucher on the other complaint).
+    assert "30 days: 20.00 EUR (1) · all: 20.00 EUR (1)" in html
+    # The approval deadline, with time left coloured by urgency.
+    due = re.search(
+        r'<td class="redress-approval-due"><span class="redress-due [^"]+">([^<]+)<', html
+    )
+    assert due and due.group(1).endswith("left"), html
     assert "decide-approve" in html and "decide-reject" in html
 
 
