@@ -332,3 +332,29 @@ def test_complaint_page_compensation_above_you_is_refused_with_the_reason(client
     assert "只有组长或经理可以补救或补偿这件投诉：它已升级至组长。" in chinese.content.decode()
     assert not CompensationRequest.objects.filter(complaint=c).exists()
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "note,shown",
+    [
+        ("Goodwill", "Approved: Goodwill"),
+        ("Approved: faulty batch confirmed.", "Approved: faulty batch confirmed."),
+        ("approved in full, faulty batch", "approved in full, faulty batch"),
+    ],
+)
+def test_an_approval_note_is_labelled_once(client, frontline, manager, note, shown):
+    from complaints.models import Message
+
+    (req,) = pending(1, [frontline])
+    client.force_login(manager)
+    url = reverse("admin:compensation_pendingapproval_decide", args=[req.pk, "approve"])
+    client.post(url, {"note": note})
+    bodies = list(
+        Message.objects.filter(complaint_id=req.complaint_id, visibility="internal")
+        .filter(body__icontains="approved")
+        .values_list("body", flat=True)
+    )
+    assert bodies == [shown]
+    page = client.get(reverse("admin:complaints_complaint_change", args=[req.complaint_id]))
+    assert "Approved: Approved" not in page.content.decode()
