@@ -8,6 +8,8 @@ queue (which the demo fills with the 400 EUR refund waiting for a manager).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -45,8 +47,13 @@ MEASURE = """(table) => {
     const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
     return {text: td.innerText.trim(), lines: tops.size};
   });
+  // A cell whose content spills over its neighbour (a chip that does not wrap, say).
+  const spills = [...element.querySelectorAll('tbody td, tbody th')]
+    .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+    .map((cell) => ({text: cell.innerText.trim().slice(0, 40), scrollWidth: cell.scrollWidth,
+                     clientWidth: cell.clientWidth}));
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, width, visibleRight,
-          scrollers, headers, reasons};
+          scrollers, headers, reasons, spills};
 }"""
 
 
@@ -62,6 +69,7 @@ def assert_fits(page, table: str, *, reason_lines: float | None = None) -> None:
         f"scrolls sideways: {m['scrollWidth']} px of content in {m['clientWidth']} px"
     )
     assert not m["scrollers"], f"a box around {table} scrolls sideways: {m['scrollers']}"
+    assert not m["spills"], f"cells spill over their neighbours: {m['spills']}"
     assert m["headers"], f"no column headers in {table}"
     cut = [h for h in m["headers"] if h["right"] > m["visibleRight"] + 0.5]
     assert not cut, f"headers cut off at {m['width']} px: {cut}"
@@ -72,8 +80,10 @@ def assert_fits(page, table: str, *, reason_lines: float | None = None) -> None:
 
 
 def _set_language(page, language: str) -> None:
+    """The language cookie for the whole site (a cookie set by URL would keep to its folder)."""
+    host = urlsplit(page.url).hostname
     page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.url}]
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "domain": host, "path": "/"}]
     )
 
 
@@ -105,6 +115,7 @@ def test_approval_queue_fits_a_laptop_and_reads_clearly(demo, browse, step, lang
             page.set_viewport_size({"width": width, "height": 900})
             page.goto("/admin/compensation/pendingapproval/")
             page.wait_for_selector("#approval-queue tr.queue-row")
+            assert page.locator("html").get_attribute("lang") == language
             assert_fits(page, "#approval-queue", reason_lines=3)
             row = page.locator("#approval-queue tr.queue-row").first
             due = row.locator("td.redress-approval-due .redress-due")
