@@ -4,6 +4,11 @@ Remedy form with items and its warning when the remedy waits for approval, which
 waiting remedy withholds, and the dashboard panel on compensation granted by kind and tier
 (figures from `selectors.compensation_granted`).
 
+Each row of the approval queue says why it waits in one sentence built from the stored
+decision (`waiting_reason`), the approval deadline with time left, and what the customer
+already received (`received_line`); the list costs a fixed number of queries, whatever its
+length.
+
 Those additions are plain functions; `CompensationConfig.ready()` registers them through
 `complaints.extensions`. The complaint admin itself is never subclassed or re-registered here.
 
