@@ -39,6 +39,7 @@ from compensation.models import (
     Kind,
     PendingApproval,
     RequiredTier,
+    Status,
 )
 from complaints.charts import svg_bars
 from complaints.models import Complaint
@@ -130,6 +131,10 @@ def complaint_panel(request: HttpRequest, complaint: Complaint) -> str:
         "admin/compensation/complaint_panel.html",
         {
             "requests": requests,
+            # A waiting request says why once, in the reader's language (as in the queue).
+            "rows": [
+                (r, waiting_reason(r) if r.status == Status.PENDING else "") for r in requests
+            ],
             "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
         },
         request=request,

@@ -167,3 +167,22 @@ def test_the_queue_shows_the_approval_deadline_in_the_viewers_time_zone(client, 
     assert local.strftime("%Y-%m-%d %H:%M") in html
     assert local.tzname() in html  # the zone is said
     assert 'class="redress-due redress-due-overdue"' in html and "overdue" in html
+
+
+@pytest.mark.django_db
+def test_the_complaint_page_says_why_a_request_waits_once(client, frontline, manager):
+    from compensation import services
+
+    c = complaint_in("apologized")
+    services.complaint_remedy_with_compensation(
+        complaint_id=c.pk,
+        actor=frontline,
+        message="Full refund.",
+        root_cause="Faulty",
+        items=[{"kind": "refund", "amount": "400"}],
+    )
+    client.force_login(manager)
+    html = client.get(f"/admin/complaints/complaint/{c.pk}/change/").content.decode()
+    panel = html[html.index('id="compensation"') :]
+    assert "Above the Frontline limit of 50.00 EUR per grant: needs a manager." in panel
+    assert "needs approval by" not in panel and "needs Manager" not in panel
