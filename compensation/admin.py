@@ -4,6 +4,11 @@ Remedy form with items and its warning when the remedy waits for approval, which
 waiting remedy withholds, and the dashboard panel on compensation granted by kind and tier
 (figures from `selectors.compensation_granted`).
 
+Each row of the approval queue says why it waits in one sentence built from the stored
+decision (`waiting_reason`), the approval deadline with time left, and what the customer
+already received (`received_line`); the list costs a fixed number of queries, whatever its
+length.
+
 Those additions are plain functions; `CompensationConfig.ready()` registers them through
 `complaints.extensions`. The complaint admin itself is never subclassed or re-registered here.
 
@@ -13,6 +18,7 @@ may see and press what comes from `compensation.permissions`; no decision logic 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import admin, messages
@@ -21,9 +27,11 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from compensation import forms, permissions, selectors, services
+from compensation import decision, forms, money, permissions, selectors, services
 from compensation.models import (
     AuthorityRule,
     AuthorityRuleChange,
@@ -31,9 +39,11 @@ from compensation.models import (
     Kind,
     PendingApproval,
     RequiredTier,
+    Status,
 )
 from complaints.charts import svg_bars
 from complaints.models import Complaint
+from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
 
@@ -121,6 +131,10 @@ def complaint_panel(request: HttpRequest, complaint: Complaint) -> str:
         "admin/compensation/complaint_panel.html",
         {
             "requests": requests,
+            # A waiting request says why once, in the reader's language (as in the queue).
+            "rows": [
+                (r, waiting_reason(r) if r.status == Status.PENDING else "") for r in requests
+            ],
             "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
         },
         request=request,
@@ -228,6 +242,58 @@ class CompensationRequestAdmin(admin.ModelAdmin):
 
 # --- the approval queue ------------------------------------------------------------------------
 
+# Which limit stopped a request, as one sentence a manager reads at a glance.
+_STOPPED_AT = {
+    decision.PER_GRANT: _("Above the %(role)s limit of %(cap)s per grant: needs %(who)s."),
+    decision.PER_COMPLAINT: _(
+        "Above the %(role)s limit of %(cap)s per complaint, counting what this complaint "
+        "already has: needs %(who)s."
+    ),
+    decision.PER_CUSTOMER: _(
+        "Above the %(role)s limit of %(cap)s per customer in 30 days, counting what this "
+        "customer already has: needs %(who)s."
+    ),
+}
+
+
+def waiting_reason(request: CompensationRequest) -> str:
+    """Why `request` waits, in one sentence: the limit that stopped it and who may decide.
+
+    Built from the stored decision (`stopped_by`: the limit and a snapshot of the rule), not
+    from the English `reason`, so it reads in the manager's language and says it once."""
+    who = roles.who_has_rank(decision.TIER_RANK.get(request.required_tier, 4))
+    stopped = request.stopped_by or {}
+    rule = stopped.get("rule") or {}
+    limit = stopped.get("limit", "")
+    if limit in _STOPPED_AT and rule.get(limit) is not None:
+        try:
+            cap = money.format_money(Decimal(str(rule[limit])), rule.get("currency", ""))
+        except (InvalidOperation, ValueError):
+            cap = f"{rule[limit]} {rule.get('currency', '')}".strip()
+        role = TIER_LABELS.get(rule.get("role", ""), rule.get("role", ""))
+        return _STOPPED_AT[limit] % {"role": role, "cap": cap, "who": who}
+    if limit == "no_rule":
+        return gettext(
+            "The requester may not grant %(kind)s in %(currency)s at all: needs %(who)s."
+        ) % {
+            "kind": str(KIND_LABELS.get(request.kind, request.kind)).lower(),
+            "currency": request.currency,
+            "who": who,
+        }
+    return gettext("Beyond the requester's authority: needs %(who)s.") % {"who": who}
+
+
+def received_line(received: list[selectors.Received]) -> str:
+    """What the customer already received, one compact line ("30 days: 20.00 EUR (1) · all:
+    45.00 EUR (2)"), or "nothing yet"."""
+    if not received:
+        return gettext("nothing yet")
+    return " · ".join(
+        gettext("30 days: %(window)s (%(wn)d) · all: %(all)s (%(n)d)")
+        % {"window": r.window_money, "wn": r.window_count, "all": r.all_money, "n": r.count}
+        for r in received
+    )
+
 
 @admin.register(PendingApproval)
 class ApprovalQueueAdmin(admin.ModelAdmin):
@@ -267,13 +333,23 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
         user = request.user
         rank = roles.user_rank(user)
         pending = list(selectors.compensation_queue(user=user)[: self.queue_limit])
-        earlier = selectors.customer_earlier_compensation(
-            customer_ids={r.customer_id for r in pending}
-        )
+        received = selectors.customer_received(customer_ids={r.customer_id for r in pending})
+        deadlines = selectors.approval_deadlines(complaint_ids={r.complaint_id for r in pending})
+        now = timezone.now()
+
+        def due(r: CompensationRequest) -> dict[str, Any] | None:
+            deadline = deadlines.get(r.complaint_id)
+            if deadline is None:
+                return None
+            paused = deadline.paused_at is not None
+            return {"at": deadline.due_at, "urgency": urgency(deadline.due_at, now, paused=paused)}
+
         rows = [
             {
                 "request": r,
-                "earlier": earlier.get(r.customer_id, []),
+                "reason": waiting_reason(r),
+                "due": due(r),
+                "received": received_line(received.get(r.customer_id, [])),
                 "can_decide": permissions.can_decide(
                     actor_rank=rank,
                     actor_id=user.pk,

@@ -1,6 +1,7 @@
-"""Read side of the compensation app: the approval queue, a complaint's requests, a customer's
-earlier compensation, and the dashboard's compensation granted by kind and tier. Selectors own
-their joins so lists cost a fixed number of queries."""
+"""Read side of the compensation app: the approval queue (with each complaint's running approval
+deadline and what the customer already received), a complaint's requests, a customer's earlier
+compensation, and the dashboard's compensation granted by kind and tier. Selectors own their
+joins so lists cost a fixed number of queries, whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from compensation import money, permissions
 from compensation.decision import TIER_RANK
 from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Kind, Status
+from compensation.services.limits import WINDOW
 from core import roles
+from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
 
 
 def compensation_queue(*, user: Any) -> QuerySet[CompensationRequest]:
@@ -38,35 +41,64 @@ def compensation_queue(*, user: Any) -> QuerySet[CompensationRequest]:
 
 
 @dataclass(frozen=True)
-class EarlierCompensation:
-    kind: str
+class Received:
+    """What one customer was given (granted or approved) in one currency: in the per-customer
+    window of the authority rules (30 days) and in all."""
+
     currency: str
+    window_total: Decimal
+    window_count: int
     total: Decimal
     count: int
 
     @property
-    def money(self) -> str:
+    def window_money(self) -> str:
+        return money.format_money(self.window_total, self.currency)
+
+    @property
+    def all_money(self) -> str:
         return money.format_money(self.total, self.currency)
 
 
-def customer_earlier_compensation(
-    *, customer_ids: Iterable[int]
-) -> dict[int, list[EarlierCompensation]]:
-    """Everything given (granted or approved) to these customers, by kind — one query."""
-    out: dict[int, list[EarlierCompensation]] = defaultdict(list)
+def customer_received(
+    *, customer_ids: Iterable[int], now: datetime | None = None
+) -> dict[int, list[Received]]:
+    """What these customers already received, per currency: in the last 30 days and in all.
+    One query for any number of customers."""
+    out: dict[int, list[Received]] = defaultdict(list)
     ids = set(customer_ids)
     if not ids:
         return out
+    recent = Q(created_at__gt=(now or timezone.now()) - WINDOW)
     rows = (
         CompensationRequest.objects.filter(customer_id__in=ids, status__in=GIVEN_STATUSES)
-        .values("customer_id", "kind", "currency")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .order_by("customer_id", "kind", "currency")
+        .values("customer_id", "currency")
+        .annotate(
+            total=Sum("amount"),
+            n=Count("id"),
+            window_total=Sum("amount", filter=recent, default=Decimal(0)),
+            window_n=Count("id", filter=recent),
+        )
+        .order_by("customer_id", "currency")
     )
     for row in rows:
         out[row["customer_id"]].append(
-            EarlierCompensation(row["kind"], row["currency"], row["total"], row["n"])
+            Received(row["currency"], row["window_total"], row["window_n"], row["total"], row["n"])
         )
+    return out
+
+
+def approval_deadlines(*, complaint_ids: Iterable[int]) -> dict[int, Deadline]:
+    """Each complaint's running approval-decision deadline (the nearest if several) — one
+    query. A complaint without one (no policy, or already decided) is absent."""
+    ids = set(complaint_ids)
+    if not ids:
+        return {}
+    out: dict[int, Deadline] = {}
+    for deadline in Deadline.objects.filter(
+        complaint_id__in=ids, kind=DeadlineKind.APPROVAL, status__in=OPEN_STATUSES
+    ).order_by("complaint_id", "due_at", "id"):
+        out.setdefault(deadline.complaint_id, deadline)
     return out
 
 

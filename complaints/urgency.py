@@ -37,6 +37,11 @@ def _span(delta: timedelta) -> str:
     return _("%(m)dm") % {"m": minutes}
 
 
+def short_span(delta: timedelta) -> str:
+    """A duration as the queue writes it: "2d 3h", "3h 05m", "12m" (the sign is dropped)."""
+    return _span(delta)
+
+
 def urgency(due: datetime | None, now: datetime, *, paused: bool = False) -> Urgency:
     """The level and a short label ("3h 05m left", "2d 1h overdue") for a due time."""
     if paused:

@@ -27,6 +27,17 @@ from core import roles
 from core.errors import InvalidTransitionError, NotPermittedError, RuleViolationError
 
 
+def _labelled(label: str, note: str) -> str:
+    """The internal note of a decision, "Approved: <note>" — once: a note that already starts
+    with the label (a manager typing "Approved: faulty batch") is not labelled again."""
+    note = note.strip()
+    if not note:
+        return ""
+    if note.casefold().startswith(label.casefold()):
+        return note
+    return f"{label}: {note}"
+
+
 def complaint_acknowledge(
     *,
     complaint_id: int,
@@ -208,7 +219,7 @@ def complaint_approve(
         expected_version=expected_version,
         apply=apply,
         payload={**(payload or {}), **({"root_cause": root_cause} if root_cause else {})},
-        messages=[(MessageKind.STAFF, Visibility.INTERNAL, note and f"Approved: {note}")],
+        messages=[(MessageKind.STAFF, Visibility.INTERNAL, _labelled("Approved", note))],
     )
 
 
@@ -244,7 +255,9 @@ def complaint_return(
         expected_version=expected_version,
         payload=payload or {},
         apply=apply,
-        messages=[(MessageKind.STAFF, Visibility.INTERNAL, f"Returned with guidance: {note}")],
+        messages=[
+            (MessageKind.STAFF, Visibility.INTERNAL, _labelled("Returned with guidance", note))
+        ],
     )
 
 

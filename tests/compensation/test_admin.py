@@ -1,6 +1,7 @@
 """Admin screens: the approval queue (flat query count, buttons by role, decisions), the rules
 admin (managers only, edits logged) and the complaint page's Remedy with compensation."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,12 @@ def test_queue_query_count_is_flat(client, manager):
     pending(45, requesters)
     many, response = queue_queries(client, manager)
     assert response.content.count(b'class="queue-row"') == 50
+    # The columns that read other tables are there on every row: the approval deadline and
+    # what the customer already received.
+    assert (
+        response.content.count(b'<td class="redress-approval-due"><span class="redress-due') == 50
+    )
+    assert response.content.count(b'<td class="redress-received">nothing yet</td>') == 50
     print(f"queue: {few} queries for 5 rows, {many} for 50")
     assert many == few, f"{few} queries for 5 rows, {many} for 50"
 
@@ -73,8 +80,17 @@ def test_queue_shows_what_a_manager_needs_and_decide_buttons(client, frontline, 
     html = response.content.decode()
     assert req.complaint.reference in html
     assert "400.00 EUR" in html and "Refund" in html
-    assert "frontline · Refund: max per grant" in html  # the rule that stopped it
-    assert "Voucher: 20.00 EUR (1)" in html  # the customer's earlier compensation
+    # One sentence: the limit that stopped it and who may decide; said once, in no English code.
+    reason = "Above the Frontline limit of 50.00 EUR per grant: needs a manager."
+    assert html.count(reason) == 1
+    assert "needs approval by" not in html and "needs Manager" not in html
+    # What the customer already received: one compact line (the voucher on the other complaint).
+    assert "30 days: 20.00 EUR (1) · all: 20.00 EUR (1)" in html
+    # The approval deadline, with time left coloured by urgency.
+    due = re.search(
+        r'<td class="redress-approval-due"><span class="redress-due [^"]+">([^<]+)<', html
+    )
+    assert due and due.group(1).endswith("left"), html
     assert "decide-approve" in html and "decide-reject" in html
 
 
@@ -316,3 +332,29 @@ def test_complaint_page_compensation_above_you_is_refused_with_the_reason(client
     assert "只有组长或经理可以补救或补偿这件投诉：它已升级至组长。" in chinese.content.decode()
     assert not CompensationRequest.objects.filter(complaint=c).exists()
     assert Complaint.objects.get(pk=c.pk).state == "escalated"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "note,shown",
+    [
+        ("Goodwill", "Approved: Goodwill"),
+        ("Approved: faulty batch confirmed.", "Approved: faulty batch confirmed."),
+        ("approved in full, faulty batch", "approved in full, faulty batch"),
+    ],
+)
+def test_an_approval_note_is_labelled_once(client, frontline, manager, note, shown):
+    from complaints.models import Message
+
+    (req,) = pending(1, [frontline])
+    client.force_login(manager)
+    url = reverse("admin:compensation_pendingapproval_decide", args=[req.pk, "approve"])
+    client.post(url, {"note": note})
+    bodies = list(
+        Message.objects.filter(complaint_id=req.complaint_id, visibility="internal")
+        .filter(body__icontains="approved")
+        .values_list("body", flat=True)
+    )
+    assert bodies == [shown]
+    page = client.get(reverse("admin:complaints_complaint_change", args=[req.complaint_id]))
+    assert "Approved: Approved" not in page.content.decode()

@@ -132,6 +132,11 @@ def test_changelist_query_count_does_not_grow_with_rows(client, frontline, front
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(CHANGELIST, {"queue": "all"})
         assert response.status_code == 200
+        # Every row shows its category with the severity under it, and a compact age.
+        html = response.content.decode()
+        rows = html.count('<tr><td class="action-checkbox">')
+        assert rows and html.count('<span class="redress-severity redress-severity-') == rows
+        assert len(re.findall(r'<td class="field-age">\d+m</td>', html)) == rows
         return len(ctx.captured_queries)
 
     make(5, assignee=frontline, next_due_at=hours(3))
