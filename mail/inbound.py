@@ -11,8 +11,9 @@ Guarantees:
   else by `[CMP-YYYY-NNNNNN]` in the subject when it comes from that complaint's customer's own
   address — is the customer's message on that complaint (`message_add`), or reopens it
   (`complaint_reopen`) when it was remedied within `MAIL_REOPEN_WINDOW_DAYS`. Anything else is a
-  new complaint in venting (`complaint_intake`, channel email, the customer's words verbatim).
-  The timeline gets the visible reply (quotes and signature stripped); the original is kept.
+  new complaint in venting (`complaint_intake`, channel email, the customer's whole text
+  verbatim). A reply's message is its visible part (our quoted history and the signature
+  stripped); the original is kept.
 - No loops, no junk: automatic mail (auto-replies, lists, robots, our own mail coming back) is
   recorded as ignored and creates nothing; a delivery report marks the failed address as
   bouncing (`BouncingAddress`) and fails the mail it reports on, with a note to staff. Too big,
@@ -220,7 +221,9 @@ def _deliver(
             customer_name=name[:200],
             customer_email=parsed.sender,
             subject=parsed.subject.strip() or _("(no subject)"),
-            description=words or parsed.subject,
+            # A new complaint keeps the whole text: a forward or a quote of someone else's mail
+            # is the customer's evidence, not our own history.
+            description=parsed.text.strip("\n").rstrip() or parsed.subject,
             channel=Channel.EMAIL,
             actor=None,
         )

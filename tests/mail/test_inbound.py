@@ -96,6 +96,16 @@ def test_html_only_mail_becomes_safe_text():
         assert junk not in description
 
 
+def test_a_new_complaint_keeps_the_whole_text_a_forward_included():
+    body = (
+        "This is what the shop sent me:\n\n"
+        "---------- Forwarded message ---------\nFrom: Shop <orders@shop.example>\n"
+        "Subject: Your order\n\nOne opener included.\n"
+    )
+    result = ingest(eml(body=body))
+    assert Complaint.objects.get(pk=result.complaint_id).description == body.rstrip()
+
+
 # --- replies --------------------------------------------------------------------------------
 
 

@@ -155,3 +155,37 @@ def test_the_same_mail_from_two_doors_at_once_lands_once():
     assert kinds == ["complaint", "duplicate"], outcome
     assert outcome.second_waited  # B waited on A's uncommitted insert, then saw it
     assert Complaint.objects.count() == 1 and InboundMail.objects.count() == 1
+
+
+def _changelist_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.django_db
+def test_staff_read_incoming_mails_and_their_queries_do_not_grow(client, frontline, manager):
+    from django.urls import reverse
+
+    from mail.models import BouncingAddress
+
+    url = reverse("admin:mail_inboundmail_changelist")
+    mail_ingest(raw=eml(msgid="<c0@x>"), source="test")
+    client.force_login(frontline)
+    small = _changelist_queries(client, url)
+    for i in range(1, 6):
+        mail_ingest(raw=eml(msgid=f"<c{i}@x>", sender=f"c{i}@example.com"), source="test")
+    mail_ingest(raw=eml(msgid="<cq@x>", sender=""), source="test")
+    assert _changelist_queries(client, url) == small
+    page = client.get(url + "?outcome=quarantined").content.decode()
+    assert "no sender address" in page
+    bouncing = BouncingAddress.objects.create(email="ann@example.com", reason="550")
+    delete = reverse("admin:mail_bouncingaddress_delete", args=[bouncing.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    client.force_login(manager)
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not BouncingAddress.objects.exists()
