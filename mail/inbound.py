@@ -190,11 +190,12 @@ def _thread_complaint(parsed: ParsedMail) -> Complaint | None:
         ids = parsed.reply_ids[:50]
         known = list(
             OutboundMail.objects.filter(msgid__in=ids)
+            .order_by()  # a compound statement takes no ORDER BY in its parts (SQLite)
             .values_list("msgid", "complaint_id")
             .union(
-                InboundMail.objects.filter(msgid__in=ids, complaint__isnull=False).values_list(
-                    "msgid", "complaint_id"
-                )
+                InboundMail.objects.filter(msgid__in=ids, complaint__isnull=False)
+                .order_by()
+                .values_list("msgid", "complaint_id")
             )
         )
         by_id = dict(known)
