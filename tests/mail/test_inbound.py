@@ -354,3 +354,28 @@ def test_ingesting_takes_a_bounded_number_of_queries_whatever_the_thread_length(
     assert len(reply_queries) == len(short_queries)
     assert len(reply_queries) <= 20, [q["sql"] for q in reply_queries]
     assert len(new_queries) <= 30, [q["sql"] for q in new_queries]
+
+
+def test_reply_to_a_complaint_whose_limits_were_set_is_only_a_message():
+    complaint = factories.complaint_in("limit_set", customer_email="ann@example.com")
+    raw = eml(subject=f"Re: [{complaint.reference}] opener", body="I disagree.", msgid="<l@x>")
+    result = ingest(raw)
+    assert result.outcome == "message"
+    complaint.refresh_from_db()
+    assert complaint.state == State.LIMIT_SET and complaint.reopen_count == 0
+
+
+def test_relayed_customer_words_are_never_an_internal_note():
+    from complaints import services
+    from core.errors import NotPermittedError
+
+    complaint = factories.complaint_in("venting")
+    with pytest.raises(NotPermittedError):
+        services.message_add(
+            complaint_id=complaint.pk,
+            actor=None,
+            body="x",
+            visibility="internal",
+            customer_label="Ann Lee",
+        )
+    assert complaint.messages.count() == 1
