@@ -329,3 +329,20 @@ CELERY_BEAT_SCHEDULE["mail-send-due"] = {
     "schedule": env.float("MAIL_SWEEP_INTERVAL", default=15.0),
     "options": {"expires": 60.0},
 }
+# Inbound mail: `manage.py mail_ingest` (an MTA pipe) or the maildir MAIL_INBOX_DIR, polled by
+# beat every MAIL_INBOX_INTERVAL s (on by default: `make run` drops into var/mail/inbox/new/).
+# The original of every mail is kept in the default storage (MEDIA_ROOT, under mail/inbound/).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MAIL_INBOX_DIR = env.str("MAIL_INBOX_DIR", default=str(VAR_DIR / "mail" / "inbox"))
+MAIL_QUARANTINE_DIR = env.str("MAIL_QUARANTINE_DIR", default=str(VAR_DIR / "mail" / "quarantine"))
+MAIL_INBOX_INTERVAL = env.float("MAIL_INBOX_INTERVAL", default=10.0)
+MAIL_INBOUND_MAX_BYTES = env.int("MAIL_INBOUND_MAX_BYTES", default=10 * 1024 * 1024)
+MAIL_INBOUND_PER_SENDER_PER_HOUR = env.int("MAIL_INBOUND_PER_SENDER_PER_HOUR", default=20)
+# A reply to a remedied complaint within this many days of the remedy reopens it.
+MAIL_REOPEN_WINDOW_DAYS = env.int("MAIL_REOPEN_WINDOW_DAYS", default=30)
+if MAIL_INBOX_DIR:
+    CELERY_BEAT_SCHEDULE["mail-inbox-poll"] = {
+        "task": "mail.inbox_poll",
+        "schedule": MAIL_INBOX_INTERVAL,
+        "options": {"expires": max(MAIL_INBOX_INTERVAL, 5.0)},
+    }

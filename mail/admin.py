@@ -1,6 +1,7 @@
 """Staff screens of customer mail: the mail log (read-only, with every attempt), the email texts
-managers edit, the integrations that mail their customers themselves, and the complaint page's
-panel listing what was mailed and what failed. No rule lives here."""
+managers edit, the integrations that mail their customers themselves, the complaint page's
+panel listing what was mailed and what failed, the incoming mails (quarantined ones with their
+reason) and the bouncing addresses. No rule lives here."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Complaint
 from core import roles
 from mail import selectors
-from mail.models import IntegrationMailSetting, MailAttempt, MailTemplate, OutboundMail
+from mail.models import (
+    BouncingAddress,
+    InboundMail,
+    IntegrationMailSetting,
+    MailAttempt,
+    MailTemplate,
+    OutboundMail,
+)
 
 
 def _manager(request: HttpRequest) -> bool:
@@ -128,6 +136,51 @@ class IntegrationMailSettingAdmin(_StaffReads):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _manager(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _manager(request)
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(_StaffReads):
+    """Every mail that came in, with what ingest made of it (quarantined ones with the reason);
+    read-only: the original is in storage under `raw`."""
+
+    list_display = ("received_at", "outcome", "sender", "subject", "complaint_reference", "reason")
+    list_filter = ("outcome", "source")
+    search_fields = ("msgid", "sender", "subject", "complaint__reference")
+    date_hierarchy = "received_at"
+    list_select_related = ("complaint",)
+    readonly_fields = [f.name for f in InboundMail._meta.fields]
+
+    @admin.display(description=_("complaint"), ordering="complaint__reference")
+    def complaint_reference(self, obj: InboundMail) -> str:
+        return (obj.complaint.reference or "") if obj.complaint_id else ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # mails come from the doors only
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BouncingAddress)
+class BouncingAddressAdmin(_StaffReads):
+    """Addresses a delivery report said fail; a manager deletes the row once the customer's
+    address works again (mail to it is then sent as usual)."""
+
+    list_display = ("email", "since", "last_report_at", "reason")
+    search_fields = ("email",)
+    readonly_fields = ("email", "since", "last_report_at", "reason")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _manager(request)

@@ -5,8 +5,9 @@ managers may override, and which integrations mail their customers themselves.
   at most one mail per message) and sent after commit. Its `msgid` (Message-ID), `in_reply_to` and
   `references` are fixed when it is written, so a retry sends the very same headers.
 - `MailAttempt` is append-only: one row per try, whatever happened.
-- `InboundMail` holds the Message-ID of a mail the customer sent us (filled by inbound ingest);
-  outbound threading already reads it.
+- `InboundMail` is every mail that came in (`mail.inbound.mail_ingest`), keyed by its
+  Message-ID, with the original bytes and the outcome; outbound threading reads the customer's
+  Message-IDs from it. `BouncingAddress` is an address a delivery report said fails.
 This module imports complaints' models only.
 """
 
@@ -162,21 +163,75 @@ class IntegrationMailSetting(models.Model):
         return f"{self.integration}: {'mail' if self.mail_customers else 'no mail'}"
 
 
-class InboundMail(models.Model):
-    """A mail the customer sent us, by Message-ID (written by inbound ingest)."""
+class InboundOutcome(models.TextChoices):
+    MESSAGE = "message", _("Customer message on its complaint")
+    REOPENED = "reopened", _("Reopened its complaint")
+    COMPLAINT = "complaint", _("New complaint")
+    BOUNCE = "bounce", _("Delivery failure report")
+    IGNORED = "ignored", _("Ignored (automatic mail)")
+    QUARANTINED = "quarantined", _("Quarantined")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="inbound_mails")
+
+def inbound_raw_path(instance: InboundMail, filename: str) -> str:
+    return f"mail/inbound/{filename}"
+
+
+class InboundMail(models.Model):
+    """A mail that came in, by Message-ID (unique: the same mail twice is ingested once), with
+    its original bytes in Django's default storage and what ingest made of it. A mail without a
+    Message-ID is keyed by the SHA-256 of its bytes (`<sha256@no-message-id.invalid>`)."""
+
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="inbound_mails",
+        null=True,
+        blank=True,
+    )
     message = models.OneToOneField(
         Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
     )
     msgid = models.CharField(_("Message-ID"), max_length=255, unique=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    sender = models.CharField(_("from"), max_length=254, blank=True)  # lower-cased address
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    source = models.CharField(_("source"), max_length=32, blank=True)  # stdin, maildir, ...
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=InboundOutcome.choices,
+        default=InboundOutcome.MESSAGE,
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    raw = models.FileField(_("original message"), upload_to=inbound_raw_path, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
 
     class Meta:
         ordering = ["received_at", "id"]
         verbose_name = _("incoming email")
         verbose_name_plural = _("incoming emails")
-        indexes = [models.Index(fields=["complaint", "received_at"])]
+        indexes = [
+            models.Index(fields=["complaint", "received_at"]),
+            models.Index(fields=["sender", "received_at"], name="inbound_mail_sender_rate"),
+        ]
 
     def __str__(self) -> str:
         return self.msgid
+
+
+class BouncingAddress(models.Model):
+    """An address a delivery-status notification said failed: no customer mail is sent to it
+    (the mail fails at once with a note to staff) until staff delete the row."""
+
+    email = models.CharField(_("email address"), max_length=254, unique=True)  # lower-cased
+    since = models.DateTimeField(_("bouncing since"), default=timezone.now)
+    last_report_at = models.DateTimeField(_("last report"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-last_report_at"]
+        verbose_name = _("bouncing email address")
+        verbose_name_plural = _("bouncing email addresses")
+
+    def __str__(self) -> str:
+        return self.email

@@ -15,6 +15,9 @@ Guarantees:
   re-delivered task, a concurrent sweep, a second run send nothing more. A send cannot outlast
   the lease (`EMAIL_TIMEOUT` < `MAIL_LEASE`); a crash between the send and the mark repeats that
   one mail once the lease ends.
+- No mail is sent to a `BouncingAddress` (a delivery report said it fails): the attempt fails
+  at once and staff are told. A delivery report about a mail we sent (`mail_fail_bounced`, from
+  inbound ingest) fails that mail the same way.
 - Every attempt is logged (`MailAttempt`). A refusal of the address or the message (SMTP 5xx on
   RCPT or DATA) fails the mail at once; anything else is retried with exponential backoff
   (`MAIL_RETRY_BASE_SECONDS` doubling, capped at `MAIL_RETRY_MAX_SECONDS`) until
@@ -44,6 +47,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, Message, MessageKind, Visibility
 from mail.models import (
     AttemptOutcome,
+    BouncingAddress,
     InboundMail,
     MailAttempt,
     MailKind,
@@ -177,6 +181,7 @@ class Outcome:
     outcome: str
     smtp_code: int | None = None
     error: str = ""
+    bouncing: bool = False
 
 
 def mail_send(*, mail_id: int, now: datetime | None = None) -> str:
@@ -198,6 +203,18 @@ def mail_send(*, mail_id: int, now: datetime | None = None) -> str:
 
 def _attempt(mail: OutboundMail) -> tuple[Outcome, str]:
     subject = mail.subject
+    bouncing = BouncingAddress.objects.filter(email=mail.to.lower()).first()
+    if bouncing is not None:
+        return (
+            Outcome(
+                outcome=AttemptOutcome.FAILED,
+                error=f"Address bouncing since {bouncing.since.isoformat()}: {bouncing.reason}"[
+                    :500
+                ],
+                bouncing=True,
+            ),
+            subject,
+        )
     try:
         rendered = mail_render(mail=mail)
         subject = rendered.subject
@@ -298,6 +315,15 @@ def _failure_note(*, mail: OutboundMail, result: Outcome) -> str:
             "attempts": mail.attempts,
             "error": result.error,
         }
+        if result.bouncing:
+            return (
+                _(
+                    "The customer did not get our email (%(kind)s): %(to)s bounces (the "
+                    "customer's mail server reported a failed delivery: %(error)s). Check the "
+                    "address, and reach the customer another way."
+                )
+                % values
+            )
         if result.smtp_code is not None and 500 <= result.smtp_code < 600:
             return (
                 _(
@@ -315,6 +341,38 @@ def _failure_note(*, mail: OutboundMail, result: Outcome) -> str:
             )
             % values
         )
+
+
+def mail_fail_bounced(
+    *, msgids: Sequence[str], recipients: Sequence[str], reason: str
+) -> list[OutboundMail]:
+    """A delivery report says our mail `msgids` to `recipients` failed: mark each such mail
+    failed (sent or still pending) and note it for staff, in the caller's transaction. A report
+    that names none of our mails changes no mail (the address is marked by the caller)."""
+    if not msgids:
+        return []
+    wanted = OutboundMail.objects.filter(
+        msgid__in=list(msgids)[:50], status__in=[MailStatus.SENT, MailStatus.PENDING]
+    )
+    if recipients:
+        wanted = wanted.filter(to__in=[r.lower() for r in recipients] + list(recipients))
+    mails = list(wanted.select_for_update())
+    now = timezone.now()
+    error = f"Bounced: {reason}"[:500]
+    for mail in mails:
+        OutboundMail.objects.filter(pk=mail.pk).update(
+            status=MailStatus.FAILED, failed_at=now, last_error=error, claimed_until=None
+        )
+        complaint_services.message_add(
+            complaint_id=mail.complaint_id,
+            actor=None,
+            visibility=Visibility.INTERNAL,
+            body=_failure_note(
+                mail=mail,
+                result=Outcome(outcome=AttemptOutcome.FAILED, error=reason, bouncing=True),
+            ),
+        )
+    return mails
 
 
 def mail_send_due(*, batch_size: int = 200, now: datetime | None = None) -> dict[str, int]:

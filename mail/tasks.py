@@ -14,3 +14,10 @@ def mail_send(mail_id: int) -> str:
 @shared_task(name="mail.send_due", acks_late=True, ignore_result=True)
 def mail_send_due() -> dict[str, int]:
     return services.mail_send_due()
+
+
+@shared_task(name="mail.inbox_poll", acks_late=True, ignore_result=True)
+def mail_inbox_poll() -> dict[str, int]:
+    from mail import maildir
+
+    return maildir.maildir_poll()

@@ -1,6 +1,8 @@
 """Replies and internal notes on a complaint's timeline. An integration writes only on its own
 complaints (`complaints.visibility`); on another's it is told there is no such complaint.
-`actor=None` is the system (e.g. the mail app noting a bounce): its entry is a system message.
+`actor=None` is the system (e.g. the mail app noting a bounce): its entry is a system message,
+unless it relays the customer's own words from a channel (`customer_label`, e.g. an email the
+customer sent): then it is the customer's public message, under that label.
 A public message is announced to the `public_messages` reactions inside the same transaction."""
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def message_add(
     body: str,
     visibility: str = Visibility.PUBLIC,
     step: str = "message",
+    customer_label: str = "",
 ) -> Message:
     """Add a reply or an internal note to the timeline. `step` is what the `public_messages`
     reactions are told it belongs to: a reply alone ("message"), or the step of the change whose
@@ -37,6 +40,11 @@ def message_add(
     check.choice("visibility", visibility, Visibility.values)
     check.raise_if_any()
     from_customer = actor is not None and roles.is_integration(actor) and not roles.is_agent(actor)
+    relayed = actor is None and bool(customer_label)  # the customer's words, by the system
+    if relayed and visibility == Visibility.INTERNAL:
+        raise NotPermittedError(
+            _("Internal notes are for staff only: send it as a public message instead.")
+        )
     if actor is not None and not (roles.is_agent(actor) or from_customer):
         raise NotPermittedError(
             _(
@@ -58,10 +66,16 @@ def message_add(
         message = Message.objects.create(
             complaint=complaint,
             author=actor,
-            author_label=complaint.customer.name if from_customer else actor_display(actor, None),
+            author_label=(
+                customer_label
+                if relayed
+                else complaint.customer.name
+                if from_customer
+                else actor_display(actor, None)
+            ),
             kind=(
                 MessageKind.CUSTOMER
-                if from_customer
+                if from_customer or relayed
                 else MessageKind.SYSTEM
                 if actor is None
                 else MessageKind.STAFF

@@ -310,13 +310,22 @@ def complaint_set_limits(
 
 
 def complaint_reopen(
-    *, complaint_id: int, actor: Any, message: str, expected_version: int | None = None
+    *,
+    complaint_id: int,
+    actor: Any,
+    message: str,
+    expected_version: int | None = None,
+    customer_label: str = "",
 ) -> Complaint:
-    """The customer is not satisfied after all: back to venting, reopen count +1."""
+    """The customer is not satisfied after all: back to venting, reopen count +1.
+
+    With `actor=None` and a `customer_label` the system relays the customer's own words from a
+    channel (an email): the message is the customer's, and the step is logged under the label."""
     check = Checker()
     message = check.text("message", message, max_length=MAX_TEXT)
     check.raise_if_any()
     from_customer = actor is not None and roles.is_integration(actor) and not roles.is_agent(actor)
+    relayed = actor is None and bool(customer_label)
 
     def apply(c: Complaint, _from: str) -> list[str]:
         c.reopen_count += 1
@@ -325,12 +334,13 @@ def complaint_reopen(
         c.promised_by = None
         return ["reopen_count", "escalated_from", "tier", "promised_by"]
 
-    kind = MessageKind.CUSTOMER if from_customer else MessageKind.STAFF
+    kind = MessageKind.CUSTOMER if from_customer or relayed else MessageKind.STAFF
     return engine.fire(
         complaint_id=complaint_id,
         actor=actor,
         name="reopen",
         expected_version=expected_version,
+        actor_label=customer_label if relayed else None,
         apply=apply,
         messages=[(kind, Visibility.PUBLIC, message)],
     )
