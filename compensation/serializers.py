@@ -80,13 +80,16 @@ class CompensationItemSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         if direction != "request":
             return schema
-        whole, decimal, non_money = whole_currencies(), decimal_currencies(), non_money_kinds()
+        non_money = non_money_kinds()
+        by_decimals: dict[int, list[str]] = {}
+        for code in currencies():
+            by_decimals.setdefault(money.CURRENCY_PRECISION[code], []).append(code)
         schema["properties"]["currency"]["enum"] = currencies()
         schema["allOf"] = [
             {
                 "oneOf": [
-                    _amount_rule(whole, r"^0*([0-9]{1,6}|1000000)(\.0{1,2})?$"),
-                    _amount_rule(decimal, r"^0*([0-9]{1,6}(\.[0-9]{1,2})?|1000000(\.0{1,2})?)$"),
+                    _amount_rule(codes, _amount_pattern(decimals))
+                    for decimals, codes in sorted(by_decimals.items())
                 ]
             },
             {
@@ -98,8 +101,9 @@ class CompensationItemSchema(OpenApiSerializerExtension):
         ]
         description = schema.get("description", "")
         schema["description"] = (f"{description} " if description else "") + (
-            f"Amounts are at most {money.MAX_AMOUNT}, whole numbers in "
-            f"{', '.join(whole)}, and more than zero for {', '.join(sorted(decision.MONEY_KINDS))}."
+            f"Amounts are at most {money.MAX_AMOUNT}, written without leading zeros and with no "
+            f"more decimals than the currency has (whole numbers in {', '.join(whole_currencies())}"
+            f"), and more than zero for {', '.join(sorted(decision.MONEY_KINDS))}."
         )
         return schema
 
@@ -119,6 +123,15 @@ def decimal_currencies() -> list[str]:
 
 def non_money_kinds() -> list[str]:
     return [k for k in COMPENSATION_KINDS if k not in decision.MONEY_KINDS]
+
+
+def _amount_pattern(decimals: int) -> str:
+    """Amounts `core.parsing.amount_parse` accepts with `decimals` places, up to MAX_AMOUNT
+    (1000000: six digits, or the maximum itself)."""
+    if decimals == 0:
+        return r"^(0|[1-9][0-9]{0,5}|1000000)$"
+    places = rf"[0-9]{{1,{decimals}}}"
+    return rf"^((0|[1-9][0-9]{{0,5}})(\.{places})?|1000000(\.0{{1,{decimals}}})?)$"
 
 
 def _amount_rule(currencies: list[str], pattern: str) -> dict:
