@@ -92,6 +92,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         # One customer per person: intake matches by email case-insensitively (UPPER(email) =
         # UPPER(%s), served by this unique index) and by a non-empty `external_ref`.
@@ -183,6 +185,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["assignee", "state"]),
@@ -295,6 +299,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
 
@@ -334,6 +340,8 @@ class TransitionLog(models.Model):
     objects = TransitionLogQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("transition log")
+        verbose_name_plural = _("transition logs")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
 
