@@ -16,11 +16,12 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 
-from complaints.models import Complaint
+from complaints.models import Complaint, StaffProfile
 from tests.browser.test_frontline import login
 
 pytestmark = [
@@ -165,3 +166,6 @@ def test_frontline_works_a_shift_in_simplified_chinese(demo, browse, step, snaps
     assert complaint.state == "acknowledged"
     assert complaint.promised_by is not None
     assert complaint.summary_confirmed
+    # The pick is kept on the profile, not only in this browser's session.
+    frontline = get_user_model().objects.get(username="frontline")
+    assert StaffProfile.objects.get(user=frontline).language == "zh-hans"
