@@ -92,6 +92,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["name"]
         # One customer per person: intake matches by email case-insensitively (UPPER(email) =
         # UPPER(%s), served by this unique index) and by a non-empty `external_ref`.
@@ -121,19 +123,30 @@ def _no_abuse_gate(complaint: Complaint) -> bool:
 
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
-    reference = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
-    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.API)
-    category = models.CharField(max_length=32, choices=Category.choices, default=Category.OTHER)
-    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.NORMAL)
-    subject = models.CharField(max_length=200)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.API
+    )
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, default=Category.OTHER
+    )
+    severity = models.CharField(
+        _("severity"), max_length=16, choices=Severity.choices, default=Severity.NORMAL
+    )
+    subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(help_text="The customer's own words, verbatim.")
     summary = models.TextField(blank=True, help_text="Key points restated to the customer.")
     summary_confirmed = models.BooleanField(default=False)
     fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
     root_cause = models.CharField(max_length=200, blank=True)
     state = FSMField(
-        max_length=16, choices=State.choices, default=State.VENTING, protected=True, db_index=True
+        _("state"),
+        max_length=16,
+        choices=State.choices,
+        default=State.VENTING,
+        protected=True,
+        db_index=True,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -141,9 +154,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="assigned_complaints",
+        verbose_name=_("assignee"),
     )
-    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.FRONTLINE)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.FRONTLINE)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_from = models.CharField(max_length=16, choices=State.choices, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     abuse_flagged = models.BooleanField(default=False)
@@ -171,6 +185,8 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["assignee", "state"]),
@@ -283,6 +299,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
 
@@ -322,6 +340,8 @@ class TransitionLog(models.Model):
     objects = TransitionLogQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("transition log")
+        verbose_name_plural = _("transition logs")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
 

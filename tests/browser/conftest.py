@@ -3,7 +3,12 @@
 The test tool never downloads a browser: `.ci/run` installs chromium with apt. Without the
 binary the browser tests skip on a developer's machine but FAIL when `CI` is set, so a missing
 browser can never pass for a green run. When a step fails, the page is saved as a screenshot
-under test-artifacts/ (named after the test and the step) for whoever reads the CI log.
+under test-artifacts/ (named after the test and the step) for whoever reads the CI log;
+`snapshot(page, label)` saves one on success too when REDRESS_SCREENSHOTS=1 (to look at the
+glyphs of a language: `.ci/run` installs the CJK and Thai fonts that make them readable).
+
+`browse(locale="th-TH")` sets the browser's language (Accept-Language and navigator.language);
+the default is British English.
 
 Use it as `with browse() as page:` and touch the database only outside that block: the sync
 Playwright API runs an asyncio loop and greenlets in the test thread, and a Django connection
@@ -58,17 +63,32 @@ def step(request) -> Callable[[str], None]:
 
 
 @pytest.fixture
-def browse(request, chromium_path, live_server) -> Callable[[], AbstractContextManager]:
+def snapshot(request) -> Callable[..., Path | None]:
+    """`snapshot(page, "done")`: a full-page screenshot, kept when REDRESS_SCREENSHOTS=1."""
+
+    def take(page, label: str) -> Path | None:
+        if os.environ.get("REDRESS_SCREENSHOTS") != "1":
+            return None
+        ARTIFACTS.mkdir(exist_ok=True)
+        target = screenshot_path(request.node.nodeid, label)
+        page.screenshot(path=str(target), full_page=True)
+        return target
+
+    return take
+
+
+@pytest.fixture
+def browse(request, chromium_path, live_server) -> Callable[..., AbstractContextManager]:
     """`with browse() as page:` a fresh page on the live server; a failure keeps a screenshot."""
     from playwright.sync_api import sync_playwright
 
     @contextmanager
-    def session() -> Iterator:
+    def session(locale: str = "en-GB") -> Iterator:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
             )
-            context = browser.new_context(base_url=live_server.url, locale="en-GB")
+            context = browser.new_context(base_url=live_server.url, locale=locale)
             context.set_default_timeout(15_000)
             page = context.new_page()
             try:
