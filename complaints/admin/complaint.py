@@ -2,7 +2,10 @@
 
 The admin only parses forms and calls services: the state field is read-only, and every workflow
 button posts to `transition_view`, which runs that button's entry of `workflow_actions()` (one
-service, or the handler in `complaints.extensions` that the API calls too). Also here: staff
+service, or the handler in `complaints.extensions` that the API calls too). A button the page
+does not offer the user is refused by its URL too (403, with the sentence from `core.roles` or
+the state's reason). Every change has its own small form: Django's generic change form is not
+shown and its URL refuses POST; triage data goes through `triage_view`. Also here: staff
 intake, timeline messages, canned texts and the tone-hint endpoint (which runs
 `complaints.tone.tone_check` over the rules files, the only copy of the rules), and the insight
 dashboard (figures from `selectors.insight_*`, charts from `complaints.charts`). The changelist
@@ -269,10 +272,11 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         # The button is not on the page, so its URL is refused too, GET and POST alike — unless
         # the post comes from a page older than the complaint: then the service's conflict
         # sentence ("changed by someone else") is the one that helps.
-        stale = request.method == "POST" and request.POST.get("expected_version") not in (
-            None,
-            "",
-            str(complaint.version),
+        posted_version = request.POST.get("expected_version", "")
+        stale = (
+            request.method == "POST"
+            and posted_version.isdigit()
+            and int(posted_version) != complaint.version
         )
         refusal = None if stale else self.action_refusal(name, complaint, request.user)
         if refusal:
