@@ -135,6 +135,14 @@ class IntakeForm(forms.Form):
     )
 
 
+class TriageForm(forms.Form):
+    """The complaint's triage data, edited in its own small form (not Django's change form)."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    subject = CleanCharField(single_line=True, label=_("Subject"), max_length=200)
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=selectors.staff_agents(), label=_("Assign to"))
 

@@ -9,7 +9,9 @@ reasons or internal notes.
 
 from __future__ import annotations
 
+import re
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,10 +119,42 @@ def customer_other_complaints(*, complaint: Complaint, limit: int = 20) -> Query
     )
 
 
-def canned_texts(*, language: str = "") -> list[dict[str, str]]:
+# The placeholders a canned text may hold; an unknown `{...}` stays as written.
+CANNED_PLACEHOLDERS = ("customer_name", "reference", "promised_by", "agent_name")
+CANNED_GAP = "…"  # what a text leaves for the agent to write; the picker puts the cursor there
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(CANNED_PLACEHOLDERS) + r")\}")
+
+
+def canned_fill(body: str, *, values: Mapping[str, str]) -> str:
+    """`body` with its placeholders filled from `values`; one without a value becomes a gap."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1)) or CANNED_GAP, body)
+
+
+def canned_values(*, complaint: Complaint, user: Any) -> dict[str, str]:
+    """What the placeholders of a reply on `complaint` by `user` read: the promise in the
+    agent's time zone (the active one), with its name."""
+    promised = ""
+    if complaint.promised_by is not None:
+        local = timezone.localtime(complaint.promised_by)
+        promised = f"{local:%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
+    agent = ""
+    if user is not None and getattr(user, "is_authenticated", False):
+        agent = user.get_full_name() or user.get_username()
+    return {
+        "customer_name": complaint.customer.name,
+        "reference": complaint.reference,
+        "promised_by": promised,
+        "agent_name": agent,
+    }
+
+
+def canned_texts(
+    *, language: str = "", values: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
     """Active canned texts for the reply picker: those in `language` (a Django language code,
     "zh-hans"; a regional one such as "zh-tw" or "en-gb" counts as its reply language) first,
-    then the others; within each, by kind in display order. One query."""
+    then the others; within each, by kind in display order. With `values`, the placeholders
+    are filled (`canned_fill`). One query."""
     language = canned_language(language)
     texts = list(CannedText.objects.filter(active=True))
     # Stable: within a language the kind/position order stays; the other languages follow,
@@ -131,7 +165,7 @@ def canned_texts(*, language: str = "") -> list[dict[str, str]]:
             "kind": t.kind,
             "kind_label": str(t.get_kind_display()),
             "title": t.title,
-            "body": t.body,
+            "body": canned_fill(t.body, values=values) if values is not None else t.body,
             "language": t.language,
             "language_label": str(t.get_language_display()),
         }

@@ -1,20 +1,34 @@
 """Admin for calendars and response policies (managers edit, all staff read) and deadlines
-(read-only: only the services and the sweep write them), and the dashboard panel on breaches
-and warnings this week (`deadline_week_panel`, figures from `selectors.deadline_week`), which
-`EscalationConfig.ready()` registers with `complaints.extensions.dashboard_panel`.
+(read-only: only the services and the sweep write them), the dashboard panel on breaches
+and warnings this week (`deadline_week_panel`, figures from `selectors.deadline_week`), and the
+complaint page's deadlines panel (`complaint_deadlines_panel`: what is due and by when), which
+`EscalationConfig.ready()` registers with `complaints.extensions`.
 
 Registers only this app's models; the complaint admin is complaints' own and is never replaced.
 """
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.charts import svg_bars
+from complaints.models import Complaint
+from complaints.urgency import urgency
 from core import roles
 from escalation import selectors
-from escalation.models import BusinessCalendar, ClosedDate, Deadline, DeadlineKind, ResponsePolicy
+from escalation.models import (
+    OPEN_STATUSES,
+    BusinessCalendar,
+    ClosedDate,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    ResponsePolicy,
+)
 
 # Deadline kinds as the dashboard names them, in the user's language.
 KIND_LABELS = {
@@ -44,6 +58,40 @@ def deadline_week_panel(request: HttpRequest) -> str:
                 color="#c77f2a",
             ),
         },
+        request=request,
+    )
+
+
+def complaint_deadlines_panel(request: HttpRequest, complaint: Complaint) -> str:
+    """The complaint page block: each running deadline (kind, due time in the agent's time
+    zone, time left coloured by urgency, paused or not), then those met, breached or cancelled.
+    A closed complaint counts nothing down: a deadline still open on it is shown without time
+    left (the invariant check reports it). One query."""
+    now = timezone.now()
+    running, done = [], []
+    for d in selectors.deadline_list(complaint_id=complaint.pk):
+        row = {"deadline": d, "kind": KIND_LABELS.get(d.kind, d.kind)}
+        if d.status in OPEN_STATUSES and complaint.is_open:
+            if d.paused_at is not None:
+                # A stopped clock keeps the business time it had left, not a due time.
+                row["left"] = urgency(None, now, paused=True)
+                row["remaining"] = urgency(
+                    now + timedelta(seconds=d.remaining_seconds or 0), now
+                ).label
+            else:
+                row["left"] = urgency(d.due_at, now)
+            running.append(row)
+        else:
+            row["at"] = {
+                DeadlineStatus.MET: d.met_at,
+                DeadlineStatus.BREACHED: d.breached_at,
+                DeadlineStatus.CANCELLED: d.cancelled_at,
+            }.get(d.status)
+            done.append(row)
+    running.sort(key=lambda r: (r["deadline"].paused_at is not None, r["deadline"].due_at))
+    return render_to_string(
+        "admin/escalation/complaint_deadlines.html",
+        {"complaint": complaint, "running": running, "done": done},
         request=request,
     )
 

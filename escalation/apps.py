@@ -28,7 +28,8 @@ class EscalationConfig(AppConfig):
 
 def _fill_extension_points() -> None:
     """Fill complaints' extension points (complaints cannot import us): the deadlines in the API
-    complaint detail and the breaches-and-warnings panel on the admin dashboard."""
+    complaint detail, the breaches-and-warnings panel on the admin dashboard, and the deadlines
+    panel of the admin complaint page."""
     from rest_framework.fields import DateTimeField
 
     from complaints import extensions
@@ -51,3 +52,4 @@ def _fill_extension_points() -> None:
         ]
 
     extensions.dashboard_panel(admin.deadline_week_panel)
+    extensions.complaint_panel(admin.complaint_deadlines_panel)

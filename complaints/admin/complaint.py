@@ -2,7 +2,10 @@
 
 The admin only parses forms and calls services: the state field is read-only, and every workflow
 button posts to `transition_view`, which runs that button's entry of `workflow_actions()` (one
-service, or the handler in `complaints.extensions` that the API calls too). Also here: staff
+service, or the handler in `complaints.extensions` that the API calls too). A button the page
+does not offer the user is refused by its URL too (403, with the sentence from `core.roles` or
+the state's reason). Every change has its own small form: Django's generic change form is not
+shown and its URL refuses POST; triage data goes through `triage_view`. Also here: staff
 intake, timeline messages, canned texts and the tone-hint endpoint (which runs
 `complaints.tone.tone_check` over the rules files, the only copy of the rules), and the insight
 dashboard (figures from `selectors.insight_*`, charts from `complaints.charts`). The changelist
@@ -18,10 +21,12 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
+    HttpResponseNotAllowed,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -30,6 +35,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
 
 from complaints import extensions, forms, selectors, services, tone
 from complaints.admin.actions import CANNED_FOR, Action, timeline_for_display, workflow_actions
@@ -37,6 +43,7 @@ from complaints.admin.queue import ComplaintQueueAdmin
 from complaints.charts import svg_bars
 from complaints.middleware import language_remember
 from complaints.models import Complaint
+from complaints.services import engine
 from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
@@ -69,14 +76,16 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         "created_at",
         "updated_at",
     )
-    editable_fields = ("category", "severity", "subject")
+    # Triage data (category, severity, subject) is edited in its own small form, `triage_view`;
+    # Django's generic change form edits nothing and is not shown.
+    triage_fields = ("category", "severity", "subject")
 
     @property
     def actions_by_name(self) -> dict[str, Action]:
         return workflow_actions()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return tuple(f for f in self.fields if f not in self.editable_fields)
+        return self.fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return roles.can_file(request.user) and roles.is_agent(request.user)
@@ -85,12 +94,8 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         css = {"all": ["complaints/redress.css"]}
 
     def save_model(self, request, obj, form, change) -> None:
-        # The generic form only edits triage data; the service audits it. State never goes here.
-        services.complaint_update_details(
-            complaint_id=obj.pk,
-            actor=request.user,
-            **{f: form.cleaned_data[f] for f in self.editable_fields if f in form.changed_data},
-        )
+        # Never reached (the change page refuses POST); kept so nothing saves a complaint directly.
+        raise PermissionDenied
 
     def get_urls(self):
         opts = self.model._meta
@@ -104,6 +109,11 @@ class ComplaintAdmin(ComplaintQueueAdmin):
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
                 name="{}_{}_transition".format(*info),
+            ),
+            path(
+                "<int:object_id>/triage/",
+                wrap(self.triage_view),
+                name="{}_{}_triage".format(*info),
             ),
             path(
                 "<int:object_id>/message/",
@@ -123,7 +133,11 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         return [n for n in names if n in self.actions_by_name and n not in hidden]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            # Every change has its own small form and URL; the generic form saves nothing.
+            return HttpResponseNotAllowed(["GET"])
         complaint = get_object_or_404(selectors.complaint_list(), pk=object_id)
+        now = timezone.now()
         url = lambda name: reverse(  # noqa: E731
             "admin:complaints_complaint_transition", args=[complaint.pk, name]
         )
@@ -146,24 +160,32 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             "extra_panels": [panel(request, complaint) for panel in extensions.complaint_panels()],
             "complaint": complaint,
             "customer_complaints": list(selectors.customer_other_complaints(complaint=complaint)),
-            "promise": urgency(
-                complaint.promised_by, timezone.now(), paused=complaint.paused_at is not None
+            # What the queue shows: the nearest running deadline. A closed complaint counts
+            # nothing down (its promise is history, not a countdown).
+            "next_due": complaint.is_open
+            and urgency(complaint.next_due_at, now, paused=complaint.paused_at is not None),
+            "triage_form": forms.TriageForm(
+                initial={f: getattr(complaint, f) for f in self.triage_fields}
             ),
-            **self.words_context(complaint=complaint),
+            "triage_url": reverse("admin:complaints_complaint_triage", args=[complaint.pk]),
+            **self.words_context(complaint=complaint, user=request.user),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
 
     # --- words that help: canned texts and the tone hint ---------------------------------------
 
-    def words_context(self, *, complaint: Complaint, prefer: str = "") -> dict[str, Any]:
+    def words_context(self, *, complaint: Complaint, user: Any, prefer: str = "") -> dict[str, Any]:
         """What the reply boxes need: the canned texts and the tone hint's language, both in the
-        language the reply will be mailed in (the customer's; unset: the user's own)."""
+        language the reply will be mailed in (the customer's; unset: the user's own). The texts'
+        placeholders are filled for this complaint and agent (`selectors.canned_values`)."""
         language = selectors.canned_language(
             complaint.customer.language or translation.get_language() or ""
         )
+        values = selectors.canned_values(complaint=complaint, user=user)
         return {
-            "canned_texts": selectors.canned_texts(language=language),
+            "canned_texts": selectors.canned_texts(language=language, values=values),
+            "canned_gap": selectors.CANNED_GAP,
             "canned_prefer": prefer,
             "tone_url": reverse("admin:complaints_complaint_tone"),
             "tone_language": language,
@@ -247,6 +269,18 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         if action is None:
             messages.error(request, _("Unknown action %(name)r.") % {"name": name})
             return HttpResponseRedirect(change_url)
+        # The button is not on the page, so its URL is refused too, GET and POST alike — unless
+        # the post comes from a page older than the complaint: then the service's conflict
+        # sentence ("changed by someone else") is the one that helps.
+        posted_version = request.POST.get("expected_version", "")
+        stale = (
+            request.method == "POST"
+            and posted_version.isdigit()
+            and int(posted_version) != complaint.version
+        )
+        refusal = None if stale else self.action_refusal(name, complaint, request.user)
+        if refusal:
+            return self.refused(request, complaint=complaint, action=action, reason=refusal)
         form_class = self.workflow_form(name, request, complaint)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -286,15 +320,96 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             "form": form,
             "change_url": change_url,
             "initial_version": complaint.version,
-            **self.words_context(complaint=complaint, prefer=CANNED_FOR.get(name, "")),
+            **self.words_context(
+                complaint=complaint, user=request.user, prefer=CANNED_FOR.get(name, "")
+            ),
         }
         return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
+
+    def action_refusal(self, name: str, complaint: Complaint, user: Any) -> str | None:
+        """Why button `name` is not offered to `user` now (None when it is): the role's
+        refusal from `core.roles`, else why the state does not allow it, else that another
+        step must come first (e.g. a compensation decision holds it)."""
+        if name in self.available_actions(complaint, user):
+            return None
+        refusal = roles.transition_refusal(name, complaint, user)
+        if refusal:
+            return refusal
+        if name in engine.TRANSITION_METHODS:
+            method = getattr(complaint, engine.TRANSITION_METHODS[name])
+            if not can_proceed(method, check_conditions=False):
+                return engine.wrong_state_message(complaint, name)
+        return _(
+            "“%(action)s” is not offered on %(ref)s now: another step comes first. "
+            "Go back to the complaint to see what you can do."
+        ) % {"action": self.actions_by_name[name].label, "ref": complaint.reference}
+
+    def refused(
+        self, request: HttpRequest, *, complaint: Complaint, action: Action, reason: str
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{action.label} — {complaint.reference}",
+            "complaint": complaint,
+            "action": action,
+            "reason": reason,
+            "change_url": reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+        }
+        return TemplateResponse(
+            request, "admin/complaints/complaint/refused.html", context, status=403
+        )
 
     def workflow_form(
         self, name: str, request: HttpRequest, complaint: Complaint
     ) -> type[django_forms.Form]:
         """The form class for workflow transition `name` (as `extensions.admin_action` set it)."""
         return self.actions_by_name[name].form
+
+    def triage_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Correct category, severity and subject: only what changed goes to the audited
+        service; a refused value re-shows the small form with its reason."""
+        complaint = get_object_or_404(selectors.complaint_list(), pk=object_id)
+        change_url = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+        refusal = roles.staff_refusal(request.user)
+        action = Action(_("Save triage"), forms.TriageForm, lambda **kw: None)
+        if refusal:
+            return self.refused(request, complaint=complaint, action=action, reason=refusal)
+        current = {f: getattr(complaint, f) for f in self.triage_fields}
+        form = forms.TriageForm(request.POST or None, initial=current)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version = int(request.POST.get("expected_version", ""))
+            except ValueError:
+                version = None
+            try:
+                services.complaint_update_details(
+                    complaint_id=complaint.pk,
+                    actor=request.user,
+                    expected_version=version,
+                    **{f: form.cleaned_data[f] for f in form.changed_data},
+                )
+            except DomainError as error:
+                for field, errs in error.fields.items():
+                    for err in errs:
+                        form.add_error(field if field in form.fields else None, err)
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, _("Triage saved for %(ref)s.") % {"ref": complaint.reference}
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{action.label} — {complaint.reference}",
+            "complaint": complaint,
+            "action": action,
+            "form": form,
+            "change_url": change_url,
+            "initial_version": complaint.version,
+        }
+        return TemplateResponse(request, "admin/complaints/complaint/transition.html", context)
 
     def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         change_url = reverse("admin:complaints_complaint_change", args=[object_id])

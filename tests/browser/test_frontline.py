@@ -67,6 +67,8 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
         rows.first.locator("a", has_text="Coconut opener").click()
         page.wait_for_selector("#timeline")
         assert "taken me for a ride" in page.locator("#timeline").inner_text()
+        # What is due, on the page itself: the running deadlines, each with its time left.
+        assert page.locator("#deadlines-running .redress-due").count() >= 1
 
         def words_that_help(page):
             # The canned empathy texts come first; one is inserted into the reply box.
@@ -75,6 +77,15 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
             assert first.get_attribute("data-kind") == "empathy"
             picker.select_option(first.get_attribute("value"))
             assert "I understand" in page.input_value("#id_message")
+            # The cursor waits on the text's gap, selected so typing replaces it.
+            selected = page.evaluate(
+                "() => { const t = document.querySelector('#id_message');"
+                " return t.value.slice(t.selectionStart, t.selectionEnd); }"
+            )
+            assert selected == "…"
+            # What the customer wrote stands beside the form; the date says its time zone.
+            assert "taken me for a ride" in page.locator("#customer-words").inner_text()
+            assert "time zone:" in page.locator("#transition-form").inner_text()
             # A harsh draft gets a hint from the server's tone function before it is sent.
             page.fill("#id_message", "That's our policy, you should have checked.")
             hints = page.locator(".redress-tone-hints li")
@@ -137,6 +148,10 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
         ):
             assert text in timeline, text
         assert page.locator("a[data-transition=acknowledge]").count() == 0
+        # Closed: nothing counts down, and the agent who did the work holds it.
+        assert page.locator("#deadlines .redress-due").count() == 0
+        assert "nobody yet" not in page.locator("#complaint-summary").inner_text()
+        assert page.locator("input[name=_save]").count() == 0
 
     complaint = Complaint.objects.get(external_id="demo-coconut")
     assert complaint.state == "remedied"

@@ -323,7 +323,7 @@ def test_complaint_page_compensation_above_you_is_refused_with_the_reason(client
         "expected_version": str(c.version),
     }
     response = client.post(url, post)
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert (
         "Only a team lead or a manager can remedy or compensate this complaint: it was "
         "escalated to team lead." in response.content.decode()

@@ -75,7 +75,9 @@ def test_frontline_walks_a_complaint_to_remedied_with_the_buttons(client, frontl
     c.refresh_from_db()
     assert c.state == "remedied"
     history = list(TransitionLog.objects.filter(complaint=c).values_list("transition", flat=True))
-    assert history == ["intake", "acknowledge", "apologize", "remedy"]
+    # Nobody held it: the agent who acknowledged it took it, audited before the transition.
+    assert history == ["intake", "assign", "acknowledge", "apologize", "remedy"]
+    assert c.assignee == frontline
     page = client.get(change_url(c))
     titles = [e.title for e in page.context["timeline"]]
     assert "Remedy: Apologized → Remedied" in titles
@@ -100,7 +102,7 @@ def test_refused_transition_shows_the_error_and_writes_nothing(client, frontline
     response = client.post(
         action_url(c, "approve"), {"note": "fine", "expected_version": c.version}
     )
-    assert response.status_code == 200
+    assert response.status_code == 403  # not offered to frontline: refused before the form
     assert (
         "Only a team lead or a manager can approve this: it was escalated to team lead."
         in response.content.decode()
@@ -174,9 +176,12 @@ def test_saving_triage_fields_goes_through_the_audited_service(client, frontline
     client.force_login(frontline)
     c = complaint_new()
     response = client.post(
-        change_url(c), {"category": "delivery", "severity": "critical", "subject": "Late"}
+        reverse("admin:complaints_complaint_triage", args=[c.pk]),
+        {"category": "delivery", "severity": "critical", "subject": "Late"},
     )
     assert response.status_code == 302
+    # The generic change form saves nothing: its URL refuses a POST.
+    assert client.post(change_url(c), {"subject": "Other"}).status_code == 405
     c.refresh_from_db()
     assert (c.category, c.severity, c.subject, c.state) == (
         "delivery",

@@ -69,9 +69,10 @@ def test_two_acknowledges_at_once_happen_once(frontline, frontline2):
     assert isinstance(r.first, Complaint) and r.first.state == "acknowledged"
     # B waited, then read the acknowledged row: not a stale write, a refused transition.
     assert type(r.second) is InvalidTransitionError
-    assert [t for t, _ in steps(c)] == ["acknowledge"]
+    # The winner took the unassigned complaint as it acknowledged it; the loser wrote nothing.
+    assert [t for t, _ in steps(c)] == ["assign", "acknowledge"]
     c.refresh_from_db()
-    assert c.summary == "Restated by fl"
+    assert c.summary == "Restated by fl" and c.assignee == frontline
 
 
 def test_two_assignments_at_once_are_serialised(frontline, frontline2, lead):

@@ -85,6 +85,7 @@ def test_the_apps_hold_their_points_and_a_second_provider_is_refused():
     names = [f.__module__ for f in extensions.dashboard_panels()]
     assert names == ["escalation.admin", "compensation.admin"]  # registration order
     assert [f.__module__ for f in extensions.complaint_panels()] == [
+        "escalation.admin",
         "compensation.admin",
         "mail.admin",
     ]

@@ -85,11 +85,11 @@ def test_admin_message_with_a_bidi_override_is_refused_with_the_reason(client, f
 def test_admin_triage_subject_is_clean_text(client, frontline):
     client.force_login(frontline)
     c = complaint_new()
-    url = reverse("admin:complaints_complaint_change", args=[c.pk])
+    url = reverse("admin:complaints_complaint_triage", args=[c.pk])
     data = {"category": c.category, "severity": c.severity, "subject": "Late \u202e"}
     response = client.post(url, data)
     assert response.status_code == 200
-    assert list(response.context["adminform"].form.errors) == ["subject"]
+    assert list(response.context["form"].errors) == ["subject"]
     assert Complaint.objects.get(pk=c.pk).subject == c.subject
     assert client.post(url, {**data, "subject": "Late"}).status_code == 302
 

@@ -84,7 +84,11 @@ def test_transition_matrix(name, state, manager):
         log = TransitionLog.objects.filter(complaint=c).latest("id")
         assert (log.transition, log.from_state, log.to_state) == (name, state, result.state)
         assert log.actor == manager and log.actor_label == manager.get_username()
-        assert TransitionLog.objects.filter(complaint=c).count() == logs_before + 1
+        # An unassigned complaint becomes the acting agent's, audited as its own "assign" row.
+        claimed = c.assignee_id is None and name not in ("escalate", "return")
+        assert TransitionLog.objects.filter(complaint=c).count() == logs_before + 1 + claimed
+        if claimed:
+            assert result.assignee_id == manager.pk
         assert result.version == before[1] + 1
     else:
         with pytest.raises(InvalidTransitionError):

@@ -81,6 +81,22 @@ def _check_can_fire(complaint: Complaint, name: str, actor: Any) -> Callable[[],
     return method
 
 
+# Transitions that do not make the acting agent the assignee: escalating hands the complaint to
+# the next tier (assignee cleared for it), returning gives it back to whoever held it before.
+_HANDS_OVER = frozenset({"escalate", "return"})
+
+
+def _claim(complaint: Complaint, name: str, actor: Any) -> bool:
+    """The agent who acts on an unassigned complaint becomes its assignee (not the system, not
+    an integration): nobody else is working on it, and the queue's "mine" must show it."""
+    if complaint.assignee_id is not None or name in _HANDS_OVER or actor is None:
+        return False
+    if not roles.is_agent(actor):
+        return False
+    complaint.assignee = actor
+    return True
+
+
 def fire(
     *,
     complaint_id: int,
@@ -121,19 +137,46 @@ def fire(
         now = timezone.now()
         method()
         complaint.state_changed_at = now
-        touch(complaint, {*fields, "state", "state_changed_at"}, at=now)
-        label = actor_display(actor, actor_label)
-        log_payload = payload if payload is not None else {}
-        step_log(
-            complaint=complaint,
-            actor=actor,
-            step=name,
-            reason=reason,
-            payload=log_payload,
-            actor_label=label,
-            from_state=from_state,
+        claimed = _claim(complaint, name, actor)
+        touch(
+            complaint,
+            {*fields, "state", "state_changed_at", *(["assignee"] if claimed else [])},
             at=now,
         )
+        label = actor_display(actor, actor_label)
+        log_payload = payload if payload is not None else {}
+        # The assignment is audited like any other, before the transition that claimed it (the
+        # transition stays the complaint's latest log row), in the same INSERT.
+        logs = (
+            [
+                TransitionLog(
+                    complaint=complaint,
+                    transition="assign",
+                    from_state=from_state,
+                    to_state=from_state,
+                    actor=actor,
+                    actor_label=label,
+                    payload={"from": None, "to": actor.pk, "claimed_by": name},
+                    created_at=now,
+                )
+            ]
+            if claimed
+            else []
+        )
+        logs.append(
+            TransitionLog(
+                complaint=complaint,
+                transition=name,
+                from_state=from_state,
+                to_state=complaint.state,
+                actor=actor,
+                actor_label=label,
+                reason=reason,
+                payload=log_payload,
+                created_at=now,
+            )
+        )
+        TransitionLog.objects.bulk_create(logs)
         written = Message.objects.bulk_create(
             Message(
                 complaint=complaint,

@@ -3,6 +3,10 @@
  * The rules live on the server (complaints/tone_rules/*.toml, run by complaints/tone/); this
  * script only asks the admin's JSON endpoint for the hints of the current draft (in whatever
  * language it is written) and shows them. No rule is repeated here.
+ *
+ * Canned texts arrive with their placeholders already filled on the server (customer name,
+ * reference, promise, agent); what is left to write is a gap ("…", data-gap). After inserting a
+ * text the first gap in it is selected, so the agent types straight over it.
  */
 (function () {
   "use strict";
@@ -29,9 +33,21 @@
     var before = textarea.value.slice(0, start);
     var glue = before && !/\s$/.test(before) ? " " : "";
     textarea.value = before + glue + text + textarea.value.slice(end);
-    var caret = (before + glue + text).length;
+    var from = (before + glue).length;
+    var caret = from + text.length;
+    var gapEnd = caret;
+    var gap = ds.gap ? text.indexOf(ds.gap) : -1;
+    if (gap >= 0) {
+      // A run of gap marks ("……" in Chinese) is one gap: select all of it.
+      var run = gap;
+      while (text.substr(run, ds.gap.length) === ds.gap) {
+        run += ds.gap.length;
+      }
+      caret = from + gap;
+      gapEnd = from + run;
+    }
     textarea.focus();
-    textarea.setSelectionRange(caret, caret);
+    textarea.setSelectionRange(caret, gapEnd);
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
