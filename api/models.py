@@ -20,17 +20,18 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, default="default", help_text="Which integration.")
+    name = models.CharField(max_length=100, default="default", help_text=_("Which integration."))
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
     scopes = models.JSONField(
-        default=list, blank=True, help_text="What the token may do (api.scopes.SCOPES)."
+        default=list, blank=True, help_text=_("What the token may do (api.scopes.SCOPES).")
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -39,7 +40,7 @@ class ApiToken(models.Model):
     class Meta:
         db_table = "complaints_apitoken"
         ordering = ["-created_at"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
         indexes = [models.Index(fields=["user", "name"])]
 
     def __str__(self) -> str:
