@@ -21,6 +21,13 @@ Deliberately English: `help_text`/`label` of DRF serializer fields (`serializers
 any field in a `serializers.py`) feed the OpenAPI schema, which is developer documentation, not a screen. Anything else English on purpose is
 in ALLOWED with its reason.
 
+Names Django derives (at run time, from the app registry): every model of the apps has a marked
+Meta `verbose_name` and `verbose_name_plural`, and every concrete field a marked verbose_name,
+else Django shows the Python name in English. complaints and mail are in NAMES_PENDING while
+their models are renamed on other branches.
+
+Out of scope: logs and management-command output (for operators, in English) and demo data.
+
 Templates (every file under <app>/templates/ and templates/, mail .txt included, since customers
 read them): the Lexer's TEXT tokens outside {% translate %}/{% blocktranslate %} (and their old
 names), {% comment %} and {% verbatim %}, with HTML tags, comments, <script> and <style> removed,
@@ -471,3 +478,34 @@ def test_every_allowance_is_still_needed():
         )
     }
     assert set(ALLOWED) <= python | html, set(ALLOWED) - python - html
+
+
+# --- names Django derives ---------------------------------------------------------------------
+
+# Their models are being given names on other branches (shift: complaints, mailin: mail); take an
+# app out of here once its models' and fields' names are marked.
+NAMES_PENDING = {"complaints", "mail"}
+
+
+def test_model_and_field_names_are_marked():
+    """A model or field without a marked verbose_name is headed with its Python name, in English,
+    in every language: in admin titles, column headers, filter titles and form labels."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+
+    checked, found = 0, []
+    for model in apps.get_models():
+        app = model._meta.app_label
+        if app not in APPS or app in NAMES_PENDING:
+            continue
+        checked += 1
+        # Django's own plural is the name plus "s", which no language but English wants.
+        for what in ("verbose_name", "verbose_name_plural"):
+            if not isinstance(model._meta.original_attrs.get(what), Promise):
+                found.append(f"{model._meta.label}.Meta.{what}")
+        for field in model._meta.get_fields():
+            if getattr(field, "concrete", False) and not field.auto_created:
+                if not isinstance(field.verbose_name, Promise):
+                    found.append(f"{model._meta.label}.{field.name}")
+    assert checked > 10  # the models of api, webhooks, escalation, compensation
+    assert found == [], "\n".join(found)
