@@ -98,12 +98,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"The key of {token.name!r} for {token.user} (scopes: {', '.join(token.scopes)}) — "
-            f"copy it now, it is not shown again: {key}",
+            _(
+                "The key of “%(name)s” for %(user)s (scopes: %(scopes)s) — "
+                "copy it now, it is not shown again: %(key)s"
+            )
+            % {
+                "name": token.name,
+                "user": token.user,
+                "scopes": ", ".join(token.scopes),
+                "key": key,
+            },
         )
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset) -> None:
         for token_id in queryset.values_list("pk", flat=True):
             services.api_token_revoke(token_id=token_id)
-        messages.success(request, "Revoked.")
+        messages.success(request, _("Revoked."))

@@ -69,10 +69,12 @@ class Tier(models.TextChoices):
 
 
 class Customer(models.Model):
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254, db_index=True)
-    phone = models.CharField(max_length=40, blank=True)
-    external_ref = models.CharField(max_length=128, blank=True, db_index=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    email = models.EmailField(max_length=254, db_index=True, verbose_name=_("email"))
+    phone = models.CharField(max_length=40, blank=True, verbose_name=_("phone"))
+    external_ref = models.CharField(
+        max_length=128, blank=True, db_index=True, verbose_name=_("external reference")
+    )
     # The integration whose `external_ref` this is: it sees all of this customer's complaints.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -80,6 +82,7 @@ class Customer(models.Model):
         null=True,
         blank=True,
         related_name="owned_customers",
+        verbose_name=_("owner"),
     )
     # The language the customer is written to (a code of settings.LANGUAGES); blank: the site's
     # LANGUAGE_CODE. Free text rather than choices, so adding a language needs no migration.
@@ -89,7 +92,7 @@ class Customer(models.Model):
         blank=True,
         help_text=_("The language emails to this customer are written in; blank: the default."),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("customer")
@@ -124,7 +127,9 @@ def _no_abuse_gate(complaint: Complaint) -> bool:
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.API
     )
@@ -135,11 +140,17 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         _("severity"), max_length=16, choices=Severity.choices, default=Severity.NORMAL
     )
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(help_text="The customer's own words, verbatim.")
-    summary = models.TextField(blank=True, help_text="Key points restated to the customer.")
-    summary_confirmed = models.BooleanField(default=False)
-    fault = models.CharField(max_length=16, choices=Fault.choices, blank=True)
-    root_cause = models.CharField(max_length=200, blank=True)
+    description = models.TextField(
+        help_text=_("The customer's own words, verbatim."), verbose_name=_("description")
+    )
+    summary = models.TextField(
+        blank=True, help_text=_("Key points restated to the customer."), verbose_name=_("summary")
+    )
+    summary_confirmed = models.BooleanField(default=False, verbose_name=_("summary confirmed"))
+    fault = models.CharField(
+        max_length=16, choices=Fault.choices, blank=True, verbose_name=_("fault")
+    )
+    root_cause = models.CharField(max_length=200, blank=True, verbose_name=_("root cause"))
     state = FSMField(
         _("state"),
         max_length=16,
@@ -158,19 +169,21 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.FRONTLINE)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
-    escalated_from = models.CharField(max_length=16, choices=State.choices, blank=True)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
-    abuse_flagged = models.BooleanField(default=False)
-    promised_by = models.DateTimeField(null=True, blank=True)
+    escalated_from = models.CharField(
+        max_length=16, choices=State.choices, blank=True, verbose_name=_("escalated from")
+    )
+    reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("reopen count"))
+    abuse_flagged = models.BooleanField(default=False, verbose_name=_("abuse flagged"))
+    promised_by = models.DateTimeField(null=True, blank=True, verbose_name=_("promised by"))
     # The earliest due time of the complaint's running deadlines (open and not paused), for the
     # queue's order. Written only by the escalation app, with a queryset update (no version bump,
     # no transition); null when no deadline is running.
     next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, db_index=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    pause_reason = models.CharField(max_length=500, blank=True)
-    pause_until = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    pause_reason = models.CharField(max_length=500, blank=True, verbose_name=_("pause reason"))
+    pause_until = models.DateTimeField(null=True, blank=True, verbose_name=_("pause until"))
     # The filer's own id for it (unique per filer: two shops may both have an "order-1").
-    external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001 (NULL: no id, never a clash)
+    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)  # noqa: DJ001 (NULL: no id, never a clash)
     # Who filed it (an integration sees the complaints it filed); null for old rows.
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -178,11 +191,18 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="filed_complaints",
+        verbose_name=_("filed by"),
     )
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
-    state_changed_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("updated at")
+    )
+    state_changed_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("state changed at")
+    )
 
     class Meta:
         verbose_name = _("complaint")
@@ -286,17 +306,32 @@ class MessageKind(models.TextChoices):
 class Message(models.Model):
     """One timeline entry. Internal notes never reach the customer."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="messages")
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="messages", verbose_name=_("complaint")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
-    author_label = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=16, choices=MessageKind.choices, default=MessageKind.STAFF)
+    author_label = models.CharField(max_length=200, blank=True, verbose_name=_("author label"))
+    kind = models.CharField(
+        max_length=16,
+        choices=MessageKind.choices,
+        default=MessageKind.STAFF,
+        verbose_name=_("kind"),
+    )
     visibility = models.CharField(
-        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+        max_length=16,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        verbose_name=_("visibility"),
     )
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("message")
@@ -324,18 +359,28 @@ class TransitionLog(models.Model):
     """Append-only audit of every workflow step (and pause/resume, level raises)."""
 
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.PROTECT, related_name="transition_logs"
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="transition_logs",
+        verbose_name=_("complaint"),
     )
-    transition = models.CharField(max_length=32)
-    from_state = models.CharField(max_length=16, choices=State.choices)
-    to_state = models.CharField(max_length=16, choices=State.choices)
+    transition = models.CharField(max_length=32, verbose_name=_("transition"))
+    from_state = models.CharField(
+        max_length=16, choices=State.choices, verbose_name=_("from state")
+    )
+    to_state = models.CharField(max_length=16, choices=State.choices, verbose_name=_("to state"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=200)
-    reason = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = TransitionLogQuerySet.as_manager()
 
@@ -410,7 +455,10 @@ class StaffProfile(models.Model):
     browser's). Read once per session (`complaints.middleware`), never per request."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
     language = models.CharField(
         _("language"),

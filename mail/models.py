@@ -37,7 +37,10 @@ class MailStatus(models.TextChoices):
 
 class OutboundMail(models.Model):
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="outbound_mails"
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="outbound_mails",
+        verbose_name=_("complaint"),
     )
     message = models.OneToOneField(
         Message, on_delete=models.CASCADE, related_name="outbound_mail", verbose_name=_("message")
@@ -86,7 +89,9 @@ class AttemptOutcome(models.TextChoices):
 
 
 class MailAttempt(models.Model):
-    mail = models.ForeignKey(OutboundMail, on_delete=models.CASCADE, related_name="attempt_log")
+    mail = models.ForeignKey(
+        OutboundMail, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("mail")
+    )
     number = models.PositiveSmallIntegerField(_("attempt"))
     outcome = models.CharField(_("outcome"), max_length=16, choices=AttemptOutcome.choices)
     smtp_code = models.PositiveSmallIntegerField(_("SMTP code"), null=True, blank=True)
@@ -187,9 +192,15 @@ class InboundMail(models.Model):
         related_name="inbound_mails",
         null=True,
         blank=True,
+        verbose_name=_("complaint"),
     )
     message = models.OneToOneField(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_mail",
+        verbose_name=_("message"),
     )
     msgid = models.CharField(_("Message-ID"), max_length=255, unique=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)

@@ -28,7 +28,7 @@ EVENT_TYPES = (
 class OutboxEvent(models.Model):
     """Written in the same transaction as the change it reports; fanned out later."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(_("id"), primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(_("type"), max_length=64)
     payload = models.JSONField(_("payload"), default=dict)
     # What an integration may see of this event (the customer-safe view), or null: staff only.
