@@ -81,15 +81,14 @@ class CompensationItemSchema(OpenApiSerializerExtension):
         if direction != "request":
             return schema
         non_money = non_money_kinds()
-        by_decimals: dict[int, list[str]] = {}
-        for code in currencies():
-            by_decimals.setdefault(money.CURRENCY_PRECISION[code], []).append(code)
+        if set(money.CURRENCY_PRECISION.values()) - set(CURRENCIES_BY_DECIMALS):
+            raise ValueError("a currency's decimals have no amount rule in the item schema")
         schema["properties"]["currency"]["enum"] = currencies()
         schema["allOf"] = [
             {
                 "oneOf": [
-                    _amount_rule(codes, _amount_pattern(decimals))
-                    for decimals, codes in sorted(by_decimals.items())
+                    _amount_rule(codes(), _amount_pattern(decimals))
+                    for decimals, codes in sorted(CURRENCIES_BY_DECIMALS.items())
                 ]
             },
             {
@@ -117,8 +116,16 @@ def whole_currencies() -> list[str]:
     return [c for c in currencies() if money.CURRENCY_PRECISION[c] == 0]
 
 
-def decimal_currencies() -> list[str]:
-    return [c for c in currencies() if money.CURRENCY_PRECISION[c] > 0]
+def cents_currencies() -> list[str]:
+    return [c for c in currencies() if money.CURRENCY_PRECISION[c] == 2]
+
+
+def mills_currencies() -> list[str]:
+    return [c for c in currencies() if money.CURRENCY_PRECISION[c] == 3]
+
+
+# One named enum per number of decimals (each its own amount rule in the item schema).
+CURRENCIES_BY_DECIMALS = {0: whole_currencies, 2: cents_currencies, 3: mills_currencies}
 
 
 def non_money_kinds() -> list[str]:
