@@ -6,17 +6,11 @@ data is committed (transactional test).
 """
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from complaints import services
@@ -24,18 +18,7 @@ from complaints.models import Complaint, TransitionLog
 from escalation.models import Deadline
 from escalation.services import SWEEP_LABEL
 from tests import factories
-
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import celery_worker, database_url
 
 
 @pytest.mark.integration
@@ -66,50 +49,17 @@ def test_real_worker_escalates_an_acknowledged_complaint_after_its_promise_lapse
     )
     assert Deadline.objects.get(complaint=complaint, kind="promise").due_at == promised_by
 
-    log_path = tmp_path / "worker.log"
-    celery = Path(sys.executable).with_name("celery")
     started = time.monotonic()
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "config",
-                "worker",
-                "--beat",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"e2e-{uuid.uuid4().hex[:8]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            while time.monotonic() - started < 90:
-                complaint.refresh_from_db()
-                # The customer's acknowledgement lands in the same folder (mail app): wait for
-                # the lead's notice itself.
-                sent = "".join(p.read_text() for p in mail_dir.glob("*.log"))
-                if complaint.state == "escalated" and "e2e-lead@x.test" in sent:
-                    break
-                assert worker.poll() is None, log_path.read_text()[-3000:]
-                time.sleep(0.3)
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                worker.kill()
-                worker.wait()
+    with celery_worker(tmp_path=tmp_path, env=env, name="e2e") as (worker, log_path):
+        while time.monotonic() - started < 90:
+            complaint.refresh_from_db()
+            # The customer's acknowledgement lands in the same folder (mail app): wait for
+            # the lead's notice itself.
+            sent = "".join(p.read_text() for p in mail_dir.glob("*.log"))
+            if complaint.state == "escalated" and "e2e-lead@x.test" in sent:
+                break
+            assert worker.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.3)
     output = log_path.read_text()
     assert complaint.state == "escalated", output[-3000:]
     assert timezone.now() >= promised_by

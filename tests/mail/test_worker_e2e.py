@@ -6,12 +6,8 @@ with Django's file backend, exactly once.
 """
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,9 +17,7 @@ from complaints import services
 from mail.models import OutboundMail
 from tests import factories
 from tests.escalation.conftest import seeded  # noqa: F401 (the fixture)
-from tests.escalation.test_worker_e2e import database_url
-
-BASE_DIR = Path(settings.BASE_DIR)
+from tests.workers import celery_worker, database_url
 
 
 @pytest.mark.integration
@@ -51,48 +45,15 @@ def test_a_real_worker_mails_the_acknowledgement_once(tmp_path):
         promised_by=timezone.now() + timedelta(hours=24),
     )
     mail = OutboundMail.objects.get()
-    log_path = tmp_path / "worker.log"
-    celery = Path(sys.executable).with_name("celery")
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "config",
-                "worker",
-                "--beat",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"mail-e2e-{uuid.uuid4().hex[:8]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            started = time.monotonic()
-            while time.monotonic() - started < 90:
-                mail.refresh_from_db()
-                if mail.status == "sent":
-                    break
-                assert worker.poll() is None, log_path.read_text()[-3000:]
-                time.sleep(0.3)
-            time.sleep(2.5)  # two more sweeps: they must send nothing more
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                worker.kill()
-                worker.wait()
+    with celery_worker(tmp_path=tmp_path, env=env, name="mail-e2e") as (worker, log_path):
+        started = time.monotonic()
+        while time.monotonic() - started < 90:
+            mail.refresh_from_db()
+            if mail.status == "sent":
+                break
+            assert worker.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.3)
+        time.sleep(2.5)  # two more sweeps: they must send nothing more
     output = log_path.read_text()
     mail.refresh_from_db()
     assert mail.status == "sent", output[-3000:]
