@@ -45,6 +45,7 @@ from django.utils.translation import override
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, Message, MessageKind, Visibility
+from core.retry import backoff_delay
 from mail.models import (
     AttemptOutcome,
     BouncingAddress,
@@ -266,9 +267,11 @@ def _smtp_code(exc: Exception) -> int | None:
 
 
 def mail_backoff(attempts: int) -> timedelta:
-    base = _setting("MAIL_RETRY_BASE_SECONDS", 60)
-    cap = _setting("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+    return backoff_delay(
+        attempts=attempts,
+        base_seconds=_setting("MAIL_RETRY_BASE_SECONDS", 60),
+        cap_seconds=_setting("MAIL_RETRY_MAX_SECONDS", 6 * 3600),
+    )
 
 
 def _record(*, mail: OutboundMail, result: Outcome, subject: str, claimed_at: datetime) -> None:

@@ -59,6 +59,7 @@ from django.utils.translation import gettext as _
 from core import roles
 from core.db import Json, rows_insert
 from core.errors import InvalidDataError, NotFoundError, NotPermittedError
+from core.retry import backoff_delay
 from webhooks import addresses, transport
 from webhooks.models import (
     EVENT_TYPES,
@@ -518,6 +519,8 @@ def webhook_pump() -> dict[str, int]:
 
 
 def _backoff(attempts: int) -> timedelta:
-    base = _setting("WEBHOOK_RETRY_BASE_SECONDS", 30)
-    cap = _setting("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
-    return timedelta(seconds=min(base * 2 ** (attempts - 1), cap))
+    return backoff_delay(
+        attempts=attempts,
+        base_seconds=_setting("WEBHOOK_RETRY_BASE_SECONDS", 30),
+        cap_seconds=_setting("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600),
+    )
