@@ -343,6 +343,55 @@ class Message(models.Model):
         return f"{self.get_kind_display()} ({self.visibility}) at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def attachment_storage():
+    """The "attachments" storage (settings.STORAGES): the filesystem, or S3 in production."""
+    from django.core.files.storage import storages
+
+    return storages["attachments"]
+
+
+class AttachmentKind(models.TextChoices):
+    FILE = "file", _("File")
+    # The whole mail a customer message came from, kept as evidence: staff only (its headers
+    # name our relays, and it still holds any file that was refused).
+    ORIGINAL = "original", _("Original email")
+
+
+class Attachment(models.Model):
+    """A file of a message, written in the message's transaction by
+    `complaints.services.attachments`, after its bytes were judged (`complaints.inspection`).
+    Stored under its sha256 (`attachments/ab/abcdef…`): the stored name says nothing about the
+    sender's filename, and a rolled-back write leaves at most an orphan that the same bytes reuse."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=AttachmentKind.choices, default=AttachmentKind.FILE
+    )
+    file = models.FileField(_("file"), storage=attachment_storage, max_length=255)
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=attachment_storage, max_length=255, blank=True
+    )
+    filename = models.CharField(_("filename"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return bool(self.thumbnail)
+
+
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or delete an audit row."""
 

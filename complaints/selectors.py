@@ -16,13 +16,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_fsm import get_available_user_FIELD_transitions
 
 from complaints.models import (
     OPEN_STATES,
+    Attachment,
+    AttachmentKind,
     CannedText,
     Category,
     Complaint,
@@ -35,7 +48,7 @@ from complaints.models import (
 )
 from complaints.services import TRANSITION_METHODS
 from complaints.tone.language import normalize_language
-from complaints.visibility import complaints_visible
+from complaints.visibility import complaint_visible, complaints_visible
 from core import roles
 
 _PUBLIC_NAME = {method: name for name, method in TRANSITION_METHODS.items()}
@@ -220,11 +233,12 @@ class TimelineEntry:
     step: str = ""  # for steps: the TransitionLog's transition name, and its states
     from_state: str = ""
     to_state: str = ""
+    attachments: tuple[Attachment, ...] = ()  # a message's files (the original mail too)
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
     """Messages and workflow steps merged in time order; internal ones only for staff."""
-    messages = Message.objects.filter(complaint=complaint)
+    messages = Message.objects.filter(complaint=complaint).prefetch_related("attachments")
     if not include_internal:
         messages = messages.filter(visibility=Visibility.PUBLIC)
     entries = [
@@ -236,6 +250,7 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
             title=m.get_kind_display(),
             body=m.body,
             source=m.kind,
+            attachments=tuple(m.attachments.all()),
         )
         for m in messages
     ]
@@ -275,6 +290,7 @@ class PublicEntry:
     body: str  # empty for a state change
     from_state: str | None = None
     to_state: str | None = None
+    attachments: tuple[Attachment, ...] = ()  # the files the customer may see
 
 
 def staff_display_name(user: Any) -> str:
@@ -288,7 +304,8 @@ def staff_display_name(user: Any) -> str:
 
 
 def complaint_public_timeline(*, complaint: Complaint) -> list[PublicEntry]:
-    """What the customer may see of the timeline, in time order (two queries): public messages,
+    """What the customer may see of the timeline, in time order (three queries): public messages
+    with their files,
     and workflow steps that changed the state, without their reasons."""
     customer = complaint.customer
     customer_side = {i for i in (complaint.filed_by_id, customer.owner_id) if i is not None}
@@ -296,6 +313,7 @@ def complaint_public_timeline(*, complaint: Complaint) -> list[PublicEntry]:
     for m in (
         Message.objects.filter(complaint=complaint, visibility=Visibility.PUBLIC)
         .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=_customer_attachments()))
         .order_by("created_at", "id")
     ):
         from_customer = m.kind == MessageKind.CUSTOMER
@@ -306,6 +324,7 @@ def complaint_public_timeline(*, complaint: Complaint) -> list[PublicEntry]:
                 source="customer" if from_customer else "staff",
                 author=customer.name if from_customer else staff_display_name(m.author),
                 body=m.body,
+                attachments=tuple(m.attachments.all()),
             )
         )
     for log in (
@@ -327,6 +346,48 @@ def complaint_public_timeline(*, complaint: Complaint) -> list[PublicEntry]:
             )
         )
     return sorted(entries, key=lambda e: (e.at, e.kind != "step"))
+
+
+# --- attachments: who may fetch a file -----------------------------------------------------------
+
+
+def _customer_attachments() -> QuerySet[Attachment]:
+    return Attachment.objects.filter(kind=AttachmentKind.FILE)
+
+
+def attachment_visible_to_customer(attachment: Attachment) -> bool:
+    """Whether the complaint's customer (their link, their integration) may fetch the file: a
+    file of a public message. The original mail stays with staff (our relays' headers, and any
+    file that was refused are in it). Expects `message` loaded (`attachment_get`)."""
+    return (
+        attachment.kind == AttachmentKind.FILE
+        and attachment.message.visibility == Visibility.PUBLIC
+    )
+
+
+def attachment_get(*, attachment_id: int, complaint_id: int | None = None) -> Attachment:
+    """The attachment with its message and complaint (Attachment.DoesNotExist if none)."""
+    qs = Attachment.objects.select_related("message__complaint__customer")
+    if complaint_id is not None:
+        qs = qs.filter(message__complaint_id=complaint_id)
+    return qs.get(pk=attachment_id)
+
+
+def attachment_for(
+    *, attachment_id: int, user: Any, complaint_id: int | None = None, staff: bool
+) -> Attachment:
+    """The attachment `user` may fetch, else Attachment.DoesNotExist (a 404: ids do not leak).
+    `staff`: the caller acts as staff (an admin session, a token with the `staff` scope) and
+    sees every file of the complaints they may see; anyone else only what the customer may see,
+    of complaints visible to them (an integration: its own)."""
+    attachment = attachment_get(attachment_id=attachment_id, complaint_id=complaint_id)
+    if user is None or not complaint_visible(attachment.message.complaint, user=user):
+        raise Attachment.DoesNotExist
+    if staff and roles.is_agent(user):
+        return attachment
+    if not attachment_visible_to_customer(attachment):
+        raise Attachment.DoesNotExist
+    return attachment
 
 
 def transition_log_for(*, complaint: Complaint) -> QuerySet[TransitionLog]:

@@ -334,6 +334,39 @@ CELERY_BEAT_SCHEDULE["mail-send-due"] = {
 # beat every MAIL_INBOX_INTERVAL s (on by default: `make run` drops into var/mail/inbox/new/).
 # The original of every mail is kept in the default storage (MEDIA_ROOT, under mail/inbound/).
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# --- attachments (complaints.services.attachments) ---------------------------------------------
+# Files of messages live in the "attachments" storage: the filesystem under MEDIA_ROOT by default,
+# an S3-compatible bucket with ATTACHMENT_STORAGE=s3 (django-storages; AWS_STORAGE_BUCKET_NAME,
+# AWS_S3_ENDPOINT_URL for MinIO and the like, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY). Files are never public: the app streams them after its permission check.
+ATTACHMENT_STORAGE = env.str("ATTACHMENT_STORAGE", default="filesystem")
+if ATTACHMENT_STORAGE == "s3":
+    _attachment_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default="attachments"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif ATTACHMENT_STORAGE == "filesystem":
+    _attachment_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise environ.ImproperlyConfigured("ATTACHMENT_STORAGE is 'filesystem' or 's3'.")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": _attachment_storage,
+}
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)  # one file
+ATTACHMENT_MAX_MESSAGE_BYTES = env.int("ATTACHMENT_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)  # per message
 MAIL_INBOX_DIR = env.str("MAIL_INBOX_DIR", default=str(VAR_DIR / "mail" / "inbox"))
 MAIL_QUARANTINE_DIR = env.str("MAIL_QUARANTINE_DIR", default=str(VAR_DIR / "mail" / "quarantine"))
 MAIL_INBOX_INTERVAL = env.float("MAIL_INBOX_INTERVAL", default=10.0)

@@ -87,3 +87,40 @@ def complaint_in(state: str, **kwargs) -> Complaint:
             complaint_id=cid, actor=fl, message="Opener sent.", root_cause="Packing"
         )
     raise ValueError(state)
+
+
+# --- files for attachment tests ------------------------------------------------------------------
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56  # the head of a 64-bit Linux program
+PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 120  # the head of a Windows program
+
+
+def png_bytes(size: tuple[int, int] = (640, 480), color: str = "orange") -> bytes:
+    """A real PNG picture (Pillow), larger than a thumbnail."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes], *, encrypted: bool = False) -> bytes:
+    """A zip archive of `members`; `encrypted` sets the encryption flag on every member (what
+    a password-protected zip declares), which is all the inspection needs to see."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    data = bytearray(out.getvalue())
+    if encrypted:  # zipfile writes no encrypted members: set the flag in both headers
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(signature)
+            while at != -1:
+                data[at + offset] |= 0x1
+                at = data.find(signature, at + 4)
+    return bytes(data)

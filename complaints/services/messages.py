@@ -3,10 +3,13 @@ complaints (`complaints.visibility`); on another's it is told there is no such c
 `actor=None` is the system (e.g. the mail app noting a bounce): its entry is a system message,
 unless it relays the customer's own words from a channel (`customer_label`, e.g. an email the
 customer sent): then it is the customer's public message, under that label.
-A public message is announced to the `public_messages` reactions inside the same transaction."""
+A public message is announced to the `public_messages` reactions inside the same transaction,
+with its files (`files`: judged before the transaction opens, so a refused file writes nothing;
+stored in it, `complaints.services.attachments`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +19,12 @@ from django.utils.translation import gettext as _
 from complaints import reactions
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
+from complaints.services.attachments import (
+    Upload,
+    attachments_judge,
+    attachments_refusal,
+    attachments_write,
+)
 from complaints.services.checks import MAX_TEXT, Checker, actor_display
 from complaints.visibility import complaint_hidden_from
 from core import roles
@@ -30,6 +39,7 @@ def message_add(
     visibility: str = Visibility.PUBLIC,
     step: str = "message",
     customer_label: str = "",
+    files: Sequence[Upload] = (),
 ) -> Message:
     """Add a reply or an internal note to the timeline. `step` is what the `public_messages`
     reactions are told it belongs to: a reply alone ("message"), or the step of the change whose
@@ -56,6 +66,10 @@ def message_add(
         raise NotPermittedError(
             _("Internal notes are for staff only: send it as a public message instead.")
         )
+    # Judged before the lock: inspecting a zip is slow, and a refusal writes nothing.
+    judged = attachments_judge(uploads=files)
+    if judged.refused:
+        raise attachments_refusal(judged.refused)
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         if complaint_hidden_from(complaint, user=actor):
@@ -84,6 +98,7 @@ def message_add(
             body=body,
             created_at=now,
         )
+        attachments_write(message=message, accepted=judged.accepted)
         complaint.updated_at = now
         complaint.save(update_fields=["updated_at"])
         reactions.run_public_messages(step=step, messages=[message])
