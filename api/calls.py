@@ -7,6 +7,7 @@ Plumbing only: it imports no domain app.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -58,12 +59,32 @@ def expected_version_parse(request: Request, data: dict) -> int | None:
     return version if version is not None else int(match.group(1))
 
 
+def _fingerprint_data(request: Request) -> Any:
+    """What a keyed call is compared by: the JSON body, or a form's fields with each file as
+    its name and the SHA-256 of its bytes (the same upload again is the same request)."""
+    data = request.data
+    if hasattr(data, "lists"):  # multipart or form data: a QueryDict of fields and files
+        return {name: [_form_value(v) for v in values] for name, values in data.lists()}
+    return data if isinstance(data, (dict, list)) else {}
+
+
+def _form_value(value: Any) -> Any:
+    if not hasattr(value, "chunks"):
+        return value
+    digest = hashlib.sha256()
+    for chunk in value.chunks():
+        digest.update(chunk)
+    value.seek(0)
+    return [value.name, digest.hexdigest()]
+
+
 def idempotent_response(request: Request, run: Callable[[], Reply]) -> Response:
     key = idempotency_key_parse(request)
     fingerprint = ""  # only a keyed call is ever compared with an earlier one
     if key:
-        data = request.data if isinstance(request.data, (dict, list)) else {}
-        fingerprint = request_fingerprint(method=request.method, path=request.path, data=data)
+        fingerprint = request_fingerprint(
+            method=request.method, path=request.path, data=_fingerprint_data(request)
+        )
     reply = idempotent_call(user=request.user, key=key, fingerprint=fingerprint, run=run)
     headers = {"Idempotent-Replayed": "true"} if reply.replayed else {}
     return Response(reply.body, status=reply.status, headers=headers)

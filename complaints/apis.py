@@ -24,8 +24,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import permissions
+from rest_framework import parsers, permissions
 from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,11 +35,12 @@ from rest_framework.views import APIView
 from api import scopes as api_scopes
 from api.calls import expected_version_parse, idempotent_response, input_parse
 from api.permissions import HasScope
-from api.rest import CursorPagination, ErrorSerializer
+from api.rest import CursorPagination, ErrorSerializer, JSONParser
 from api.schema import ETAG, IDEMPOTENT, IF_MATCH
 from api.services import Reply
 from complaints import extensions, selectors, services
-from complaints.models import Complaint
+from complaints.downloads import attachment_response
+from complaints.models import Attachment, Complaint
 from complaints.serializers import (
     VIEW_CUSTOMER,
     VIEW_STAFF,
@@ -52,6 +54,7 @@ from complaints.serializers import (
     EscalateIn,
     IntakeIn,
     MessageIn,
+    MessageMultipartIn,
     MessageOut,
     PauseIn,
     RemedyIn,
@@ -415,21 +418,30 @@ class MessageCreateApi(ComplaintApi):
         CanUseComplaintsApi,
         HasScope(api_scopes.CUSTOMER_ACT, api_scopes.STAFF),
     ]
+    # JSON as always; multipart/form-data when the message carries files.
+    parser_classes = [JSONParser, parsers.MultiPartParser]
 
     @extend_schema(
         operation_id="complaints_messages_create",
         summary="Add a reply or (staff only) an internal note",
         description="An integration's message is the customer's (scope `customer:act`); an "
-        "internal note needs the `staff` scope.",
-        request=MessageIn,
+        "internal note needs the `staff` scope. Send files as multipart/form-data (`body`, "
+        "`visibility`, and `files` once per file); each file's type is read from its bytes, "
+        "and a program, an archive holding one, or a file over the size limit is refused with "
+        "a 422 naming it — then nothing is written.",
+        request={"application/json": MessageIn, "multipart/form-data": MessageMultipartIn},
         parameters=IDEMPOTENT,
         responses={
             201: MessageOut,
-            422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+            422: OpenApiResponse(
+                ErrorSerializer, description="A file refused, or Idempotency-Key reused."
+            ),
         },
     )
     def post(self, request: Request, complaint_id: int) -> Response:
-        data = input_parse(MessageIn, request.data)
+        multipart = request.content_type.startswith("multipart/")
+        data = input_parse(MessageMultipartIn if multipart else MessageIn, request.data)
+        files = [services.upload_from_file(f) for f in data.pop("files", [])]
         if data["visibility"] != "public" and not staff_view(request):
             raise NotPermittedError(
                 _(
@@ -440,7 +452,39 @@ class MessageCreateApi(ComplaintApi):
             )
 
         def run() -> Reply:
-            message = services.message_add(complaint_id=complaint_id, actor=request.user, **data)
+            message = services.message_add(
+                complaint_id=complaint_id, actor=request.user, files=files, **data
+            )
             return Reply(201, MessageOut(message).data)
 
         return idempotent_response(request, run)
+
+
+class AttachmentApi(ComplaintApi):
+    permission_classes = [CanUseComplaintsApi, HasScope(api_scopes.COMPLAINTS_READ)]
+
+    @extend_schema(
+        operation_id="complaints_attachments_retrieve",
+        summary="Download a file of a message",
+        description="The file's bytes with its sniffed type (`Content-Type`), as a download "
+        "(`Content-Disposition: attachment`; pictures may show inline). An integration gets "
+        "the files of its own complaints' public messages; anything else is a 404.",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file (its own Content-Type)."
+            )
+        },
+    )
+    def get(self, request: Request, complaint_id: int, attachment_id: int):
+        try:
+            attachment = selectors.attachment_for(
+                attachment_id=attachment_id,
+                complaint_id=complaint_id,
+                user=request.user,
+                staff=staff_view(request),
+            )
+        except Attachment.DoesNotExist:
+            raise NotFoundError(
+                _("There is no file with this id on this complaint: check the link.")
+            ) from None
+        return attachment_response(attachment)

@@ -14,6 +14,7 @@ staff display names — nothing internal can reach it by accident of inheritance
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_array_type, build_object_type
 from drf_spectacular.utils import extend_schema_field
@@ -221,6 +222,19 @@ class MessageIn(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices, default=Visibility.PUBLIC)
 
 
+class MessageMultipartIn(MessageIn):
+    """The same message as multipart/form-data, with its files (each judged by its bytes)."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Files to attach (repeat the field). Programs and archives holding programs "
+        "are refused (422, naming the file); see ATTACHMENT_MAX_BYTES for the size limits.",
+    )
+
+
 class ComplaintFilterIn(serializers.Serializer):
     state = serializers.ChoiceField(State.choices, required=False)
     overdue = serializers.BooleanField(
@@ -326,6 +340,19 @@ class ComplaintOut(serializers.Serializer):
         return obj.paused_at is not None
 
 
+class AttachmentOut(serializers.Serializer):
+    """A file of a message; `url` fetches it with the same credentials (404 to anyone else)."""
+
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField(help_text="Sniffed from the bytes, not as sent.")
+    size = serializers.IntegerField(help_text="In bytes.")
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj) -> str:
+        return reverse("complaint-attachment", args=[obj.message.complaint_id, obj.pk])
+
+
 class TimelineEntryOut(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.ChoiceField(["message", "step"])
@@ -333,6 +360,7 @@ class TimelineEntryOut(serializers.Serializer):
     author = serializers.CharField()
     title = serializers.CharField()
     body = serializers.CharField()
+    attachments = AttachmentOut(many=True, help_text="A message's files; none for a step.")
 
 
 class ComplaintDetailOut(ComplaintOut):
@@ -370,6 +398,7 @@ class PublicTimelineEntryOut(serializers.Serializer):
     body = serializers.CharField(help_text="The message; empty for a state change.")
     from_state = serializers.ChoiceField(State.choices, allow_null=True)
     to_state = serializers.ChoiceField(State.choices, allow_null=True)
+    attachments = AttachmentOut(many=True, help_text="The message's files; none for a step.")
 
 
 class GrantedCompensationOut(serializers.Serializer):
@@ -428,6 +457,7 @@ class MessageOut(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices)
     author = serializers.CharField(source="author_label")
     body = serializers.CharField()
+    attachments = AttachmentOut(many=True, source="attachments.all")
 
 
 # --- the list's hot path -----------------------------------------------------------------------

@@ -13,6 +13,11 @@ urlpatterns = [
         apis.MessageCreateApi.as_view(),
         name="complaint-messages",
     ),
+    path(
+        "complaints/<id:complaint_id>/attachments/<id:attachment_id>/",
+        apis.AttachmentApi.as_view(),
+        name="complaint-attachment",
+    ),
     *[
         path(
             f"complaints/<id:complaint_id>/{name}/",

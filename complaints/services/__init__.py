@@ -4,6 +4,7 @@
   transaction; the set-based escalation the sweep uses.
 - `customers`: one customer per person, the race-safe upsert intake uses.
 - `intake`, `transitions`, `clock` (pause/resume), `assignment`, `messages`: the doors callers use.
+- `attachments`: files of messages (judged by their bytes, stored in the message's transaction).
 - `checks`: input checks shared by them.
 
 Higher apps take part through `complaints.reactions`, never by patching this package.
@@ -11,6 +12,7 @@ This package must not import the escalation or compensation apps.
 """
 
 from complaints.services.assignment import complaint_assign, complaint_update_details
+from complaints.services.attachments import Upload, attachment_add, upload_from_file
 from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, actor_display
 from complaints.services.clock import complaint_pause, complaint_resume
 from complaints.services.customers import CustomerMatch, customer_upsert
@@ -46,6 +48,9 @@ __all__ = [
     "MAX_TEXT",
     "SYSTEM_LABEL",
     "TRANSITION_METHODS",
+    "Upload",
+    "attachment_add",
+    "upload_from_file",
     "CustomerMatch",
     "EscalateResult",
     "Escalation",
