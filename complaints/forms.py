@@ -108,10 +108,34 @@ class EmptyForm(forms.Form):
     pass
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files from one input (Django's documented pattern); each is judged by the
+    attachments service, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class MessageForm(forms.Form):
     body = CleanCharField(label=_("Reply or note"), widget=_text, max_length=10_000)
     visibility = forms.ChoiceField(
         label=_("Visibility"), choices=Visibility.choices, initial=Visibility.PUBLIC
+    )
+    files = MultipleFileField(
+        label=_("Files"),
+        required=False,
+        help_text=_("Photos and documents; programs are refused."),
     )
 
 

@@ -23,6 +23,7 @@ from django import forms as django_forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
@@ -41,8 +42,9 @@ from complaints import extensions, forms, selectors, services, tone
 from complaints.admin.actions import CANNED_FOR, Action, timeline_for_display, workflow_actions
 from complaints.admin.queue import ComplaintQueueAdmin
 from complaints.charts import svg_bars
+from complaints.downloads import attachment_response
 from complaints.middleware import language_remember
-from complaints.models import Complaint
+from complaints.models import Attachment, Complaint
 from complaints.services import engine
 from complaints.urgency import urgency
 from core import roles
@@ -119,6 +121,17 @@ class ComplaintAdmin(ComplaintQueueAdmin):
                 "<int:object_id>/message/",
                 wrap(self.message_view),
                 name="{}_{}_message".format(*info),
+            ),
+            path(
+                "attachment/<int:attachment_id>/",
+                wrap(self.attachment_view),
+                name="{}_{}_attachment".format(*info),
+            ),
+            path(
+                "attachment/<int:attachment_id>/thumbnail/",
+                wrap(self.attachment_view),
+                {"thumbnail": True},
+                name="{}_{}_attachment_thumbnail".format(*info),
             ),
             *super().get_urls(),
         ]
@@ -413,7 +426,7 @@ class ComplaintAdmin(ComplaintQueueAdmin):
 
     def message_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         change_url = reverse("admin:complaints_complaint_change", args=[object_id])
-        form = forms.MessageForm(request.POST or None)
+        form = forms.MessageForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.message_add(
@@ -421,6 +434,7 @@ class ComplaintAdmin(ComplaintQueueAdmin):
                     actor=request.user,
                     body=form.cleaned_data["body"],
                     visibility=form.cleaned_data["visibility"],
+                    files=[services.upload_from_file(f) for f in form.cleaned_data["files"]],
                 )
             except DomainError as error:
                 messages.error(request, error.message)
@@ -431,6 +445,18 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             reasons = form.errors.get("body") or [_("The message was empty or too long.")]
             messages.error(request, " ".join(str(r) for r in reasons))
         return HttpResponseRedirect(change_url)
+
+    def attachment_view(
+        self, request: HttpRequest, attachment_id: int, thumbnail: bool = False
+    ) -> HttpResponse:
+        """A file of a message, to staff who may see its complaint (anyone else: 404)."""
+        try:
+            attachment = selectors.attachment_for(
+                attachment_id=attachment_id, user=request.user, staff=True
+            )
+        except Attachment.DoesNotExist:
+            raise Http404 from None
+        return attachment_response(attachment, thumbnail=thumbnail)
 
     # --- staff intake (a phone call, a walk-in) ------------------------------------------------
 

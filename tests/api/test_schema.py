@@ -24,7 +24,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(document):
         for path, item in document["paths"].items()
         for method, op in item.items()
     ]
-    assert len(operations) == 21  # complaints 13, compensation 4, webhooks 4
+    assert len(operations) == 22  # complaints 14, compensation 4, webhooks 4
     for path, method, op in operations:
         assert ERRORS <= set(op["responses"]), (path, method)
         for code in ERRORS:
@@ -335,3 +335,22 @@ def test_create_operations_link_to_what_they_created(document):
     assert set(comp["links"]) == {"compensations_approve", "compensations_reject"}
     hook = _op(document, "/webhooks/", "post")["responses"]["201"]["links"]
     assert set(hook) == {"webhooks_delete", "webhooks_deliveries_list"}
+
+
+def test_messages_take_json_or_multipart_with_files_and_files_download(document):
+    op = document["paths"]["/api/v1/complaints/{complaint_id}/messages/"]["post"]
+    content = op["requestBody"]["content"]
+    assert set(content) == {"application/json", "multipart/form-data"}
+    ref = content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[1]
+    files = document["components"]["schemas"][ref]["properties"]["files"]
+    assert files["type"] == "array" and files["items"]["format"] == "binary"
+    out = document["components"]["schemas"]["MessageOut"]["properties"]["attachments"]
+    attachment = document["components"]["schemas"][out["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(attachment["required"]) == {"id", "filename", "content_type", "size", "url"}
+    download = document["paths"]["/api/v1/complaints/{complaint_id}/attachments/{attachment_id}/"][
+        "get"
+    ]
+    assert download["responses"]["200"]["content"]["application/octet-stream"]["schema"] == {
+        "type": "string",
+        "format": "binary",
+    }
