@@ -19,7 +19,13 @@ Guarantees:
   bouncing (`BouncingAddress`) and fails the mail it reports on, with a note to staff. Too big,
   too many from one sender in an hour, unreadable, or refused by the complaint services: kept as
   quarantined with the reason. Nothing a sender can put in a mail makes this raise.
-- O(1) queries per mail, whatever the thread's length.
+- The mail's files become attachments of the customer message it became, through the complaints'
+  attachment service in the same transaction; the whole original goes with them as a
+  `message/rfc822` attachment (staff only). A file the service refuses (a program, an archive
+  of programs, too big) is not stored, and an internal note on the complaint names it and says
+  why. `InboundMail.raw` stays: it keeps the original of every mail, also those that became no
+  message (ignored, quarantined, bounces), in the default storage.
+- O(1) queries per mail, whatever the thread's length (and per file it carries).
 This module imports complaints' services and models, and the mail app's own modules.
 """
 
@@ -40,7 +46,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import services as complaint_services
-from complaints.models import Channel, Complaint, State
+from complaints.models import AttachmentKind, Channel, Complaint, Message, State, Visibility
 from core.errors import DomainError, InvalidTransitionError
 from mail import services as mail_services
 from mail.models import BouncingAddress, InboundMail, InboundOutcome, OutboundMail
@@ -133,7 +139,7 @@ def mail_ingest(*, raw: bytes, source: str) -> IngestResult:
         except IntegrityError:
             return IngestResult(outcome=DUPLICATE, msgid=msgid)
         if parsed is not None and not quarantine:
-            outcome, reason, complaint = _decide(row=row, parsed=parsed, now=now)
+            outcome, reason, complaint = _decide(row=row, parsed=parsed, raw=raw, now=now)
         else:
             outcome, reason, complaint = InboundOutcome.QUARANTINED, quarantine, None
         row.outcome, row.reason = outcome, reason[:500]
@@ -151,7 +157,9 @@ def mail_ingest(*, raw: bytes, source: str) -> IngestResult:
     )
 
 
-def _decide(*, row: InboundMail, parsed: ParsedMail, now) -> tuple[str, str, Complaint | None]:
+def _decide(
+    *, row: InboundMail, parsed: ParsedMail, raw: bytes, now
+) -> tuple[str, str, Complaint | None]:
     if parsed.bounce is not None:
         return _bounced(parsed=parsed, now=now)
     if parsed.automatic:
@@ -174,7 +182,10 @@ def _decide(*, row: InboundMail, parsed: ParsedMail, now) -> tuple[str, str, Com
     words = visible_reply(parsed.text) if parsed.text.strip() else ""
     try:
         with transaction.atomic():  # a refusal below undoes only its own writes
-            return _deliver(row=row, parsed=parsed, words=words, now=now)
+            outcome, reason, complaint = _deliver(row=row, parsed=parsed, words=words, now=now)
+            if complaint is not None and row.message is not None:
+                _attach(message=row.message, complaint=complaint, parsed=parsed, raw=raw, row=row)
+            return outcome, reason, complaint
     except DomainError as exc:
         refusal = _("Refused by the complaint rules: %(error)s %(fields)s") % {
             "error": exc.message,
@@ -248,6 +259,39 @@ def _deliver(
         complaint_id=complaint.pk, actor=None, body=body, customer_label=label
     )
     return InboundOutcome.MESSAGE, "", complaint
+
+
+def _attach(
+    *, message: Message, complaint: Complaint, parsed: ParsedMail, raw: bytes, row: InboundMail
+) -> None:
+    """The mail's files and its original on `message`; refused files noted for staff."""
+    uploads = [
+        complaint_services.Upload(filename=f.filename, size=len(f.content), content=f.content)
+        for f in parsed.files
+    ]
+    uploads.append(
+        complaint_services.Upload(
+            filename=f"mail-{row.received_at:%Y%m%d-%H%M%S}.eml",
+            size=len(raw),
+            content=raw,
+            kind=AttachmentKind.ORIGINAL,
+            content_type="message/rfc822",
+        )
+    )
+    _stored, refused = complaint_services.attachment_add(
+        message=message, uploads=uploads, partial=True
+    )
+    if not refused:
+        return
+    lines = complaint_services.attachments_refused_lines(refused)
+    note = _(
+        "The customer's email of %(at)s came with files we did not keep:\n%(files)s\n"
+        "They are still in the original email (staff only); ask the customer for another "
+        "format if you need them."
+    ) % {"at": row.received_at.strftime("%Y-%m-%d %H:%M"), "files": "\n".join(lines)}
+    complaint_services.message_add(
+        complaint_id=complaint.pk, actor=None, body=note, visibility=Visibility.INTERNAL
+    )
 
 
 def _bounced(*, parsed: ParsedMail, now) -> tuple[str, str, Complaint | None]:

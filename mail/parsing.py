@@ -9,6 +9,9 @@
   for English "On … wrote:" quotes, plus the quote headers of the clients our customers use in
   Chinese, Thai and Bulgarian, Outlook's header blocks, ">" quoting and the "-- " signature. The
   words above them are kept as written.
+- `files` are the mail's attachments as sent (name and decoded bytes): every part that is not the
+  text chosen above nor an alternative text of it; a forwarded mail (message/rfc822) is one file.
+  Nothing judges them here: the complaints' attachment service does.
 - `ParseError` says why a message cannot be read (no sender, an undecodable body); ingest
   quarantines it with that reason. Nothing here raises anything else for bad input.
 """
@@ -69,6 +72,12 @@ class Bounce:
 
 
 @dataclass(frozen=True)
+class MailFile:
+    filename: str  # as the sender named it (may be empty); made safe when stored
+    content: bytes
+
+
+@dataclass(frozen=True)
 class ParsedMail:
     msgid: str
     sender: str  # lower-cased address
@@ -79,6 +88,7 @@ class ParsedMail:
     automatic: str = ""  # why it is an automatic mail, else ""
     bounce: Bounce | None = None
     defects: list[str] = field(default_factory=list)
+    files: list[MailFile] = field(default_factory=list)
 
 
 def fallback_msgid(raw: bytes) -> str:
@@ -126,6 +136,7 @@ def mail_parse(raw: bytes) -> ParsedMail:
     if not sender and not bounce:
         raise ParseError(_("The message has no sender address (From)."))
     text = "" if bounce or automatic else _text(msg)
+    files = [] if bounce or automatic else _files(msg)
     return ParsedMail(
         msgid=msgid,
         sender=sender,
@@ -136,7 +147,54 @@ def mail_parse(raw: bytes) -> ParsedMail:
         automatic=automatic,
         bounce=bounce,
         defects=[type(d).__name__ for d in msg.defects],
+        files=files,
     )
+
+
+def _files(msg: EmailMessage) -> list[MailFile]:
+    """The attachments, in order; the text body and its alternatives are not files."""
+    try:
+        body = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:  # noqa: BLE001 - a broken structure has no body to leave out
+        body = None
+    found: list[MailFile] = []
+    _collect(msg, body, found)
+    return found
+
+
+def _filename(part: Message) -> str:
+    try:
+        return str(part.get_filename() or "")
+    except Exception:  # noqa: BLE001 - an unreadable name is no name
+        return ""
+
+
+def _collect(part: Message, body: Message | None, found: list[MailFile]) -> None:
+    if part is body:
+        return
+    ctype = part.get_content_type()
+    if ctype == "message/rfc822":  # a forwarded mail: one file, not its parts
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        content = inner.as_bytes() if inner is not None else b""
+        found.append(MailFile(_filename(part) or "forwarded.eml", content))
+        return
+    if part.is_multipart():
+        for sub in part.get_payload() or []:
+            _collect(sub, body, found)
+        return
+    name = _filename(part)
+    if (
+        part.get_content_maintype() == "text"
+        and not name
+        and (part.get_content_disposition() != "attachment")
+    ):
+        return  # the HTML twin of the plain text (or the other way round), not a file
+    try:
+        content = part.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - an undecodable part is kept as it was sent
+        content = str(part.get_payload()).encode("utf-8", "replace")
+    found.append(MailFile(name, content))
 
 
 def _sender(msg: Message) -> tuple[str, str]:

@@ -12,7 +12,12 @@ This package must not import the escalation or compensation apps.
 """
 
 from complaints.services.assignment import complaint_assign, complaint_update_details
-from complaints.services.attachments import Upload, attachment_add, upload_from_file
+from complaints.services.attachments import (
+    Upload,
+    attachment_add,
+    attachments_refused_lines,
+    upload_from_file,
+)
 from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, actor_display
 from complaints.services.clock import complaint_pause, complaint_resume
 from complaints.services.customers import CustomerMatch, customer_upsert
@@ -50,6 +55,7 @@ __all__ = [
     "TRANSITION_METHODS",
     "Upload",
     "attachment_add",
+    "attachments_refused_lines",
     "upload_from_file",
     "CustomerMatch",
     "EscalateResult",

@@ -133,12 +133,17 @@ def attachments_judge(*, uploads: Sequence[Upload]) -> Judged:
     return judged
 
 
-def attachments_refusal(refused: Iterable[inspection.Refused]) -> RuleViolationError:
-    """The 422 for refused files: one sentence per file, under `files`."""
-    lines = [
+def attachments_refused_lines(refused: Iterable[inspection.Refused]) -> list[str]:
+    """One sentence per refused file: its name and why."""
+    return [
         _("%(name)s was not accepted: %(reason)s") % {"name": r.filename, "reason": r.reason}
         for r in refused
     ]
+
+
+def attachments_refusal(refused: Iterable[inspection.Refused]) -> RuleViolationError:
+    """The 422 for refused files: one sentence per file, under `files`."""
+    lines = attachments_refused_lines(refused)
     return RuleViolationError(" ".join(lines), fields={"files": lines})
 
 
