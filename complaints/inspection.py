@@ -227,6 +227,23 @@ def _too_big(display: str) -> Refused:
     )
 
 
+def _damaged(display: str, kind: str) -> Refused:
+    return Refused(
+        display, _("It is a damaged %(kind)s file: we cannot inspect it.") % {"kind": kind}
+    )
+
+
+def _bounded(display: str, *, count: int, unpacked: int) -> None:
+    """An archive's members, as declared, within what we inspect (no zip bomb)."""
+    if count > MAX_MEMBERS:
+        raise Refused(
+            display,
+            _("It holds more than %(max)s files: send fewer at once.") % {"max": MAX_MEMBERS},
+        )
+    if unpacked > MAX_UNPACKED:
+        raise _too_big(display)
+
+
 def _decompressed(display: str, content: bytes, decompress, label: str) -> bytes:
     try:
         # Bounded: read through a stream so a small bomb cannot fill the memory.
@@ -239,9 +256,7 @@ def _decompressed(display: str, content: bytes, decompress, label: str) -> bytes
         with stream:
             data = stream.read(MAX_NESTED + 1)
     except (OSError, EOFError, lzma.LZMAError, ValueError):
-        raise Refused(
-            display, _("It is a damaged %(kind)s file: we cannot inspect it.") % {"kind": label}
-        ) from None
+        raise _damaged(display, label) from None
     if len(data) > MAX_NESTED:
         raise _too_big(display)
     return data
@@ -273,14 +288,8 @@ def _judge_zip(*, display: str, content: bytes, depth: int) -> None:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise Refused(display, _("It is a damaged zip file: we cannot inspect it.")) from None
-    if len(members) > MAX_MEMBERS:
-        raise Refused(
-            display,
-            _("It holds more than %(max)s files: send fewer at once.") % {"max": MAX_MEMBERS},
-        )
-    if sum(m.file_size for m in members) > MAX_UNPACKED:
-        raise _too_big(display)
+        raise _damaged(display, "zip") from None
+    _bounded(display, count=len(members), unpacked=sum(m.file_size for m in members))
     for info in members:
         if info.flag_bits & 0x1:
             raise Refused(
@@ -328,14 +337,8 @@ def _judge_tar(*, display: str, content: bytes, depth: int) -> None:
         archive = tarfile.open(fileobj=io.BytesIO(content), mode="r:")
         members = archive.getmembers()
     except (tarfile.TarError, OSError, ValueError, EOFError):
-        raise Refused(display, _("It is a damaged tar file: we cannot inspect it.")) from None
-    if len(members) > MAX_MEMBERS:
-        raise Refused(
-            display,
-            _("It holds more than %(max)s files: send fewer at once.") % {"max": MAX_MEMBERS},
-        )
-    if sum(m.size for m in members if m.isfile()) > MAX_UNPACKED:
-        raise _too_big(display)
+        raise _damaged(display, "tar") from None
+    _bounded(display, count=len(members), unpacked=sum(m.size for m in members if m.isfile()))
     for info in members:
         if not info.isfile():
             continue
