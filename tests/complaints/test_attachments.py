@@ -277,3 +277,36 @@ def test_attachment_add_with_partial_keeps_what_is_fine_and_returns_the_refused(
     assert [a.filename for a in stored] == ["ok.txt", "original.eml"]
     assert stored[1].content_type == "message/rfc822"
     assert [r.filename for r in refused] == ["bad.exe"]
+
+
+def test_attachment_storage_s3_is_configured_from_the_environment(tmp_path):
+    """ATTACHMENT_STORAGE=s3 puts files in a private bucket through django-storages (built
+    here without any network: S3Storage connects on first use)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "ATTACHMENT_STORAGE": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "redress-files",
+        "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    code = (
+        "import django; django.setup()\n"
+        "from complaints.models import Attachment\n"
+        "s = Attachment._meta.get_field('file').storage\n"
+        "print(type(s).__name__, s.bucket_name, s.location, s.default_acl, s.querystring_auth)\n"
+    )
+    root = Path(__file__).resolve().parent.parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["S3Storage", "redress-files", "attachments", "private", "True"]
