@@ -52,6 +52,7 @@ VALID = {
     "verdict": "approve",
     "app_label": "complaints",
     "url": "nothing-here/",
+    "attachment_id": "1",
 }
 SKIPPED_SITE_VIEWS = {"logout"}  # it ends the session the rest of the walk needs
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
