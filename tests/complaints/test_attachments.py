@@ -310,3 +310,24 @@ def test_attachment_storage_s3_is_configured_from_the_environment(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["S3Storage", "redress-files", "attachments", "private", "True"]
+
+
+@pytest.mark.django_db
+def test_more_files_than_allowed_is_a_422_that_writes_nothing(settings, frontline):
+    from core.errors import RuleViolationError
+
+    settings.ATTACHMENT_MAX_FILES = 2
+    c = complaint_new()
+    before = Message.objects.count()
+    with pytest.raises(RuleViolationError) as refused:
+        services.message_add(
+            complaint_id=c.pk,
+            actor=frontline,
+            body="three files",
+            files=[_upload(f"{n}.txt", b"x") for n in range(3)],
+        )
+    assert refused.value.status == 422
+    assert refused.value.fields["files"] == [
+        "2.txt was not accepted: At most 2 files can go with one message."
+    ]
+    assert Message.objects.count() == before and Attachment.objects.count() == 0
