@@ -93,10 +93,10 @@ UNINSPECTABLE_TYPES = {
     "application/x-lz4": "LZ4",
 }
 UNINSPECTABLE_SUFFIXES = {"7z", "rar", "cab", "arj", "lzh", "ace", "zst", "cpio", "xar", "lz4"}
-COMPRESSED = {
-    b"\x1f\x8b": (gzip.decompress, "gzip"),
-    b"BZh": (bz2.decompress, "bzip2"),
-    b"\xfd7zXZ\x00": (lzma.decompress, "xz"),
+COMPRESSED = {  # magic bytes → a reader of the stream, and its name
+    b"\x1f\x8b": (lambda f: gzip.GzipFile(fileobj=f), "gzip"),
+    b"BZh": (bz2.BZ2File, "bzip2"),
+    b"\xfd7zXZ\x00": (lzma.LZMAFile, "xz"),
 }
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069\u200e\u200f]')
 MAX_NAME = 200
@@ -209,8 +209,8 @@ def _judge(*, name: str, display: str, content: bytes, mime: str, depth: int) ->
     elif is_tar:
         _judge_tar(display=display, content=content, depth=depth)
     else:
-        decompress, label = compressed
-        inner = _decompressed(display, content, decompress, label)
+        reader, label = compressed
+        inner = _decompressed(display, content, reader, label)
         _judge(
             name=name.rpartition(".")[0] or name,
             display=display,
@@ -244,16 +244,10 @@ def _bounded(display: str, *, count: int, unpacked: int) -> None:
         raise _too_big(display)
 
 
-def _decompressed(display: str, content: bytes, decompress, label: str) -> bytes:
+def _decompressed(display: str, content: bytes, reader, label: str) -> bytes:
     try:
         # Bounded: read through a stream so a small bomb cannot fill the memory.
-        if label == "gzip":
-            stream = gzip.GzipFile(fileobj=io.BytesIO(content))
-        elif label == "bzip2":
-            stream = bz2.BZ2File(io.BytesIO(content))
-        else:
-            stream = lzma.LZMAFile(io.BytesIO(content))
-        with stream:
+        with reader(io.BytesIO(content)) as stream:
             data = stream.read(MAX_NESTED + 1)
     except (OSError, EOFError, lzma.LZMAError, ValueError):
         raise _damaged(display, label) from None
