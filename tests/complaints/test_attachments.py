@@ -5,6 +5,7 @@ programs are refused, names are made safe."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import tarfile
@@ -216,6 +217,8 @@ def _tar_gz(members: dict[str, bytes], mode: int = 0o644) -> bytes:
         ("src.tar.gz", _tar_gz({"run": b"hello"}, mode=0o755), "program"),
         ("bomb.gz", gzip.compress(b"\0" * (inspection.MAX_NESTED + 1)), "unpacks"),
         ("x.7z", b"7z\xbc\xaf\x27\x1c\x00\x04" + b"\0" * 40, "7z"),
+        ("tool.bz2", bz2.compress(PE), "PE"),
+        ("broken.gz", b"\x1f\x8b\x08garbage", "damaged gzip"),
     ],
 )
 def test_programs_and_archives_that_hide_them_are_refused(name, content, why):
