@@ -42,7 +42,7 @@ from compensation.models import (
     Status,
 )
 from complaints.charts import svg_bars
-from complaints.models import Complaint
+from complaints.models import Complaint, Outcome
 from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
@@ -374,6 +374,7 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
             "title": _("Approval queue"),
             "rows": rows,
             "is_decider": bool(permissions.decidable_tiers(rank)),
+            "outcomes": Outcome.choices,
             "form": forms.DecisionForm(),
             **(extra_context or {}),
         }
@@ -385,11 +386,16 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
         if request.method != "POST" or verdict not in ("approve", "reject"):
             return HttpResponseRedirect(queue_url)
         form = forms.DecisionForm(request.POST)
-        note = form.cleaned_data["note"] if form.is_valid() else ""
+        data = form.cleaned_data if form.is_valid() else {}
+        note = data.get("note", "")
         try:
             if verdict == "approve":
                 complaint = services.compensation_approve(
-                    request_id=request_id, actor=request.user, note=note
+                    request_id=request_id,
+                    actor=request.user,
+                    note=note,
+                    outcome=data.get("outcome", ""),
+                    outcome_reason=data.get("outcome_reason", ""),
                 )
             else:
                 complaint = services.compensation_reject(

@@ -78,7 +78,13 @@ class ComplaintAdmin(ComplaintQueueAdmin):
     )
     # Triage data (category, severity, subject) is edited in its own small form, `triage_view`;
     # Django's generic change form edits nothing and is not shown.
-    triage_fields = ("category", "severity", "subject")
+    triage_fields = (
+        "category",
+        "severity",
+        "subject",
+        "customer_request",
+        "customer_request_detail",
+    )
 
     @property
     def actions_by_name(self) -> dict[str, Action]:

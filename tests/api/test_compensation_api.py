@@ -50,6 +50,7 @@ def test_remedy_with_items_within_authority_is_granted_on_the_spot(api_as, front
         {
             "message": "Opener by express and a coconut on us.",
             "root_cause": "Packer forgot the opener",
+            "outcome": "upheld",
             "compensations": [
                 {"kind": "shipping_refund", "amount": "14.90", "currency": "EUR", "quantity": 1},
                 {
@@ -136,6 +137,7 @@ def test_remedy_item_errors_name_the_api_fields(api_as, frontline):
         {
             "message": "m",
             "root_cause": "r",
+            "outcome": "upheld",
             "compensations": [
                 {"kind": "gift", "amount": "1.00", "currency": "EUR"},
                 {"kind": "refund", "amount": "0", "currency": "EUR"},

@@ -44,14 +44,24 @@ ENDPOINTS = {
     "remedy": (
         "apologized",
         "remedy/",
-        lambda: {"message": "Refund.", "root_cause": "Packing", "compensations": [_item()]},
+        lambda: {
+            "message": "Refund.",
+            "root_cause": "Packing",
+            "outcome": "upheld",
+            "compensations": [_item()],
+        },
     ),
     "escalate": ("acknowledged", "escalate/", lambda: {"reason": "Needs a lead."}),
     "return": ("escalated", "return/", lambda: {"note": "Try a refund."}),
     "set_limits": (
         "acknowledged",
         "set_limits/",
-        lambda: {"reason": "Threats.", "message": "We end this here."},
+        lambda: {
+            "reason": "Threats.",
+            "message": "We end this here.",
+            "outcome": "not_upheld",
+            "outcome_reason": "Limits set.",
+        },
     ),
     "reopen": ("remedied", "reopen/", lambda: {"message": "It broke again."}),
     "pause": ("acknowledged", "pause/", lambda: {"reason": "Waiting for photos.", "until": None}),
