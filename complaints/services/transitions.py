@@ -227,11 +227,18 @@ def complaint_approve(
     check = Checker()
     note = check.text("note", note, max_length=MAX_TEXT, required=False)
     root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE, required=False)
-    if outcome:
-        outcome, outcome_reason = outcome_check(check, outcome, outcome_reason)
-    else:  # nothing proposed with a remedy, and the approver gave none
-        check.add("outcome", _("Choose the outcome: upheld, partly upheld or not upheld."))
+    outcome, outcome_reason = (
+        outcome_check(check, outcome, outcome_reason) if outcome else ("", outcome_reason)
+    )
     check.raise_if_any()
+    if not outcome:  # nothing proposed with a remedy, and the approver gave none
+        raise RuleViolationError(
+            _(
+                "Approving remedies the complaint, and nothing says how it ends: choose the "
+                "outcome — upheld, partly upheld or not upheld."
+            ),
+            fields={"outcome": [_("Required: no outcome was proposed with this request.")]},
+        )
     outcome_rule(outcome, outcome_reason)
 
     def apply(c: Complaint, _from: str) -> list[str]:

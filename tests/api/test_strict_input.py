@@ -187,7 +187,10 @@ def test_decision_notes_are_clean_text(api_as, frontline, manager, endpoint, not
     assert list(response.data["fields"]) == ["note"]
     assert _rows() == before
     assert CompensationRequest.objects.get(pk=asked.data["id"]).status == "pending"
-    good = api_as(manager).post(f"/compensations/{asked.data['id']}/{endpoint}/", {"note": "OK."})
+    outcome = {"outcome": "upheld"} if endpoint == "approve" else {}
+    good = api_as(manager).post(
+        f"/compensations/{asked.data['id']}/{endpoint}/", {"note": "OK.", **outcome}
+    )
     assert good.status_code == 200, good.data
 
 
