@@ -280,3 +280,26 @@ def test_the_dashboard_shows_the_outcome_split_and_redress_apart(client, manager
     assert 'data-label="Upheld"' in html
     zh = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
     assert "How complaints ended" not in zh
+
+
+def test_the_demo_has_requests_and_outcomes_to_show(db):
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0)
+    coconut = Complaint.objects.get(external_id="demo-coconut-remedied")
+    assert (coconut.customer_request, coconut.outcome) == ("replacement", "upheld")
+    assert list(
+        CompensationRequest.objects.filter(complaint=coconut)
+        .order_by("id")
+        .values_list("kind", "nature")
+    ) == [("replacement", "redress"), ("gift", "goodwill")]
+    assert Complaint.objects.get(external_id="demo-coconut").customer_request == "replacement"
+    waiting = CompensationRequest.objects.get(complaint__external_id="demo-refund-400")
+    assert waiting.outcome == "upheld"  # proposed with the remedy, recorded when approved
+    split = selectors.outcome_split(days=31)["all"]
+    assert all(split.counts[o] for o in ("upheld", "partly_upheld", "not_upheld")), split
+    assert split.not_recorded == 0
+    natures = {p.nature for p in selectors.redress_and_goodwill(days=31)}
+    assert natures == {"redress", "goodwill"}
+    asked = set(Complaint.objects.values_list("customer_request", flat=True))
+    assert {"", "refund", "replacement", "repair", "explanation", "apology", "other"} <= asked
