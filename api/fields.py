@@ -114,6 +114,9 @@ class CleanCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            # As the document states it: `maxLength` counts the string sent, before trimming.
+            self.fail("max_length", max_length=self.max_length)
         value = super().to_internal_value(data)
         if value == "":
             return value  # blank: allowed or refused by CharField's own `allow_blank`

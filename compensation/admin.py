@@ -37,12 +37,13 @@ from compensation.models import (
     AuthorityRuleChange,
     CompensationRequest,
     Kind,
+    Nature,
     PendingApproval,
     RequiredTier,
     Status,
 )
 from complaints.charts import svg_bars
-from complaints.models import Complaint
+from complaints.models import Category, Complaint, Outcome
 from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
@@ -89,6 +90,38 @@ def granted_panel(request: HttpRequest, *, days: int = 30) -> str:
     )
 
 
+def outcome_panel(request: HttpRequest, *, days: int = 30) -> str:
+    """The dashboard block: how complaints closed in the last `days` (upheld, partly, not
+    upheld; all and by category) and what was given as redress apart from goodwill."""
+    split = selectors.outcome_split(days=days)
+    categories = dict(Category.choices)
+    outcomes = dict(Outcome.choices)
+    natures = dict(Nature.choices)
+    whole = split["all"]
+    return render_to_string(
+        "admin/compensation/dashboard_outcomes.html",
+        {
+            "days": days,
+            "outcomes": [outcomes[o] for o in Outcome.values],
+            "all": whole,
+            "rows": [
+                {"label": categories.get(s.category, s.category), "split": s}
+                for s in split["by_category"]
+            ],
+            "chart": svg_bars(
+                [(str(outcomes[o]), n) for o, n, _share in whole.shares],
+                title=_("Closed complaints by outcome"),
+                color="#7a5c99",
+            ),
+            "paid": [
+                {"label": natures.get(p.nature, p.nature), "p": p}
+                for p in selectors.redress_and_goodwill(days=days)
+            ],
+        },
+        request=request,
+    )
+
+
 # --- the complaint page (registered through complaints.extensions) ----------------------------
 
 
@@ -130,6 +163,7 @@ def complaint_panel(request: HttpRequest, complaint: Complaint) -> str:
     return render_to_string(
         "admin/compensation/complaint_panel.html",
         {
+            "complaint": complaint,
             "requests": requests,
             # A waiting request says why once, in the reader's language (as in the queue).
             "rows": [
@@ -374,6 +408,7 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
             "title": _("Approval queue"),
             "rows": rows,
             "is_decider": bool(permissions.decidable_tiers(rank)),
+            "outcomes": Outcome.choices,
             "form": forms.DecisionForm(),
             **(extra_context or {}),
         }
@@ -385,11 +420,16 @@ class ApprovalQueueAdmin(admin.ModelAdmin):
         if request.method != "POST" or verdict not in ("approve", "reject"):
             return HttpResponseRedirect(queue_url)
         form = forms.DecisionForm(request.POST)
-        note = form.cleaned_data["note"] if form.is_valid() else ""
+        data = form.cleaned_data if form.is_valid() else {}
+        note = data.get("note", "")
         try:
             if verdict == "approve":
                 complaint = services.compensation_approve(
-                    request_id=request_id, actor=request.user, note=note
+                    request_id=request_id,
+                    actor=request.user,
+                    note=note,
+                    outcome=data.get("outcome", ""),
+                    outcome_reason=data.get("outcome_reason", ""),
                 )
             else:
                 complaint = services.compensation_reject(

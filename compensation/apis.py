@@ -94,7 +94,7 @@ class CompensationQueueApi(StaffCompensationApi):
 class _DecisionApi(StaffCompensationApi):
     input_serializer: Any = DecisionIn
 
-    def decide(self, *, request_id: int, actor: Any, note: str) -> Any:
+    def decide(self, *, request_id: int, actor: Any, **data: Any) -> Any:
         raise NotImplementedError
 
     def post(self, request: Request, request_id: int) -> Response:
@@ -105,7 +105,7 @@ class _DecisionApi(StaffCompensationApi):
             )
 
         def run() -> Reply:
-            self.decide(request_id=request_id, actor=request.user, note=data["note"])
+            self.decide(request_id=request_id, actor=request.user, **data)
             return Reply(200, _request_out(request_id))
 
         return idempotent_response(request, run)

@@ -26,7 +26,7 @@ def _fill_extension_points() -> None:
     buttons alike; the API detail lists the requests (the customer-safe detail only what was
     given); the admin complaint page gets the Remedy
     form with items, its panel and the buttons a waiting remedy withholds; the dashboard gets
-    the compensation granted."""
+    the compensation granted and the outcome split with redress apart from goodwill."""
     from compensation import admin, forms, selectors, serializers, services
     from complaints import extensions
     from complaints.serializers import GrantedCompensationOut
@@ -53,3 +53,4 @@ def _fill_extension_points() -> None:
     extensions.hide_admin_actions(admin.undecidable_actions)
     extensions.complaint_panel(admin.complaint_panel)
     extensions.dashboard_panel(admin.granted_panel)
+    extensions.dashboard_panel(admin.outcome_panel)

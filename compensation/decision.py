@@ -40,6 +40,21 @@ KINDS: tuple[str, ...] = (REFUND, REPLACEMENT, STORE_CREDIT, VOUCHER, GIFT, SHIP
 # be recorded at zero value.
 MONEY_KINDS = frozenset({REFUND, STORE_CREDIT, VOUCHER, SHIPPING_REFUND})
 
+# Whether an item puts right what went wrong (redress: the customer's loss made good) or is a
+# gesture beyond that (goodwill) — reported apart (DESIGN §10, §11). Each kind has a default; a
+# grant may say otherwise (a refund given although the complaint was not upheld is goodwill).
+REDRESS = "redress"
+GOODWILL = "goodwill"
+NATURES: tuple[str, ...] = (REDRESS, GOODWILL)
+DEFAULT_NATURE = {
+    REFUND: REDRESS,
+    REPLACEMENT: REDRESS,
+    SHIPPING_REFUND: REDRESS,
+    STORE_CREDIT: REDRESS,
+    VOUCHER: GOODWILL,
+    GIFT: GOODWILL,
+}
+
 GRANTED = "granted"
 NEEDS_APPROVAL = "needs_approval"
 

@@ -11,12 +11,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from compensation import money
-from compensation.models import AuthorityRule, Kind
+from compensation.models import AuthorityRule, Kind, Nature
 from complaints.forms import RemedyForm
+from complaints.models import Outcome
 from core.formfields import AmountField, CleanCharField, CurrencyField, amount_currency_error
 
 ITEM_ROWS = 3
 _KIND_CHOICES = [("", _("— no compensation —")), *Kind.choices]
+_NATURE_CHOICES = [("", _("As the kind usually is")), *Nature.choices]
 
 
 class RemedyWithCompensationForm(RemedyForm):
@@ -42,6 +44,15 @@ class RemedyWithCompensationForm(RemedyForm):
             )
             self.fields[f"item{n}_note"] = CleanCharField(
                 max_length=500, required=False, label=_("Item %(n)s: what exactly") % {"n": n}
+            )
+            self.fields[f"item{n}_nature"] = forms.ChoiceField(
+                choices=_NATURE_CHOICES,
+                required=False,
+                label=_("Item %(n)s: redress or goodwill") % {"n": n},
+                help_text=_(
+                    "Blank: refund, replacement, shipping refund and store credit are redress; "
+                    "voucher and gift are goodwill."
+                ),
             )
 
     def clean(self):
@@ -72,6 +83,7 @@ class RemedyWithCompensationForm(RemedyForm):
                     "currency": currency,
                     "quantity": data.get(f"item{n}_quantity") or 1,
                     "note": data.get(f"item{n}_note") or "",
+                    "nature": data.get(f"item{n}_nature") or "",
                 }
             )
         data["items"] = items
@@ -85,6 +97,14 @@ class DecisionForm(forms.Form):
         required=False,
         label=_("Note"),
         help_text=_("Required to reject: guidance for the agent."),
+    )
+    outcome = forms.ChoiceField(
+        choices=[("", _("As proposed with the remedy")), *Outcome.choices],
+        required=False,
+        label=_("Outcome"),
+    )
+    outcome_reason = CleanCharField(
+        max_length=10_000, required=False, label=_("Reasons for the outcome")
     )
 
 

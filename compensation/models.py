@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compensation import decision, money
+from complaints.models import Outcome
 
 
 class Kind(models.TextChoices):
@@ -26,6 +27,11 @@ class Kind(models.TextChoices):
     VOUCHER = decision.VOUCHER, _("Voucher")
     GIFT = decision.GIFT, _("Gift")
     SHIPPING_REFUND = decision.SHIPPING_REFUND, _("Shipping refund")
+
+
+class Nature(models.TextChoices):
+    REDRESS = decision.REDRESS, _("Redress")
+    GOODWILL = decision.GOODWILL, _("Goodwill")
 
 
 class RequiredTier(models.TextChoices):
@@ -157,6 +163,13 @@ class CompensationRequest(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=money.DEFAULT_CURRENCY)
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    nature = models.CharField(
+        _("redress or goodwill"),
+        max_length=16,
+        choices=Nature.choices,
+        default=Nature.REDRESS,
+        help_text=_("Redress puts right what went wrong; goodwill is a gesture beyond that."),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -190,6 +203,9 @@ class CompensationRequest(models.Model):
     # What the requester wanted to tell the customer, sent when the approval comes through.
     remedy_message = models.TextField(_("remedy message"), blank=True)
     root_cause = models.CharField(_("root cause"), max_length=200, blank=True)
+    # The outcome the requester recorded with the remedy, applied when the approval comes through.
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField(_("outcome reasons"), blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

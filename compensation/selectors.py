@@ -1,7 +1,8 @@
 """Read side of the compensation app: the approval queue (with each complaint's running approval
 deadline and what the customer already received), a complaint's requests, a customer's earlier
-compensation, and the dashboard's compensation granted by kind and tier. Selectors own their
-joins so lists cost a fixed number of queries, whatever the number of rows."""
+compensation, and the dashboard's figures: compensation granted by kind and tier, the outcome
+split of closed complaints (overall and by category) and redress apart from goodwill. Selectors
+own their joins so lists cost a fixed number of queries, whatever the number of rows."""
 
 from __future__ import annotations
 
@@ -17,8 +18,16 @@ from django.utils import timezone
 
 from compensation import money, permissions
 from compensation.decision import TIER_RANK
-from compensation.models import GIVEN_STATUSES, AuthorityRule, CompensationRequest, Kind, Status
+from compensation.models import (
+    GIVEN_STATUSES,
+    AuthorityRule,
+    CompensationRequest,
+    Kind,
+    Nature,
+    Status,
+)
 from compensation.services.limits import WINDOW
+from complaints.models import Category, Complaint, Outcome, State
 from core import roles
 from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
 
@@ -221,3 +230,107 @@ def compensation_granted(*, days: int = 30, now: datetime | None = None) -> dict
         )
 
     return {"days": days, "rows": rows, "by_kind": merge("kind"), "by_tier": merge("tier")}
+
+
+# --- the dashboard: how complaints ended, and what was redress or goodwill ----------------------
+
+CLOSED_STATES = (State.REMEDIED, State.LIMIT_SET)
+
+
+@dataclass(frozen=True)
+class OutcomeSplit:
+    """How the complaints of one group (a category, or all: `category` "") closed."""
+
+    category: str
+    counts: dict[str, int]  # outcome -> complaints; every Outcome value present
+    not_recorded: int  # closed without an outcome (none yet, e.g. approved before one existed)
+
+    @property
+    def total(self) -> int:
+        """Complaints with an outcome: what the shares are of."""
+        return sum(self.counts.values())
+
+    def share(self, outcome: str) -> Decimal | None:
+        """Percent of `total` with `outcome`, one decimal (None when nothing closed)."""
+        if not self.total:
+            return None
+        return (Decimal(100 * self.counts[outcome]) / self.total).quantize(Decimal("0.1"))
+
+    @property
+    def shares(self) -> list[tuple[str, int, Decimal | None]]:
+        """(outcome, count, percent) in the order of the outcomes."""
+        return [(o, self.counts[o], self.share(o)) for o in Outcome.values]
+
+
+def outcome_split(*, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Complaints closed (remedied or limits set; `state_changed_at` in the last `days`) by
+    outcome: `all` and `by_category` (categories in their order, only those with closures).
+    One query."""
+    now = now or timezone.now()
+    query = (
+        Complaint.objects.filter(
+            state__in=CLOSED_STATES,
+            state_changed_at__gt=now - timedelta(days=days),
+            state_changed_at__lte=now,
+        )
+        .order_by()
+        .values("category", "outcome")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(Outcome.values, 0))
+    missing: dict[str, int] = defaultdict(int)
+    for row in query:
+        for group in (row["category"], ""):
+            if row["outcome"] in Outcome.values:
+                counts[group][row["outcome"]] += row["n"]
+            else:
+                missing[group] += row["n"]
+    groups = [c for c in Category.values if c in counts or c in missing]
+
+    def split(group: str) -> OutcomeSplit:
+        return OutcomeSplit(group, dict(counts[group]), missing[group])
+
+    return {"days": days, "all": split(""), "by_category": [split(c) for c in groups]}
+
+
+@dataclass(frozen=True)
+class Paid:
+    """Compensation given as redress or as goodwill, in one currency."""
+
+    nature: str
+    currency: str
+    count: int
+    total: Decimal
+
+    @property
+    def money(self) -> str:
+        return money.format_money(self.total, self.currency)
+
+
+def redress_and_goodwill(*, days: int = 30, now: datetime | None = None) -> list[Paid]:
+    """Compensation given (granted on the spot or approved) with its decision in the last
+    `days`, redress apart from goodwill, per currency: redress first. One query."""
+    now = now or timezone.now()
+    query = (
+        CompensationRequest.objects.filter(
+            status__in=GIVEN_STATUSES,
+            decided_at__gt=now - timedelta(days=days),
+            decided_at__lte=now,
+        )
+        .order_by()
+        .values("nature", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    order = {n: i for i, n in enumerate(Nature.values)}
+    return sorted(
+        (
+            Paid(
+                r["nature"],
+                r["currency"],
+                r["n"],
+                Decimal(money.as_text(r["total"], r["currency"])),
+            )
+            for r in query
+        ),
+        key=lambda p: (order.get(p.nature, 99), p.currency),
+    )

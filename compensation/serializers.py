@@ -8,7 +8,13 @@ from rest_framework import serializers
 from compensation import decision, money
 from compensation.models import CompensationRequest
 from compensation.services.records import granted_item
-from complaints.serializers import COMPENSATION_KINDS, CompensationItemIn, text
+from complaints.models import Outcome
+from complaints.serializers import (
+    COMPENSATION_KINDS,
+    COMPENSATION_NATURES,
+    CompensationItemIn,
+    text,
+)
 
 
 class CompensationIn(CompensationItemIn):
@@ -17,6 +23,20 @@ class CompensationIn(CompensationItemIn):
 
 class DecisionIn(serializers.Serializer):
     note = text(required=False, allow_blank=True, default="")
+    outcome = serializers.ChoiceField(
+        Outcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The outcome the approval records; empty or left out: the one proposed with "
+        "the remedy (a request made without a remedy needs one, else a 400).",
+    )
+    outcome_reason = text(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why; required for `partly_upheld` and `not_upheld`, else a 422.",
+    )
 
 
 class RejectIn(serializers.Serializer):
@@ -27,6 +47,7 @@ class CompensationOut(serializers.ModelSerializer):
     complaint = serializers.IntegerField(source="complaint_id")
     complaint_reference = serializers.CharField(source="complaint.reference")
     kind = serializers.ChoiceField(COMPENSATION_KINDS)  # one enum in the schema with the input
+    nature = serializers.ChoiceField(COMPENSATION_NATURES)
     amount = serializers.SerializerMethodField()
     requested_by = serializers.CharField(source="requested_by.username")
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
@@ -43,6 +64,7 @@ class CompensationOut(serializers.ModelSerializer):
             "currency",
             "quantity",
             "note",
+            "nature",
             "status",
             "required_tier",
             "rule",

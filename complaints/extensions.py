@@ -52,11 +52,13 @@ if TYPE_CHECKING:
     from complaints.models import Complaint
 
 SectionFn = Callable[["Complaint", Any], list[dict]]
-# (complaint_id=, actor=, message=, root_cause=, items=, expected_version=) -> Any. An item is
-# {kind, amount, currency, quantity, note}; a fault in item n (counted from 1, as staff read
+# (complaint_id=, actor=, message=, root_cause=, outcome=, outcome_reason=, items=,
+# expected_version=) -> Any. An item is {kind, amount, currency, quantity, note, nature}
+# (nature optional: redress or goodwill); a fault in item n (counted from 1, as staff read
 # them) is reported as an InvalidDataError field `items.<n>.<field>`.
 RemedyFn = Callable[..., Any]
-# (complaint_id=, actor=, note=, expected_version=) -> Any
+# (complaint_id=, actor=, note=, expected_version=) -> Any; approve also takes outcome= and
+# outcome_reason= (the approver's, blank: the one proposed with the remedy)
 DecisionFn = Callable[..., Any]
 HideFn = Callable[["Complaint", Any], Iterable[str]]
 ComplaintPanelFn = Callable[["HttpRequest", "Complaint"], str]
@@ -165,6 +167,8 @@ def complaint_remedy(
     actor: Any,
     message: str,
     root_cause: str,
+    outcome: str,
+    outcome_reason: str = "",
     items: Sequence[Mapping[str, Any]] = (),
     expected_version: int | None = None,
 ) -> Any:
@@ -176,6 +180,8 @@ def complaint_remedy(
             actor=actor,
             message=message,
             root_cause=root_cause,
+            outcome=outcome,
+            outcome_reason=outcome_reason,
             items=items,
             expected_version=expected_version,
         )
@@ -189,16 +195,29 @@ def complaint_remedy(
         actor=actor,
         message=message,
         root_cause=root_cause,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
         expected_version=expected_version,
     )
 
 
 def complaint_approve(
-    *, complaint_id: int, actor: Any, note: str = "", expected_version: int | None = None
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str = "",
+    outcome: str = "",
+    outcome_reason: str = "",
+    expected_version: int | None = None,
 ) -> Any:
     handler = _points.handlers.get("approve", services.complaint_approve)
     return handler(
-        complaint_id=complaint_id, actor=actor, note=note, expected_version=expected_version
+        complaint_id=complaint_id,
+        actor=actor,
+        note=note,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
+        expected_version=expected_version,
     )
 
 

@@ -10,10 +10,53 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors
-from complaints.models import Category, Channel, Fault, Severity, Visibility
+from complaints.models import (
+    Category,
+    Channel,
+    CustomerRequest,
+    Fault,
+    Outcome,
+    Severity,
+    Visibility,
+)
 from core.formfields import CleanCharField, StrictDateTimeField
 
 _text = forms.Textarea(attrs={"rows": 3, "cols": 70})
+_REQUEST_CHOICES = [("", _("Not stated")), *CustomerRequest.choices]
+
+
+class CustomerRequestFields(forms.Form):
+    """What the customer asks for: the same two fields at intake and in triage (listed last)."""
+
+    customer_request = forms.ChoiceField(
+        label=_("The customer asks for"), choices=_REQUEST_CHOICES, required=False
+    )
+    customer_request_detail = CleanCharField(
+        single_line=True,
+        label=_("In their words"),
+        max_length=500,
+        required=False,
+        help_text=_("Required for “Other”; helpful for the rest."),
+    )
+
+
+class OutcomeFields(forms.Form):
+    """The outcome a closing step records (listed last); the service decides when reasons are
+    required."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome_reason = CleanCharField(
+        label=_("Reasons for the outcome"),
+        widget=_text,
+        max_length=10_000,
+        required=False,
+        help_text=_("Required unless upheld: what was not upheld, and why."),
+    )
+
+
+def _last(form: type[forms.Form], *names: str) -> list[str]:
+    """`field_order` that puts `names` (a mixin's fields) after the form's own."""
+    return [*(n for n in form.base_fields if n not in names), *names]
 
 
 class AcknowledgeForm(forms.Form):
@@ -45,7 +88,7 @@ class ApologizeForm(forms.Form):
     )
 
 
-class RemedyForm(forms.Form):
+class RemedyForm(OutcomeFields):
     message = CleanCharField(
         label=_("Message"),
         widget=_text,
@@ -68,13 +111,24 @@ class NoteForm(forms.Form):
     note = CleanCharField(label=_("Note"), widget=_text, max_length=10_000, required=False)
 
 
+class ApproveForm(OutcomeFields, NoteForm):
+    """Approve: the outcome proposed with the remedy stands unless the approver picks another
+    (a plain approval, with nothing proposed, needs one)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[("", _("As proposed with the remedy")), *Outcome.choices],
+        required=False,
+    )
+
+
 class ReturnForm(forms.Form):
     note = CleanCharField(
         label=_("Note"), widget=_text, max_length=10_000, help_text=_("Guidance for the agent.")
     )
 
 
-class SetLimitsForm(forms.Form):
+class SetLimitsForm(OutcomeFields):
     reason = CleanCharField(
         label=_("Reason"),
         widget=_text,
@@ -139,7 +193,7 @@ class MessageForm(forms.Form):
     )
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(CustomerRequestFields):
     customer_name = CleanCharField(single_line=True, label=_("Customer name"), max_length=200)
     customer_email = forms.EmailField(label=_("Customer email"), max_length=254)
     customer_phone = CleanCharField(
@@ -159,7 +213,7 @@ class IntakeForm(forms.Form):
     )
 
 
-class TriageForm(forms.Form):
+class TriageForm(CustomerRequestFields):
     """The complaint's triage data, edited in its own small form (not Django's change form)."""
 
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
@@ -184,3 +238,10 @@ class StaffLanguageForm(forms.Form):
             ("", _("The language my browser asks for")),
             *settings.LANGUAGES,
         ]
+
+
+# The mixins' fields come after each form's own.
+for _form in (RemedyForm, SetLimitsForm, ApproveForm):
+    _form.field_order = _last(_form, "outcome", "outcome_reason")
+for _form in (IntakeForm, TriageForm):
+    _form.field_order = _last(_form, "customer_request", "customer_request_detail")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -60,6 +61,40 @@ class Fault(models.TextChoices):
     CUSTOMER = "customer", _("Customer's misunderstanding")
     SHARED = "shared", _("Shared")
     UNDETERMINED = "undetermined", _("Not yet known")
+
+
+class CustomerRequest(models.TextChoices):
+    """What the customer asks for at intake (DESIGN §10); blank: not stated."""
+
+    REFUND = "refund", _("Refund")
+    REPLACEMENT = "replacement", _("Replacement")
+    REPAIR = "repair", _("Repair")
+    EXPLANATION = "explanation", _("Explanation")
+    APOLOGY = "apology", _("Apology")
+    OTHER = "other", _("Other")
+
+
+class Outcome(models.TextChoices):
+    """What closing decided (DESIGN §10): recorded by remedy (or the approval that remedies) and
+    by set_limits; blank while the complaint is open."""
+
+    UPHELD = "upheld", _("Upheld")
+    PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+
+
+# The outcomes that need reasons: the customer is owed an explanation of what was refused.
+OUTCOMES_WITH_REASONS = (Outcome.PARTLY_UPHELD, Outcome.NOT_UPHELD)
+# The reasons the data migration (compensation 0005) wrote for complaints closed before outcomes
+# existed: stored in English, shown translated (`Complaint.outcome_reason_display`).
+MIGRATED_REASONS = {
+    "limit_set": gettext_noop("Recorded before outcomes existed: limits were set."),
+    "shared": gettext_noop("Recorded before outcomes existed: the fault was shared."),
+    "customer": gettext_noop(
+        "Recorded before outcomes existed: a misunderstanding on the customer's side, "
+        "nothing put right."
+    ),
+}
 
 
 class Tier(models.TextChoices):
@@ -151,6 +186,24 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         max_length=16, choices=Fault.choices, blank=True, verbose_name=_("fault")
     )
     root_cause = models.CharField(max_length=200, blank=True, verbose_name=_("root cause"))
+    customer_request = models.CharField(
+        _("customer asks for"),
+        max_length=16,
+        choices=CustomerRequest.choices,
+        blank=True,
+        help_text=_("What the customer asks for; blank: not stated."),
+    )
+    customer_request_detail = models.CharField(
+        _("customer's request in their words"), max_length=500, blank=True
+    )
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=Outcome.choices,
+        blank=True,
+        help_text=_("Recorded when the complaint is remedied or limits are set."),
+    )
+    outcome_reason = models.TextField(_("outcome reasons"), blank=True)
     state = FSMField(
         _("state"),
         max_length=16,
@@ -227,6 +280,14 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def outcome_reason_display(self) -> str:
+        """The outcome's reasons as written, or in the reader's language when the migration
+        wrote them."""
+        if self.outcome_reason in MIGRATED_REASONS.values():
+            return gettext(self.outcome_reason)
+        return self.outcome_reason
 
     # The workflow (DESIGN §2). Bodies are empty on purpose: the services set the data, so that
     # validation, locking and audit live in one place.

@@ -31,8 +31,10 @@ from complaints import extensions
 from complaints.models import (
     Category,
     Channel,
+    CustomerRequest,
     Fault,
     MessageKind,
+    Outcome,
     Severity,
     State,
     Tier,
@@ -48,6 +50,8 @@ COMPENSATION_KINDS = (
     "gift",
     "shipping_refund",
 )
+# Redress or goodwill (`compensation.decision.NATURES`; complaints cannot import it).
+COMPENSATION_NATURES = ("redress", "goodwill")
 MAX_VERSION = 2**31 - 1
 # The transitions of §2 the API offers (`complaints.apis.TRANSITIONS`, one POST each), as
 # `available_transitions` names them.
@@ -139,11 +143,37 @@ class IntakeIn(serializers.Serializer):
     channel = serializers.ChoiceField(Channel.choices, default=Channel.API)
     category = serializers.ChoiceField(Category.choices, default=Category.OTHER)
     severity = serializers.ChoiceField(Severity.choices, default=Severity.NORMAL)
+    customer_request = serializers.ChoiceField(
+        CustomerRequest.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the customer asks for; empty or left out: not stated.",
+    )
+    customer_request_detail = line(
+        500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What they ask for in their own words; required with `other`, else a 400.",
+    )
     external_id = line(
         128,
         required=False,
         allow_null=True,
         help_text="Your id for this complaint: filing it again returns the first complaint.",
+    )
+
+
+class OutcomeIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        Outcome.choices, help_text="What closing decided: upheld, partly upheld or not upheld."
+    )
+    outcome_reason = text(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why; required for `partly_upheld` and `not_upheld`, else a 422.",
     )
 
 
@@ -169,12 +199,19 @@ class CompensationItemIn(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
     # 500 and (below) 10 items: the limits `compensation.services.items` enforces.
     note = text(500, required=False, allow_blank=True, default="")
+    nature = serializers.ChoiceField(
+        COMPENSATION_NATURES,
+        required=False,
+        help_text="Redress (puts right what went wrong) or goodwill (a gesture beyond it); left "
+        "out: refund, replacement, shipping_refund and store_credit are redress, voucher and "
+        "gift goodwill.",
+    )
 
     def validate(self, attrs):
         return amount_currency_check(attrs)
 
 
-class RemedyIn(ExpectedVersion):
+class RemedyIn(OutcomeIn, ExpectedVersion):
     message = text(help_text="What we do to put it right.")
     root_cause = line(MAX_LINE)
     compensations = serializers.ListField(
@@ -190,7 +227,7 @@ class ReturnIn(ExpectedVersion):
     note = text(help_text="Guidance for the agent.")
 
 
-class SetLimitsIn(ExpectedVersion):
+class SetLimitsIn(OutcomeIn, ExpectedVersion):
     reason = text()
     message = text(help_text="The final message to the customer.")
     abuse = serializers.BooleanField(
@@ -371,6 +408,18 @@ class ComplaintDetailOut(ComplaintOut):
         Fault.choices, allow_blank=True, help_text="Whose fault it was; empty until apologised."
     )
     root_cause = serializers.CharField()
+    customer_request = serializers.ChoiceField(
+        CustomerRequest.choices,
+        allow_blank=True,
+        help_text="What the customer asks for; empty: not stated.",
+    )
+    customer_request_detail = serializers.CharField(help_text="In the customer's words.")
+    outcome = serializers.ChoiceField(
+        Outcome.choices,
+        allow_blank=True,
+        help_text="Recorded when remedied or limits are set; empty while open.",
+    )
+    outcome_reason = serializers.CharField(source="outcome_reason_display")
     timeline = serializers.SerializerMethodField()
     deadlines = SectionField("deadlines", help_text="The promise clocks (escalation).")
     compensation_requests = SectionField(
@@ -435,6 +484,12 @@ class ComplaintCustomerOut(serializers.Serializer):
 
 class ComplaintCustomerDetailOut(ComplaintCustomerOut):
     description = serializers.CharField(help_text="The customer's own words, as filed.")
+    customer_request = serializers.ChoiceField(
+        CustomerRequest.choices,
+        allow_blank=True,
+        help_text="What the customer asks for; empty: not stated.",
+    )
+    customer_request_detail = serializers.CharField(help_text="In the customer's words.")
     timeline = serializers.SerializerMethodField()
     compensation = SectionField(
         "compensation", public=True, help_text="What was given to put it right."

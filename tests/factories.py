@@ -77,14 +77,23 @@ def complaint_in(state: str, **kwargs) -> Complaint:
         return Complaint.objects.get(pk=cid)
     if state == "limit_set":
         return services.complaint_set_limits(
-            complaint_id=cid, actor=fl, reason="Abuse", message="We end this here."
+            outcome="not_upheld",
+            outcome_reason="Limits set.",
+            complaint_id=cid,
+            actor=fl,
+            reason="Abuse",
+            message="We end this here.",
         )
     services.complaint_apologize(complaint_id=cid, actor=fl, message="Sorry.", fault="company")
     if state == "apologized":
         return Complaint.objects.get(pk=cid)
     if state == "remedied":
         return services.complaint_remedy(
-            complaint_id=cid, actor=fl, message="Opener sent.", root_cause="Packing"
+            outcome="upheld",
+            complaint_id=cid,
+            actor=fl,
+            message="Opener sent.",
+            root_cause="Packing",
         )
     raise ValueError(state)
 

@@ -378,6 +378,52 @@ def _stories(*, end: datetime) -> list[Story]:
     return stories
 
 
+# What the customer asks for at intake, by category (DESIGN §10): (customer_request, in their
+# words). Every fifth customer does not say (as most emails do not).
+ASKS = {
+    "delivery": ("explanation", "Where my parcel is, and when it comes"),
+    "missing_item": ("replacement", "The missing piece sent"),
+    "damaged": ("replacement", ""),
+    "billing": ("refund", "The money back"),
+    "service": ("apology", ""),
+    "product": ("refund", ""),
+    "other": ("other", "Someone to call me back"),
+}
+LIMITS_REASON = "The order was delivered as described; the demands go beyond anything owed."
+# How each fault (the apology's) closes, unless the plan says otherwise (`_closing`).
+OUTCOME_BY_FAULT = {
+    "company": ("upheld", ""),
+    "shared": (
+        "partly_upheld",
+        "Part of it was ours (the packing), part not: the item was used before it was returned.",
+    ),
+    "customer": (
+        "not_upheld",
+        "The product works as described; we explained how to set it up and offered a gesture.",
+    ),
+}
+
+
+def _asks(story: Story) -> tuple[str, str]:
+    return ("", "") if story.number % 5 == 0 else ASKS[story.topic[0]]
+
+
+def _closing(story: Story, items: list[dict]) -> tuple[dict[str, str], list[dict]]:
+    """The outcome a remedy records, and its items marked goodwill when the complaint is not
+    upheld (nothing was owed, so what was given is a gesture). Deterministic: no random draws,
+    so the history's timing is what it was before outcomes existed."""
+    if story.rejected:
+        outcome = (
+            "partly_upheld",
+            "A full refund is not justified for a used item; a goodwill voucher instead.",
+        )
+    else:
+        outcome = OUTCOME_BY_FAULT.get(story.topic[4], ("upheld", ""))
+    if outcome[0] == "not_upheld":
+        items = [{**item, "nature": "goodwill"} for item in items]
+    return {"outcome": outcome[0], "outcome_reason": outcome[1]}, items
+
+
 # --- the simulation -------------------------------------------------------------------------------
 
 
@@ -472,6 +518,8 @@ class History:
                     actor=agent,
                     reason="Three offers refused; the customer repeats demands we cannot meet.",
                     message="We have offered all we can for this order and will close it now.",
+                    outcome="not_upheld",
+                    outcome_reason=LIMITS_REASON,
                 )
                 return None
             if story.plan == "manual_escalate" and not story.escalated_by_hand:
@@ -495,12 +543,14 @@ class History:
             items = story.items
             if story.rejected:  # the lead said no to the full refund: a smaller gesture
                 items = [{"kind": "voucher", "amount": "20.00", "note": "Goodwill voucher"}]
+            closing, items = _closing(story, items)
             complaint_remedy_with_compensation(
                 complaint_id=complaint.pk,
                 actor=agent,
                 message="We have put it right; thank you for bearing with us.",
                 root_cause=story.topic[3],
                 items=items,
+                **closing,
             )
             if Complaint.objects.get(pk=complaint.pk).state == State.ESCALATED:
                 # Waits for approval: the decider looks at it within their window.
@@ -533,6 +583,8 @@ class History:
             channel=story.channel,
             category=story.topic[0],
             severity=story.severity,
+            customer_request=_asks(story)[0],
+            customer_request_detail=_asks(story)[1],
             external_id=story.external_id,
             actor=u[story.agent] if staff_channel else u["shop"],
         )
@@ -556,6 +608,8 @@ class History:
                 actor=self.users["manager"],
                 reason="Demands beyond any offer after escalation; alternatives exhausted.",
                 message="We have offered all we can for this order and will close it now.",
+                outcome="not_upheld",
+                outcome_reason=LIMITS_REASON,
             )
             return None
         if pending.exists():
@@ -573,12 +627,16 @@ class History:
             return None
         if complaint.escalated_from == State.APOLOGIZED or story.escalated_by_hand:
             # A lapsed promise (or a hand-over): the lead puts it right within their authority.
+            closing, items = _closing(
+                story, [{"kind": "store_credit", "amount": "40.00", "note": "For the long wait"}]
+            )
             complaint_remedy_with_compensation(
                 complaint_id=complaint.pk,
                 actor=decider,
                 message="I have taken this over from my colleague and put it right today.",
                 root_cause=story.topic[3],
-                items=[{"kind": "store_credit", "amount": "40.00", "note": "For the long wait"}],
+                items=items,
+                **closing,
             )
             if Complaint.objects.get(pk=complaint.pk).state == State.ESCALATED:
                 window = self.policy(story).approval_minutes / 60

@@ -94,6 +94,8 @@ def _approve(
     note: str,
     request_id: int | None,
     expected_version: int | None,
+    outcome: str = "",
+    outcome_reason: str = "",
 ) -> Complaint:
     errors: dict[str, list[str]] = {}
     note = _text(errors, "note", note, max_length=MAX_TEXT, required=False)
@@ -106,9 +108,15 @@ def _approve(
             complaint_id=complaint_id, request_id=request_id, expected_version=expected_version
         )
         if not pending:
-            # An escalation without compensation (e.g. a lapsed deadline): a plain approval.
+            # An escalation without compensation (e.g. a lapsed deadline): a plain approval,
+            # whose outcome only the approver can give.
             return complaint_services.complaint_approve(
-                complaint_id=complaint.pk, actor=actor, note=note, payload={"compensation": []}
+                complaint_id=complaint.pk,
+                actor=actor,
+                note=note,
+                outcome=outcome,
+                outcome_reason=outcome_reason,
+                payload={"compensation": []},
             )
         rank = roles.user_rank(actor)
         if any(r.requested_by_id == actor.pk for r in pending):
@@ -138,7 +146,7 @@ def _approve(
             customer_id=complaint.customer_id,
             exclude_ids=[r.pk for r in pending],
         )
-        items = [Item(r.kind, r.amount, r.currency, r.quantity, r.note) for r in pending]
+        items = [Item(r.kind, r.amount, r.currency, r.quantity, r.note, r.nature) for r in pending]
         decisions = _decide_all(
             items=items,
             actor=actor,
@@ -178,11 +186,17 @@ def _approve(
             )
             _publish("compensation.approved", r, complaint)
         root_cause = next((r.root_cause for r in pending if r.root_cause), "")
+        if not outcome:  # the approver did not say otherwise: the outcome proposed with it
+            proposed = next((r for r in pending if r.outcome), None)
+            if proposed is not None:
+                outcome, outcome_reason = proposed.outcome, proposed.outcome_reason
         approved = complaint_services.complaint_approve(
             complaint_id=complaint.pk,
             actor=actor,
             note=note,
             root_cause=root_cause,
+            outcome=outcome,
+            outcome_reason=outcome_reason,
             payload={"compensation": [_entry(r) for r in pending]},
         )
         remedy_message = next((r.remedy_message for r in pending if r.remedy_message), "")
@@ -194,28 +208,43 @@ def _approve(
         return approved
 
 
-def compensation_approve(*, request_id: int, actor: Any, note: str = "") -> Complaint:
+def compensation_approve(
+    *, request_id: int, actor: Any, note: str = "", outcome: str = "", outcome_reason: str = ""
+) -> Complaint:
     """Approve a pending request — with the rest of the remedy it belongs to — and remedy the
-    complaint, atomically. The actor's own authority must cover every item; never one's own."""
+    complaint, atomically. The actor's own authority must cover every item; never one's own.
+    The outcome is the approver's if given, else the one proposed with the remedy (a request
+    made without a remedy proposes none, so its approver gives it)."""
     return _approve(
         complaint_id=_complaint_of(request_id),
         actor=actor,
         note=note,
         request_id=request_id,
         expected_version=None,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
     )
 
 
 def complaint_compensation_approve(
-    *, complaint_id: int, actor: Any, note: str = "", expected_version: int | None = None
+    *,
+    complaint_id: int,
+    actor: Any,
+    note: str = "",
+    outcome: str = "",
+    outcome_reason: str = "",
+    expected_version: int | None = None,
 ) -> Complaint:
-    """The complaint page's Approve: approve all compensation pending on it (if any)."""
+    """The complaint page's Approve: approve all compensation pending on it (if any), recording
+    the approver's outcome or, when they give none, the one proposed with the remedy."""
     return _approve(
         complaint_id=complaint_id,
         actor=actor,
         note=note,
         request_id=None,
         expected_version=expected_version,
+        outcome=outcome,
+        outcome_reason=outcome_reason,
     )
 
 

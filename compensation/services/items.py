@@ -36,6 +36,8 @@ class Item:
     currency: str = money.DEFAULT_CURRENCY
     quantity: int = 1
     note: str = ""
+    # Redress or goodwill; blank when parsed means the kind's default (`decision.DEFAULT_NATURE`).
+    nature: str = ""
 
 
 def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[Item]:
@@ -92,8 +94,14 @@ def compensation_items_parse(items: Iterable[Mapping[str, Any] | Item]) -> list[
                 parsing.text_clean(text=note)
             except parsing.InputError as error:
                 bad("note", error.message)
+        nature = raw.get("nature") or decision.DEFAULT_NATURE.get(kind, decision.REDRESS)
+        if nature not in decision.NATURES:
+            bad(
+                "nature",
+                _("Must be one of: %(choices)s.") % {"choices": ", ".join(decision.NATURES)},
+            )
         if not any(key.startswith(f"items.{n}.") for key in errors):
-            parsed.append(Item(kind, amount, currency, quantity, note.strip()))
+            parsed.append(Item(kind, amount, currency, quantity, note.strip(), nature))
     if errors:
         raise InvalidDataError(
             _("Some compensation items are invalid, so nothing was written: correct them."),

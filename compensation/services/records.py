@@ -26,6 +26,7 @@ def _entry(request: CompensationRequest) -> dict:
         "amount": money.as_text(request.amount, request.currency),
         "currency": request.currency,
         "quantity": request.quantity,
+        "nature": request.nature,
         "status": request.status,
         "required_tier": request.required_tier,
         "rule": request.rule_snapshot or None,

@@ -65,6 +65,8 @@ def _create_requests(
     pending: bool,
     remedy_message: str = "",
     root_cause: str = "",
+    outcome: str = "",
+    outcome_reason: str = "",
 ) -> list[CompensationRequest]:
     now = timezone.now()
     required = _highest_tier(decisions)
@@ -82,6 +84,7 @@ def _create_requests(
                 currency=item.currency,
                 quantity=item.quantity,
                 note=item.note,
+                nature=item.nature or decision.DEFAULT_NATURE.get(item.kind, decision.REDRESS),
                 requested_by=actor,
                 status=Status.PENDING if pending else Status.GRANTED,
                 # The whole remedy waits for one decider who covers every item.
@@ -92,6 +95,8 @@ def _create_requests(
                 stopped_by=stopped,
                 remedy_message=remedy_message if pending else "",
                 root_cause=root_cause if pending else "",
+                outcome=outcome if pending else "",
+                outcome_reason=outcome_reason if pending else "",
                 decided_by=None if pending else actor,
                 decided_at=None if pending else now,
                 created_at=now,
@@ -160,14 +165,17 @@ def complaint_remedy_with_compensation(
     actor: Any,
     message: str,
     root_cause: str,
+    outcome: str,
+    outcome_reason: str = "",
     items: Iterable[Mapping[str, Any] | Item] = (),
     expected_version: int | None = None,
 ) -> RemedyOutcome:
-    """Remedy a complaint, with compensation items.
+    """Remedy a complaint, with compensation items and the outcome.
 
     All items within the actor's authority: granted, the complaint is remedied. Any item
     beyond it: the whole remedy waits — every item pending, the complaint escalated with reason
-    "approval required". No items: a plain remedy (an explanation, a fix, a gesture).
+    "approval required", the outcome kept on the requests until the approval records it. No
+    items: a plain remedy (an explanation, a fix, a gesture).
     """
     errors: dict[str, list[str]] = {}
     message = _text(errors, "message", message, max_length=MAX_TEXT, required=True)
@@ -176,10 +184,20 @@ def complaint_remedy_with_compensation(
         parsed = compensation_items_parse(items)
     except InvalidDataError as e:
         errors.update(e.fields)
+    try:
+        outcome, outcome_reason = complaint_services.outcome_validate(
+            outcome=outcome, outcome_reason=outcome_reason
+        )
+    except InvalidDataError as e:
+        errors.update(e.fields)
+    except RuleViolationError:
+        if not errors:
+            raise
     if errors:
         raise InvalidDataError(fields=errors)
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError(roles.staff_refusal(actor))
+    closing = {"outcome": outcome, "outcome_reason": outcome_reason}
 
     with transaction.atomic():
         complaint = complaint_services.complaint_lock(complaint_id)
@@ -206,6 +224,7 @@ def complaint_remedy_with_compensation(
                     message=message,
                     root_cause=root_cause,
                     payload={"compensation": []},
+                    **closing,
                 )
             )
         rules = _rules()
@@ -231,6 +250,7 @@ def complaint_remedy_with_compensation(
                 message=message,
                 root_cause=root_cause,
                 payload={"compensation": [_entry(r) for r in requests]},
+                **closing,
             )
             return RemedyOutcome(remedied, requests)
         requests = _create_requests(
@@ -241,6 +261,7 @@ def complaint_remedy_with_compensation(
             pending=True,
             remedy_message=message,
             root_cause=root_cause,
+            **closing,
         )
         return RemedyOutcome(
             _send_for_approval(complaint=complaint, actor=actor, requests=requests), requests
@@ -259,6 +280,7 @@ def compensation_request(
     currency: str = money.DEFAULT_CURRENCY,
     quantity: int = 1,
     note: str = "",
+    nature: str = "",
 ) -> CompensationRequest:
     """Compensation on an open complaint without remedying it (e.g. a goodwill voucher now).
 
@@ -274,6 +296,7 @@ def compensation_request(
                     "currency": currency,
                     "quantity": quantity,
                     "note": note,
+                    "nature": nature,
                 }
             ]
         )

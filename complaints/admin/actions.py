@@ -51,7 +51,12 @@ def _apologize(**kw):
 def _remedy(**kw):
     d = kw.pop("data")
     return extensions.complaint_remedy(
-        message=d["message"], root_cause=d["root_cause"], items=d.get("items", ()), **kw
+        message=d["message"],
+        root_cause=d["root_cause"],
+        outcome=d["outcome"],
+        outcome_reason=d["outcome_reason"],
+        items=d.get("items", ()),
+        **kw,
     )
 
 
@@ -60,7 +65,10 @@ def _escalate(**kw):
 
 
 def _approve(**kw):
-    return extensions.complaint_approve(note=kw.pop("data")["note"], **kw)
+    d = kw.pop("data")
+    return extensions.complaint_approve(
+        note=d["note"], outcome=d["outcome"], outcome_reason=d["outcome_reason"], **kw
+    )
 
 
 def _return(**kw):
@@ -70,7 +78,12 @@ def _return(**kw):
 def _set_limits(**kw):
     d = kw.pop("data")
     return services.complaint_set_limits(
-        reason=d["reason"], message=d["message"], abuse=d["abuse"], **kw
+        reason=d["reason"],
+        message=d["message"],
+        abuse=d["abuse"],
+        outcome=d["outcome"],
+        outcome_reason=d["outcome_reason"],
+        **kw,
     )
 
 
@@ -110,7 +123,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
         "apologize": Action(_("Apologize"), forms.ApologizeForm, _apologize, "primary"),
         "remedy": Action(_("Remedy"), forms.RemedyForm, _remedy, "primary"),
         "escalate": Action(_("Escalate"), forms.ReasonForm, _escalate),
-        "approve": Action(_("Approve"), forms.NoteForm, _approve, "primary"),
+        "approve": Action(_("Approve"), forms.ApproveForm, _approve, "primary"),
         "return": Action(_("Return"), forms.ReturnForm, _return),
         "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
         "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),

@@ -78,9 +78,15 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         "created_at",
         "updated_at",
     )
-    # Triage data (category, severity, subject) is edited in its own small form, `triage_view`;
+    # Triage data (category, severity, subject, what the customer asks for) is edited in its own small form, `triage_view`;
     # Django's generic change form edits nothing and is not shown.
-    triage_fields = ("category", "severity", "subject")
+    triage_fields = (
+        "category",
+        "severity",
+        "subject",
+        "customer_request",
+        "customer_request_detail",
+    )
 
     @property
     def actions_by_name(self) -> dict[str, Action]:

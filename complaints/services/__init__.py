@@ -18,7 +18,13 @@ from complaints.services.attachments import (
     attachments_refused_lines,
     upload_from_file,
 )
-from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, actor_display
+from complaints.services.checks import (
+    MAX_LINE,
+    MAX_TEXT,
+    SYSTEM_LABEL,
+    actor_display,
+    outcome_validate,
+)
 from complaints.services.clock import complaint_pause, complaint_resume
 from complaints.services.customers import CustomerMatch, customer_upsert
 from complaints.services.engine import (
@@ -81,6 +87,7 @@ __all__ = [
     "complaint_version_check",
     "customer_upsert",
     "message_add",
+    "outcome_validate",
     "staff_language_set",
     "complaint_step",
     "complaint_step_log",

@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from complaints.models import Category, Complaint, Severity
+from complaints.models import Category, Complaint, CustomerRequest, Severity
 from complaints.services import engine
-from complaints.services.checks import MAX_LINE, Checker
+from complaints.services.checks import MAX_LINE, MAX_REQUEST_DETAIL, Checker
 from core import roles
 from core.errors import InvalidDataError, NotPermittedError
 
@@ -54,9 +54,12 @@ def complaint_update_details(
     subject: str | None = None,
     category: str | None = None,
     severity: str | None = None,
+    customer_request: str | None = None,
+    customer_request_detail: str | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
-    """Correct the triage data (subject, category, severity); audited like everything else."""
+    """Correct the triage data (subject, category, severity, what the customer asks for);
+    audited like everything else. None leaves a field as it is."""
     check = Checker()
     changes: dict[str, str] = {}
     if subject is not None:
@@ -65,6 +68,17 @@ def complaint_update_details(
         changes["category"] = check.choice("category", category, Category.values)
     if severity is not None:
         changes["severity"] = check.choice("severity", severity, Severity.values)
+    if customer_request is not None:
+        changes["customer_request"] = customer_request and check.choice(
+            "customer_request", customer_request, CustomerRequest.values
+        )
+    if customer_request_detail is not None:
+        changes["customer_request_detail"] = check.text(
+            "customer_request_detail",
+            customer_request_detail,
+            max_length=MAX_REQUEST_DETAIL,
+            required=False,
+        )
     check.raise_if_any()
     if not roles.is_agent(actor):
         raise NotPermittedError(roles.staff_refusal(actor))
@@ -80,6 +94,15 @@ def complaint_update_details(
             return complaint
         for field, (_old, new) in diff.items():
             setattr(complaint, field, new)
+        if (
+            complaint.customer_request == CustomerRequest.OTHER
+            and not complaint.customer_request_detail
+        ):
+            raise InvalidDataError(
+                fields={
+                    "customer_request_detail": [_("Say in the customer's words what they ask for.")]
+                }
+            )
         engine.step(
             complaint=complaint, actor=actor, name="details", fields=list(diff), payload=diff
         )

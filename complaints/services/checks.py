@@ -12,8 +12,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.models import OUTCOMES_WITH_REASONS, CustomerRequest, Outcome
 from core import parsing
-from core.errors import InvalidDataError
+from core.errors import InvalidDataError, RuleViolationError
 
 SYSTEM_LABEL = "system"
 MAX_TEXT = 10_000
@@ -69,6 +70,54 @@ class Checker:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidDataError(fields=self.errors)
+
+
+MAX_REQUEST_DETAIL = 500
+
+
+def customer_request_check(check: Checker, customer_request: Any, detail: Any) -> tuple[str, str]:
+    """What the customer asks for (a `CustomerRequest` value, or blank: not stated) and their own
+    words for it; "other" needs the words, since the kind alone says nothing."""
+    customer_request = customer_request or ""
+    if customer_request:
+        check.choice("customer_request", customer_request, CustomerRequest.values)
+    detail = check.text(
+        "customer_request_detail", detail, max_length=MAX_REQUEST_DETAIL, required=False
+    )
+    if customer_request == CustomerRequest.OTHER and not detail and isinstance(detail, str):
+        check.add("customer_request_detail", _("Say in the customer's words what they ask for."))
+    return customer_request, detail
+
+
+def outcome_check(check: Checker, outcome: Any, reason: Any) -> tuple[str, str]:
+    """The outcome of closing (an `Outcome` value, required) and its reasons (free text)."""
+    check.choice("outcome", outcome, Outcome.values)
+    reason = check.text("outcome_reason", reason, max_length=MAX_TEXT, required=False)
+    return outcome, reason
+
+
+def outcome_rule(outcome: str, reason: str) -> None:
+    """Partly or not upheld needs the reasons: the customer is owed why (a 422, not a 400: the
+    input is well-formed, the rule refuses it)."""
+    if outcome in OUTCOMES_WITH_REASONS and not reason:
+        raise RuleViolationError(
+            _(
+                "“%(outcome)s” needs the reasons: say what was not upheld and why, so the "
+                "customer can understand the decision."
+            )
+            % {"outcome": Outcome(outcome).label},
+            fields={"outcome_reason": [_("Required when the complaint is not fully upheld.")]},
+        )
+
+
+def outcome_validate(*, outcome: Any, outcome_reason: Any) -> tuple[str, str]:
+    """Both checks of an outcome, for the services that record one (and for the compensation
+    app, which checks before it locks anything): a bad value is a 400, missing reasons a 422."""
+    check = Checker()
+    outcome, outcome_reason = outcome_check(check, outcome, outcome_reason)
+    check.raise_if_any()
+    outcome_rule(outcome, outcome_reason)
+    return outcome, outcome_reason
 
 
 def actor_display(actor: Any, label: str | None = None) -> str:

@@ -36,7 +36,14 @@ from complaints.models import (
     TransitionLog,
     Visibility,
 )
-from complaints.services.checks import MAX_LINE, MAX_TEXT, SYSTEM_LABEL, Checker, actor_display
+from complaints.services.checks import (
+    MAX_LINE,
+    MAX_TEXT,
+    SYSTEM_LABEL,
+    Checker,
+    actor_display,
+    customer_request_check,
+)
 from complaints.services.customers import customer_upsert
 from complaints.services.engine import react
 from complaints.visibility import complaint_audience
@@ -58,13 +65,17 @@ def complaint_intake(
     customer_phone: str = "",
     customer_external_ref: str = "",
     customer_language: str = "",
+    customer_request: str = "",
+    customer_request_detail: str = "",
     external_id: str | None = None,
     actor: Any = None,
 ) -> tuple[Complaint, bool]:
     """File a complaint in `venting`. Returns (complaint, created).
 
     `customer_language` (a code of settings.LANGUAGES, e.g. `zh-hans`) is what a new customer
-    is written to in; blank: the site's default."""
+    is written to in; blank: the site's default. `customer_request` is what they ask for (a
+    `CustomerRequest` value; blank: not stated), `customer_request_detail` their words for it
+    (required for "other")."""
     check = Checker()
     name = check.text("customer.name", customer_name, max_length=200)
     email = check.text("customer.email", customer_email, max_length=254)
@@ -93,6 +104,9 @@ def complaint_intake(
     check.choice("channel", channel, Channel.values)
     check.choice("category", category, Category.values)
     check.choice("severity", severity, Severity.values)
+    customer_request, customer_request_detail = customer_request_check(
+        check, customer_request, customer_request_detail
+    )
     if external_id is not None:
         external_id = check.text("external_id", external_id, max_length=128) or None
     check.raise_if_any()
@@ -116,6 +130,7 @@ def complaint_intake(
                 channel=channel,
                 category=category,
                 severity=severity,
+                asks=(customer_request, customer_request_detail),
                 external_id=external_id,
                 actor=actor,
             )
@@ -147,6 +162,7 @@ def _intake_write(
     channel: str,
     category: str,
     severity: str,
+    asks: tuple[str, str],
     external_id: str | None,
     actor: Any,
 ) -> Complaint:
@@ -165,6 +181,8 @@ def _intake_write(
         channel=channel,
         category=category,
         severity=severity,
+        customer_request=asks[0],
+        customer_request_detail=asks[1],
         external_id=external_id,
         filed_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
@@ -197,6 +215,9 @@ def _intake_write(
         )
     Message.objects.bulk_create(messages)  # one INSERT, the note or not
     payload: dict[str, Any] = {"channel": channel, "external_id": external_id}
+    if asks[0]:
+        payload["customer_request"] = asks[0]
+        payload["customer_request_detail"] = asks[1]
     if match.not_stored:
         payload["customer_not_stored"] = match.not_stored
     TransitionLog.objects.create(

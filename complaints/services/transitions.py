@@ -22,9 +22,19 @@ from complaints.models import (
     Visibility,
 )
 from complaints.services import engine
-from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker, iso
+from complaints.services.checks import (
+    MAX_LINE,
+    MAX_TEXT,
+    Checker,
+    iso,
+    outcome_check,
+    outcome_rule,
+)
 from core import roles
 from core.errors import InvalidTransitionError, NotPermittedError, RuleViolationError
+
+# The fields a closing transition records the outcome in (DESIGN §10).
+OUTCOME_FIELDS = ["outcome", "outcome_reason"]
 
 
 def _labelled(label: str, note: str) -> str:
@@ -105,25 +115,35 @@ def complaint_remedy(
     actor: Any,
     message: str,
     root_cause: str,
+    outcome: str,
+    outcome_reason: str = "",
     payload: dict | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
-    """Put it right. Compensation is decided by the compensation app, which calls this."""
+    """Put it right, recording the outcome (upheld, partly upheld with reasons, not upheld with
+    reasons). Compensation is decided by the compensation app, which calls this."""
     check = Checker()
     message = check.text("message", message, max_length=MAX_TEXT)
     root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE)
+    outcome, outcome_reason = outcome_check(check, outcome, outcome_reason)
     check.raise_if_any()
+    outcome_rule(outcome, outcome_reason)
 
     def apply(c: Complaint, _from: str) -> list[str]:
-        c.root_cause = root_cause
-        return ["root_cause"]
+        c.root_cause, c.outcome, c.outcome_reason = root_cause, outcome, outcome_reason
+        return ["root_cause", *OUTCOME_FIELDS]
 
     return engine.fire(
         complaint_id=complaint_id,
         actor=actor,
         name="remedy",
         expected_version=expected_version,
-        payload={"root_cause": root_cause, **(payload or {})},
+        payload={
+            "root_cause": root_cause,
+            "outcome": outcome,
+            "outcome_reason": outcome_reason,
+            **(payload or {}),
+        },
         apply=apply,
         messages=[(MessageKind.STAFF, Visibility.PUBLIC, message)],
     )
@@ -193,10 +213,13 @@ def complaint_approve(
     actor: Any,
     note: str = "",
     root_cause: str = "",
+    outcome: str = "",
+    outcome_reason: str = "",
     payload: dict | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
-    """Approve what waited on the escalated complaint; it is remedied.
+    """Approve what waited on the escalated complaint; it is remedied, with its outcome (the
+    one the requester proposed, passed on by the compensation app, or the approver's own).
 
     The compensation app calls this inside its own transaction after its authority and
     four-eyes checks, so the decision and the state change commit together.
@@ -204,12 +227,25 @@ def complaint_approve(
     check = Checker()
     note = check.text("note", note, max_length=MAX_TEXT, required=False)
     root_cause = check.text("root_cause", root_cause, max_length=MAX_LINE, required=False)
+    outcome, outcome_reason = (
+        outcome_check(check, outcome, outcome_reason) if outcome else ("", outcome_reason)
+    )
     check.raise_if_any()
+    if not outcome:  # nothing proposed with a remedy, and the approver gave none
+        raise RuleViolationError(
+            _(
+                "Approving remedies the complaint, and nothing says how it ends: choose the "
+                "outcome — upheld, partly upheld or not upheld."
+            ),
+            fields={"outcome": [_("Required: no outcome was proposed with this request.")]},
+        )
+    outcome_rule(outcome, outcome_reason)
 
     def apply(c: Complaint, _from: str) -> list[str]:
         if root_cause:
             c.root_cause = root_cause
-        return ["root_cause"]
+        c.outcome, c.outcome_reason = outcome, outcome_reason
+        return ["root_cause", *OUTCOME_FIELDS]
 
     return engine.fire(
         complaint_id=complaint_id,
@@ -218,7 +254,12 @@ def complaint_approve(
         reason=note,
         expected_version=expected_version,
         apply=apply,
-        payload={**(payload or {}), **({"root_cause": root_cause} if root_cause else {})},
+        payload={
+            **(payload or {}),
+            **({"root_cause": root_cause} if root_cause else {}),
+            "outcome": outcome,
+            "outcome_reason": outcome_reason,
+        },
         messages=[(MessageKind.STAFF, Visibility.INTERNAL, _labelled("Approved", note))],
     )
 
@@ -267,17 +308,21 @@ def complaint_set_limits(
     actor: Any,
     reason: str,
     message: str,
+    outcome: str,
+    outcome_reason: str = "",
     abuse: bool = False,
     expected_version: int | None = None,
 ) -> Complaint:
-    """End an unconstructive interaction, documented. Never the first move.
+    """End an unconstructive interaction, documented, with the outcome. Never the first move.
 
     From `venting` only a manager who flags abuse may do it.
     """
     check = Checker()
     reason = check.text("reason", reason, max_length=MAX_TEXT)
     message = check.text("message", message, max_length=MAX_TEXT)
+    outcome, outcome_reason = outcome_check(check, outcome, outcome_reason)
     check.raise_if_any()
+    outcome_rule(outcome, outcome_reason)
 
     def apply(c: Complaint, from_state: str) -> list[str]:
         if abuse and roles.user_rank(actor) >= roles.tier_rank(roles.MANAGER):
@@ -292,7 +337,8 @@ def complaint_set_limits(
                     "abuse": [_("Required (managers only) while the customer is still venting.")]
                 },
             )
-        return ["abuse_flagged"]
+        c.outcome, c.outcome_reason = outcome, outcome_reason
+        return ["abuse_flagged", *OUTCOME_FIELDS]
 
     return engine.fire(
         complaint_id=complaint_id,
@@ -300,7 +346,7 @@ def complaint_set_limits(
         name="set_limits",
         reason=reason,
         expected_version=expected_version,
-        payload={"abuse": bool(abuse)},
+        payload={"abuse": bool(abuse), "outcome": outcome, "outcome_reason": outcome_reason},
         apply=apply,
         messages=[
             (MessageKind.STAFF, Visibility.INTERNAL, f"Limits set: {reason}"),
@@ -332,7 +378,9 @@ def complaint_reopen(
         c.escalated_from = ""
         c.tier = roles.FRONTLINE
         c.promised_by = None
-        return ["reopen_count", "escalated_from", "tier", "promised_by"]
+        # Open again: the earlier outcome is history (kept in the log), not this one's.
+        c.outcome, c.outcome_reason = "", ""
+        return ["reopen_count", "escalated_from", "tier", "promised_by", *OUTCOME_FIELDS]
 
     kind = MessageKind.CUSTOMER if from_customer or relayed else MessageKind.STAFF
     return engine.fire(

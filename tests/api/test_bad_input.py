@@ -122,7 +122,12 @@ def test_unsupported_method_is_405_in_shape(api_as, integration):
 def _comp(**changes):
     item = {"kind": "refund", "amount": "12.50", "currency": "EUR", "quantity": 1}
     item.update(changes)
-    return {"message": "Refund", "root_cause": "Packing", "compensations": [item]}
+    return {
+        "message": "Refund",
+        "root_cause": "Packing",
+        "outcome": "upheld",
+        "compensations": [item],
+    }
 
 
 TRANSITION_CASES = {
@@ -168,13 +173,24 @@ TRANSITION_CASES = {
     "remedy: zero quantity": ("remedy", _comp(quantity=0), "compensations.0.quantity"),
     "remedy: compensations not a list": (
         "remedy",
-        {"message": "m", "root_cause": "r", "compensations": {"kind": "refund"}},
+        {
+            "message": "m",
+            "root_cause": "r",
+            "outcome": "upheld",
+            "compensations": {"kind": "refund"},
+        },
         "compensations",
     ),
     "escalate: reason a list": ("escalate", {"reason": ["a"]}, "reason"),
     "set_limits: abuse a string": (
         "set_limits",
-        {"reason": "r", "message": "m", "abuse": "very"},
+        {
+            "reason": "r",
+            "message": "m",
+            "outcome": "not_upheld",
+            "outcome_reason": "Limits set.",
+            "abuse": "very",
+        },
         "abuse",
     ),
     "pause: until garbage": ("pause", {"reason": "r", "until": "soon"}, "until"),

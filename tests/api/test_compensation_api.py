@@ -30,8 +30,18 @@ def test_outside_system_story_refund_beyond_frontline_is_approved_by_manager(
 
     refused = api_as(lead).post(f"/compensations/{asked.data['id']}/approve/", {"note": "ok"})
     assert refused.status_code == 403 and refused.data["code"] == "not_permitted"
-    approved = boss.post(f"/compensations/{asked.data['id']}/approve/", {"note": "Goodwill"})
+    # A request made without a remedy proposes no outcome: approving it (which remedies the
+    # complaint) needs the approver's, and nothing is written without it.
+    unsaid = boss.post(f"/compensations/{asked.data['id']}/approve/", {"note": "Goodwill"})
+    assert unsaid.status_code == 422 and list(unsaid.data["fields"]) == ["outcome"]
+    assert Complaint.objects.get(pk=c.pk).state == "escalated"
+    approved = boss.post(
+        f"/compensations/{asked.data['id']}/approve/",
+        {"note": "Goodwill", "outcome": "partly_upheld", "outcome_reason": "Half was ours."},
+    )
     assert approved.status_code == 200, approved.data
+    remedied = Complaint.objects.get(pk=c.pk)
+    assert (remedied.outcome, remedied.outcome_reason) == ("partly_upheld", "Half was ours.")
     assert (approved.data["status"], approved.data["decided_by"]) == ("approved", "mgr")
     assert approved.data["rule"]["role"] == "manager"
     assert Complaint.objects.get(pk=c.pk).state == "remedied"
@@ -50,6 +60,7 @@ def test_remedy_with_items_within_authority_is_granted_on_the_spot(api_as, front
         {
             "message": "Opener by express and a coconut on us.",
             "root_cause": "Packer forgot the opener",
+            "outcome": "upheld",
             "compensations": [
                 {"kind": "shipping_refund", "amount": "14.90", "currency": "EUR", "quantity": 1},
                 {
@@ -136,6 +147,7 @@ def test_remedy_item_errors_name_the_api_fields(api_as, frontline):
         {
             "message": "m",
             "root_cause": "r",
+            "outcome": "upheld",
             "compensations": [
                 {"kind": "gift", "amount": "1.00", "currency": "EUR"},
                 {"kind": "refund", "amount": "0", "currency": "EUR"},

@@ -367,7 +367,15 @@ def test_coconut_walk_to_remedied_and_reopen(api_as, frontline, integration):
             {"summary": "Opener missing", "message": "I understand.", "promised_by": later()},
         ),
         ("apologize", {"message": "We are sorry, the packer forgot it.", "fault": "company"}),
-        ("remedy", {"message": "Opener by express.", "root_cause": "Packing", "compensations": []}),
+        (
+            "remedy",
+            {
+                "message": "Opener by express.",
+                "root_cause": "Packing",
+                "outcome": "upheld",
+                "compensations": [],
+            },
+        ),
     ]
     for name, body in steps:
         response = agent.post(f"/complaints/{cid}/{name}/", body)
@@ -399,18 +407,33 @@ def test_set_limits_rules(api_as, frontline, manager):
     before = counts()
     assert (
         api_as(frontline)
-        .post(f"/complaints/{venting.pk}/set_limits/", {"reason": "r", "message": "m"})
+        .post(
+            f"/complaints/{venting.pk}/set_limits/",
+            {
+                "reason": "r",
+                "message": "m",
+                "outcome": "not_upheld",
+                "outcome_reason": "Limits set.",
+            },
+        )
         .status_code
         == 403
     )
     no_flag = api_as(manager).post(
-        f"/complaints/{venting.pk}/set_limits/", {"reason": "r", "message": "m"}
+        f"/complaints/{venting.pk}/set_limits/",
+        {"reason": "r", "message": "m", "outcome": "not_upheld", "outcome_reason": "Limits set."},
     )
     assert no_flag.status_code == 422 and "abuse" in no_flag.data["fields"]
     assert counts() == before
     done = api_as(manager).post(
         f"/complaints/{venting.pk}/set_limits/",
-        {"reason": "Threats", "message": "Bye", "abuse": True},
+        {
+            "reason": "Threats",
+            "message": "Bye",
+            "outcome": "not_upheld",
+            "outcome_reason": "Limits set.",
+            "abuse": True,
+        },
     )
     assert done.status_code == 200 and done.data["state"] == "limit_set"
 
@@ -593,10 +616,15 @@ def test_every_post_endpoint_refuses_strangers_and_missing_complaints(
 VALID_BODIES = {
     "acknowledge": {"summary": "s", "message": "m", "promised_by": "2099-01-01T00:00:00Z"},
     "apologize": {"message": "m", "fault": "company"},
-    "remedy": {"message": "m", "root_cause": "r"},
+    "remedy": {"message": "m", "root_cause": "r", "outcome": "upheld"},
     "escalate": {"reason": "r"},
     "return": {"note": "n"},
-    "set_limits": {"reason": "r", "message": "m"},
+    "set_limits": {
+        "reason": "r",
+        "message": "m",
+        "outcome": "not_upheld",
+        "outcome_reason": "Limits set.",
+    },
     "reopen": {"message": "m"},
     "pause": {"reason": "r"},
     "resume": {},
@@ -621,7 +649,12 @@ def test_remedy_hands_compensations_to_the_handler_a_higher_app_registers(api_as
     with extensions.override(remedy_handler=remedy_with_compensation):
         response = api_as(frontline).post(
             f"/complaints/{complaint.pk}/remedy/",
-            {"message": "Opener and a coconut", "root_cause": "Packing", "compensations": [item]},
+            {
+                "message": "Opener and a coconut",
+                "root_cause": "Packing",
+                "outcome": "upheld",
+                "compensations": [item],
+            },
         )
     assert response.status_code == 200 and response.data["state"] == "remedied"
     assert seen["items"] == [{**item, "amount": Decimal("3.50")}]

@@ -117,6 +117,7 @@ def test_compensation_hold_fault_writes_nothing(api_as, frontline, monkeypatch):
     body = {
         "message": "We refund the whole order.",
         "root_cause": "Packer forgot the opener",
+        "outcome": "upheld",
         "compensations": [{"kind": "refund", "amount": "400.00", "currency": "EUR"}],
     }
     key = {"Idempotency-Key": "hold-1"}

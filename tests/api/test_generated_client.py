@@ -235,6 +235,8 @@ def _intake(gen: Generated, subject: str):
         channel=m.ChannelEnum("api"),
         category=m.CategoryEnum("missing_item"),
         severity=m.SeverityEnum("normal"),
+        customer_request=m.CustomerRequestEnum("replacement"),
+        customer_request_detail="The opener the listing promised",
     )
 
 
@@ -322,6 +324,7 @@ def test_the_coconut_walk(gen, integration, frontline):
         body=m.RemedyInRequest(
             message="An opener goes out by express today, and one more coconut on us.",
             root_cause="Packer forgot the opener",
+            outcome=m.OutcomeEnum("upheld"),
             compensations=[
                 m.CompensationItemInRequest(
                     kind=m.CompensationKindEnum("replacement"),
@@ -336,6 +339,7 @@ def test_the_coconut_walk(gen, integration, frontline):
                     currency=m.CurrencyEnum("EUR"),
                     quantity=1,
                     note="one young coconut",
+                    nature=m.CompensationNatureEnum("goodwill"),
                 ),
             ],
         ),
@@ -343,6 +347,7 @@ def test_the_coconut_walk(gen, integration, frontline):
     )
     assert remedied.status_code == 200, remedied.content
     assert remedied.parsed.state == "remedied"
+    assert remedied.parsed.outcome == m.OutcomeEnum("upheld")
 
     # The staff view: internal detail, the granted requests, the whole timeline.
     staff = gen.call("complaints", "complaints_retrieve", complaint_id=first.id, client=agent)
@@ -352,6 +357,9 @@ def test_the_coconut_walk(gen, integration, frontline):
     assert detail.view == "staff"
     assert detail.fault == "company"
     assert detail.root_cause == "Packer forgot the opener"
+    assert detail.customer_request == m.CustomerRequestEnum("replacement")
+    assert (detail.outcome, detail.outcome_reason) == (m.OutcomeEnum("upheld"), "")
+    assert [_item(r, "nature") for r in detail.compensation_requests] == ["redress", "goodwill"]
     assert detail.assignee is None or detail.assignee.username
     assert [_item(r, "status") for r in detail.compensation_requests] == ["granted", "granted"]
     assert len(detail.timeline) >= 4 and all(isinstance(e.at, datetime) for e in detail.timeline)
@@ -481,7 +489,9 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
         "compensations_approve",
         request_id=request.id,
         client=boss,
-        body=m.DecisionInRequest(note="Goodwill: the whole order spoiled."),
+        body=m.DecisionInRequest(
+            note="Goodwill: the whole order spoiled.", outcome=m.OutcomeEnum("upheld")
+        ),
         idempotency_key=f"approve-{request.id}",
     )
     assert approved.status_code == 200, approved.content
@@ -562,7 +572,12 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
     remedied = fire(
         "remedy",
         agent,
-        m.RemedyInRequest(message="The opener is on its way.", root_cause="Packer forgot it"),
+        m.RemedyInRequest(
+            message="The opener is on its way.",
+            root_cause="Packer forgot it",
+            outcome=m.OutcomeEnum("partly_upheld"),
+            outcome_reason="The opener was ours to send; the coconuts were as described.",
+        ),
     )
     assert remedied.state == "remedied"
 
@@ -578,7 +593,12 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
     assert reopened.parsed.state == "venting"
     # While the customer vents, limits are a manager's call and only for abuse: frontline is
     # refused (403), a manager who does not flag abuse breaks the rule (422).
-    limits = m.SetLimitsInRequest(reason="Shouting.", message="We end this conversation.")
+    limits = m.SetLimitsInRequest(
+        reason="Shouting.",
+        message="We end this conversation.",
+        outcome=m.OutcomeEnum("not_upheld"),
+        outcome_reason="Nothing more is owed.",
+    )
     for client, status in ((agent, 403), (chief, 422)):
         early = gen.call(
             "complaints", "complaints_set_limits", complaint_id=filed.id, client=client, body=limits
@@ -596,6 +616,8 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
         m.SetLimitsInRequest(
             reason="Abusive language after two remedies.",
             message="We have done what we can; this conversation ends here.",
+            outcome=m.OutcomeEnum("not_upheld"),
+            outcome_reason="Both remedies were delivered; nothing more is owed.",
         ),
     )
     assert limited.state == "limit_set" and limited.reopen_count == 1

@@ -97,6 +97,7 @@ def test_a_full_walk_leaves_nothing_internal_for_the_integration(staff, integrat
     big = {
         "message": "A refund.",
         "root_cause": "Packing",
+        "outcome": "upheld",
         "compensations": [
             {"kind": "refund", "amount": "300.00", "currency": "EUR", "note": f"{MARK} big"}
         ],
@@ -115,7 +116,17 @@ def test_a_full_walk_leaves_nothing_internal_for_the_integration(staff, integrat
     ok(got(shop.post(url + "messages/", {"body": "Hello?"})), 201)
     deadline_sweep(now=timezone.now() + timedelta(days=30))
     assert Complaint.objects.get(pk=cid).state == "escalated"
-    ok(mg.post(url + "set_limits/", {"reason": f"{MARK} limits", "message": "We stop here."}))
+    ok(
+        mg.post(
+            url + "set_limits/",
+            {
+                "reason": f"{MARK} limits",
+                "message": "We stop here.",
+                "outcome": "not_upheld",
+                "outcome_reason": "Limits set.",
+            },
+        )
+    )
 
     # Staff see the marker and the usernames (so the check below can fail).
     staff_detail = ok(mg.get(url)).data

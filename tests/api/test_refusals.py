@@ -13,7 +13,12 @@ from tests import factories
 from tests.api.conftest import Api
 
 ZH = {"Accept-Language": "zh-hans"}
-LIMITS = {"reason": "Rude", "message": "We stop here."}
+LIMITS = {
+    "reason": "Rude",
+    "message": "We stop here.",
+    "outcome": "not_upheld",
+    "outcome_reason": "Limits set.",
+}
 
 
 def as_(user, **headers) -> Api:
@@ -113,7 +118,8 @@ def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_rem
     refused = as_(frontline).post(f"/complaints/{escalated.pk}/compensations/", REFUND)
     assert refused.status_code == 403
     remedy = as_(frontline).post(
-        f"/complaints/{escalated.pk}/remedy/", {"message": "Here", "root_cause": "Packing"}
+        f"/complaints/{escalated.pk}/remedy/",
+        {"message": "Here", "root_cause": "Packing", "outcome": "upheld"},
     )
     assert remedy.status_code == 403
     assert refused.data["message"] == remedy.data["message"]

@@ -44,14 +44,24 @@ ENDPOINTS = {
     "remedy": (
         "apologized",
         "remedy/",
-        lambda: {"message": "Refund.", "root_cause": "Packing", "compensations": [_item()]},
+        lambda: {
+            "message": "Refund.",
+            "root_cause": "Packing",
+            "outcome": "upheld",
+            "compensations": [_item()],
+        },
     ),
     "escalate": ("acknowledged", "escalate/", lambda: {"reason": "Needs a lead."}),
     "return": ("escalated", "return/", lambda: {"note": "Try a refund."}),
     "set_limits": (
         "acknowledged",
         "set_limits/",
-        lambda: {"reason": "Threats.", "message": "We end this here."},
+        lambda: {
+            "reason": "Threats.",
+            "message": "We end this here.",
+            "outcome": "not_upheld",
+            "outcome_reason": "Limits set.",
+        },
     ),
     "reopen": ("remedied", "reopen/", lambda: {"message": "It broke again."}),
     "pause": ("acknowledged", "pause/", lambda: {"reason": "Waiting for photos.", "until": None}),
@@ -177,7 +187,10 @@ def test_decision_notes_are_clean_text(api_as, frontline, manager, endpoint, not
     assert list(response.data["fields"]) == ["note"]
     assert _rows() == before
     assert CompensationRequest.objects.get(pk=asked.data["id"]).status == "pending"
-    good = api_as(manager).post(f"/compensations/{asked.data['id']}/{endpoint}/", {"note": "OK."})
+    outcome = {"outcome": "upheld"} if endpoint == "approve" else {}
+    good = api_as(manager).post(
+        f"/compensations/{asked.data['id']}/{endpoint}/", {"note": "OK.", **outcome}
+    )
     assert good.status_code == 200, good.data
 
 

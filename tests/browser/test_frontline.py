@@ -128,13 +128,23 @@ def test_frontline_works_the_coconut_complaint_to_remedied(demo, browse, step):
                 "#id_item2_amount": "3.50",
                 "#id_item2_note": "One young coconut as an apology",
             },
-            selects={"#id_item1_kind": "replacement", "#id_item2_kind": "gift"},
+            selects={
+                "#id_item1_kind": "replacement",
+                "#id_item2_kind": "gift",
+                "#id_outcome": "upheld",
+            },
         )
         # Granted on the spot: no approval waits, nothing escalated.
         assert page.locator(".messagelist .warning").count() == 0
         granted = page.locator("#compensation tr.compensation-granted")
         assert granted.count() == 2
         assert "Coconut opener, sent by express" in granted.first.inner_text()
+        # What was granted beside what the customer asked for; the opener is redress, the
+        # coconut goodwill (their kinds' defaults), and the outcome is on the complaint card.
+        assert "Replacement" in page.locator("#compensation .redress-asks").inner_text()
+        assert "Redress" in granted.first.inner_text()
+        assert "Goodwill" in granted.nth(1).inner_text()
+        assert "Upheld" in page.locator("#outcome").inner_text()
 
         step("timeline")
         timeline = page.locator("#timeline").inner_text()

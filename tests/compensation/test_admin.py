@@ -22,6 +22,7 @@ def pending(n, requesters):
     for i in range(n):
         c = complaint_in("apologized")
         outcome = services.complaint_remedy_with_compensation(
+            outcome="upheld",
             complaint_id=c.pk,
             actor=requesters[i % len(requesters)],
             message="Full refund.",
@@ -63,6 +64,7 @@ def test_queue_query_count_is_flat(client, manager):
 def test_queue_shows_what_a_manager_needs_and_decide_buttons(client, frontline, manager):
     earlier = complaint_in("apologized", customer_email="twice@example.com")
     services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=earlier.pk,
         actor=frontline,
         message="Voucher.",
@@ -70,6 +72,7 @@ def test_queue_shows_what_a_manager_needs_and_decide_buttons(client, frontline, 
         items=[{"kind": "voucher", "amount": "20"}],
     )
     (req,) = services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=complaint_in("apologized", customer_email="twice@example.com").pk,
         actor=frontline,
         message="Full refund.",
@@ -189,6 +192,7 @@ def test_complaint_page_remedy_with_compensation(client, frontline):
         {
             "message": "Opener by express plus a coconut.",
             "root_cause": "Packer forgot the opener",
+            "outcome": "upheld",
             "item1_kind": "replacement",
             "item1_amount": "14.90",
             "item1_currency": "EUR",
@@ -219,6 +223,7 @@ def test_complaint_page_remedy_bad_amount_writes_nothing(client, frontline):
         {
             "message": "Refund.",
             "root_cause": "Faulty",
+            "outcome": "upheld",
             "item1_kind": "refund",
             "item1_amount": "10.001",
             "item1_currency": "EUR",
@@ -241,6 +246,7 @@ def test_complaint_page_remedy_beyond_authority_escalates(client, frontline):
         {
             "message": "Full refund.",
             "root_cause": "Faulty",
+            "outcome": "upheld",
             "item1_kind": "refund",
             "item1_amount": "400",
             "item1_currency": "EUR",
@@ -316,6 +322,7 @@ def test_complaint_page_compensation_above_you_is_refused_with_the_reason(client
     post = {
         "message": "Opener by express.",
         "root_cause": "Packer forgot the opener",
+        "outcome": "upheld",
         "item1_kind": "refund",
         "item1_amount": "10.00",
         "item1_currency": "EUR",

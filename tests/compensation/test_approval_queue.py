@@ -153,6 +153,7 @@ def test_the_queue_shows_the_approval_deadline_in_the_viewers_time_zone(client, 
     requester = UserFactory(username="asker", groups=["frontline"])
     c = complaint_in("apologized")
     services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=c.pk,
         actor=requester,
         message="Full refund.",
@@ -175,6 +176,7 @@ def test_the_complaint_page_says_why_a_request_waits_once(client, frontline, man
 
     c = complaint_in("apologized")
     services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=c.pk,
         actor=frontline,
         message="Full refund.",

@@ -23,6 +23,7 @@ DASHBOARD = "/admin/complaints/complaint/dashboard/"
 def remedy(actor, *items):
     c = complaint_in("apologized")
     return services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=c.pk,
         actor=actor,
         message="Here is what we do.",

@@ -36,6 +36,7 @@ def _remedy_post(amount: str, currency: str, **extra) -> dict:
     return {
         "message": "Refund.",
         "root_cause": "Faulty",
+        "outcome": "upheld",
         "item1_kind": "gift",
         "item1_amount": amount,
         "item1_currency": currency,

@@ -14,6 +14,7 @@ ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans,zh;q=0.9"}
 def _pending_refund(frontline):
     c = complaint_in("apologized")
     services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=c.pk,
         actor=frontline,
         message="Full refund.",

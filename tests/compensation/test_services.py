@@ -43,6 +43,7 @@ COCONUT = [
 
 def remedy(complaint, actor, items, **kw):
     return services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=complaint.pk,
         actor=actor,
         message="We send the opener by express and add a coconut.",
@@ -344,7 +345,12 @@ def test_pending_is_withdrawn_when_the_complaint_leaves_escalated_otherwise(
     (req,) = remedy(c, frontline, [{"kind": "refund", "amount": "400"}]).requests
     with django_capture_on_commit_callbacks(execute=True):
         cs.complaint_set_limits(
-            complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+            outcome="not_upheld",
+            outcome_reason="Limits set.",
+            complaint_id=c.pk,
+            actor=manager,
+            reason="Threats",
+            message="We end this here.",
         )
     req.refresh_from_db()
     assert req.status == "rejected" and req.decision_note.startswith("Withdrawn")
@@ -370,7 +376,12 @@ def test_a_withdrawal_and_its_event_commit_together_or_not_at_all(frontline, man
     )
     with pytest.raises(RuntimeError):
         cs.complaint_set_limits(
-            complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+            outcome="not_upheld",
+            outcome_reason="Limits set.",
+            complaint_id=c.pk,
+            actor=manager,
+            reason="Threats",
+            message="We end this here.",
         )
     req.refresh_from_db()
     assert req.status == "pending"
@@ -519,6 +530,7 @@ def test_approval_records_root_cause_and_publishes_webhook_events(frontline, man
 
     c = complaint_in("apologized")
     outcome = services.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=c.pk,
         actor=frontline,
         message="Refund on its way",
@@ -570,7 +582,11 @@ def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_rem
         )
     with pytest.raises(NotPermittedError) as as_remedy:
         services.complaint_remedy_with_compensation(
-            complaint_id=c.pk, actor=frontline, message="Here", root_cause="Packing"
+            outcome="upheld",
+            complaint_id=c.pk,
+            actor=frontline,
+            message="Here",
+            root_cause="Packing",
         )
     assert as_request.value.message == as_remedy.value.message
     assert as_request.value.message == roles.remedy_refusal(c, frontline)

@@ -66,7 +66,14 @@ def test_frontline_walks_a_complaint_to_remedied_with_the_buttons(client, frontl
             {"summary": "Opener missing", "message": "I understand.", "promised_by": promise},
         ),
         ("apologize", {"message": "Sorry, our packer forgot it.", "fault": "company"}),
-        ("remedy", {"message": "Opener by express.", "root_cause": "Packing checklist"}),
+        (
+            "remedy",
+            {
+                "message": "Opener by express.",
+                "root_cause": "Packing checklist",
+                "outcome": "upheld",
+            },
+        ),
     ]
     for name, data in steps:
         c.refresh_from_db()

@@ -132,13 +132,18 @@ def test_api_and_admin_remedy_call_the_same_handler(client, frontline, walk):
     with extensions.override(remedy_handler=handler):
         response = client.post(
             f"/api/v1/complaints/{by_api.pk}/remedy/",
-            json.dumps({"message": "m", "root_cause": "r", "compensations": [GIFT]}),
+            json.dumps(
+                {"message": "m", "root_cause": "r", "outcome": "upheld", "compensations": [GIFT]}
+            ),
             content_type="application/json",
             headers={"Authorization": f"Token {key}"},
         )
         assert response.status_code == 200, response.content
         url = f"/admin/complaints/complaint/{by_admin.pk}/do/remedy/"
-        assert client.post(url, {"message": "m", "root_cause": "r"}).status_code == 302
+        assert (
+            client.post(url, {"message": "m", "root_cause": "r", "outcome": "upheld"}).status_code
+            == 302
+        )
     assert len(calls) == 2 and calls[1] == []
     assert set(Complaint.objects.values_list("state", flat=True)) == {"remedied"}
 
@@ -151,14 +156,20 @@ def test_without_a_provider_the_plain_services_run(client, frontline, walk):
         key = api_token_issue(user=frontline)[1]
         refused = client.post(
             f"/api/v1/complaints/{complaint.pk}/remedy/",
-            json.dumps({"message": "m", "root_cause": "r", "compensations": [GIFT]}),
+            json.dumps(
+                {"message": "m", "root_cause": "r", "outcome": "upheld", "compensations": [GIFT]}
+            ),
             content_type="application/json",
             headers={"Authorization": f"Token {key}"},
         )
         assert refused.status_code == 422
         assert list(refused.json()["fields"]) == ["compensations"]
         extensions.complaint_remedy(
-            complaint_id=complaint.pk, actor=frontline, message="m", root_cause="r"
+            outcome="upheld",
+            complaint_id=complaint.pk,
+            actor=frontline,
+            message="m",
+            root_cause="r",
         )
     assert Complaint.objects.get(pk=complaint.pk).state == "remedied"
 

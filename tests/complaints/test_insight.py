@@ -52,7 +52,7 @@ def test_top_root_causes(walk, frontline):
     for cause in ("Packing", "Packing", "Courier"):
         c = walk("apologized")
         services.complaint_remedy(
-            complaint_id=c.pk, actor=frontline, message="Sorry.", root_cause=cause
+            outcome="upheld", complaint_id=c.pk, actor=frontline, message="Sorry.", root_cause=cause
         )
     old = walk("remedied")  # root cause "Packing" by the factory, but filed long ago
     age(old, days=40)

@@ -496,7 +496,9 @@ def test_only_the_engine_writes_state_through_a_full_walk_and_a_sweep(staff, com
     services.complaint_raise_level(complaint_id=cid, actor=None, reason="Bigger than thought")
     services.complaint_return(complaint_id=cid, actor=mgr, note="Offer a voucher")
     assert state() == "apologized"
-    services.complaint_remedy(complaint_id=cid, actor=fl, message="Sent.", root_cause="Packing")
+    services.complaint_remedy(
+        outcome="upheld", complaint_id=cid, actor=fl, message="Sent.", root_cause="Packing"
+    )
     services.complaint_reopen(complaint_id=cid, actor=fl, message="Still broken")
     # compensation beyond frontline authority escalates; a rejection returns, an approval remedies
     request = compensation_services.compensation_request(
@@ -508,17 +510,32 @@ def test_only_the_engine_writes_state_through_a_full_walk_and_a_sweep(staff, com
     request = compensation_services.compensation_request(
         complaint_id=cid, actor=fl, kind="refund", amount=Decimal("900")
     )
-    compensation_services.compensation_approve(request_id=request.pk, actor=mgr, note="Fine")
+    compensation_services.compensation_approve(
+        request_id=request.pk, actor=mgr, note="Fine", outcome="upheld"
+    )
     assert state() == "remedied"
     assert CompensationRequest.objects.filter(complaint_id=cid, status="approved").exists()
     services.complaint_reopen(complaint_id=cid, actor=fl, message="Wrong item again")
     services.complaint_acknowledge(
         complaint_id=cid, actor=fl, summary="Wrong item", message="I see.", promised_by=soon
     )
-    services.complaint_set_limits(complaint_id=cid, actor=fl, reason="Abuse", message="Bye.")
+    services.complaint_set_limits(
+        outcome="not_upheld",
+        outcome_reason="Limits set.",
+        complaint_id=cid,
+        actor=fl,
+        reason="Abuse",
+        message="Bye.",
+    )
     services.complaint_reopen(complaint_id=cid, actor=mgr, message="Let us try again")
     services.complaint_set_limits(
-        complaint_id=cid, actor=mgr, reason="Abuse", message="Bye.", abuse=True
+        outcome="not_upheld",
+        outcome_reason="Limits set.",
+        complaint_id=cid,
+        actor=mgr,
+        reason="Abuse",
+        message="Bye.",
+        abuse=True,
     )
     services.complaint_reopen(complaint_id=cid, actor=mgr, message="Once more")
     # the sweep: a lapsed first response escalates, a lapsed approval raises the level
@@ -527,7 +544,7 @@ def test_only_the_engine_writes_state_through_a_full_walk_and_a_sweep(staff, com
     assert deadline_sweep(now=now).escalated == 1
     _lapse(cid, ["approval"], now + timedelta(minutes=5))
     assert deadline_sweep(now=now + timedelta(minutes=5)).raised == 1
-    services.complaint_approve(complaint_id=cid, actor=mgr, note="Done")
+    services.complaint_approve(outcome="upheld", complaint_id=cid, actor=mgr, note="Done")
     assert state() == "remedied"
 
     steps = set(TransitionLog.objects.filter(complaint_id=cid).values_list("transition", flat=True))

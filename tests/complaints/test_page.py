@@ -171,7 +171,13 @@ def test_a_form_not_offered_is_refused_by_url_with_the_reason(client, frontline)
     got = client.get(action_url(c, "set_limits"))
     posted = client.post(
         action_url(c, "set_limits"),
-        {"reason": "Rude", "message": "We end this.", "expected_version": version},
+        {
+            "reason": "Rude",
+            "message": "We end this.",
+            "outcome": "not_upheld",
+            "outcome_reason": "Limits set.",
+            "expected_version": version,
+        },
     )
     for response in (got, posted):
         assert response.status_code == 403

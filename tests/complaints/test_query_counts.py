@@ -77,7 +77,12 @@ def test_each_transition_has_a_pinned_query_count(frontline, manager):
         (services.complaint_return, {"note": "ask first"}, manager, 12),
         (services.complaint_pause, {"reason": "photos"}, frontline, 7),
         (services.complaint_resume, {}, frontline, 7),
-        (services.complaint_remedy, {"message": "m", "root_cause": "r"}, frontline, 9),
+        (
+            services.complaint_remedy,
+            {"message": "m", "root_cause": "r", "outcome": "upheld"},
+            frontline,
+            9,
+        ),
         (services.complaint_reopen, {"message": "m"}, frontline, 10),
     ]
     counts = {
@@ -96,7 +101,7 @@ def test_compensation_decisions_have_pinned_query_counts(frontline, manager):
     on_the_spot = factories.complaint_in("apologized")
     waiting = factories.complaint_in("apologized")
     refused = factories.complaint_in("apologized")
-    remedy = {"message": "m", "root_cause": "r"}
+    remedy = {"message": "m", "root_cause": "r", "outcome": "upheld"}
     counts = {
         "granted": queries(
             compensation.complaint_remedy_with_compensation,

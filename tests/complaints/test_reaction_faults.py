@@ -45,7 +45,7 @@ CALLS = {
     "remedy": (
         "apologized",
         lambda c, u: services.complaint_remedy(
-            complaint_id=c.pk, actor=u["fl"], message="m", root_cause="r"
+            outcome="upheld", complaint_id=c.pk, actor=u["fl"], message="m", root_cause="r"
         ),
     ),
     "escalate": (
@@ -54,7 +54,9 @@ CALLS = {
     ),
     "approve": (
         "escalated",
-        lambda c, u: services.complaint_approve(complaint_id=c.pk, actor=u["mgr"], note="ok"),
+        lambda c, u: services.complaint_approve(
+            outcome="upheld", complaint_id=c.pk, actor=u["mgr"], note="ok"
+        ),
     ),
     "return": (
         "escalated",
@@ -63,7 +65,12 @@ CALLS = {
     "set_limits": (
         "acknowledged",
         lambda c, u: services.complaint_set_limits(
-            complaint_id=c.pk, actor=u["fl"], reason="r", message="m"
+            outcome="not_upheld",
+            outcome_reason="Limits set.",
+            complaint_id=c.pk,
+            actor=u["fl"],
+            reason="r",
+            message="m",
         ),
     ),
     "reopen": (

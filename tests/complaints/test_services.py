@@ -43,13 +43,22 @@ def fire(name: str, complaint_id: int, actor, **override):
             {"summary": "Opener missing", "message": "I understand.", "promised_by": later},
         ),
         "apologize": (services.complaint_apologize, {"message": "Sorry.", "fault": "company"}),
-        "remedy": (services.complaint_remedy, {"message": "Sent.", "root_cause": "Packing"}),
+        "remedy": (
+            services.complaint_remedy,
+            {"message": "Sent.", "root_cause": "Packing", "outcome": "upheld"},
+        ),
         "escalate": (services.complaint_escalate, {"reason": "Too big"}),
-        "approve": (services.complaint_approve, {"note": "OK"}),
+        "approve": (services.complaint_approve, {"note": "OK", "outcome": "upheld"}),
         "return": (services.complaint_return, {"note": "Handle it yourself"}),
         "set_limits": (
             services.complaint_set_limits,
-            {"reason": "Threats", "message": "We end this.", "abuse": True},
+            {
+                "reason": "Threats",
+                "message": "We end this.",
+                "outcome": "not_upheld",
+                "outcome_reason": "Limits set.",
+                "abuse": True,
+            },
         ),
         "reopen": (services.complaint_reopen, {"message": "Still broken"}),
     }
@@ -99,10 +108,14 @@ def test_transition_matrix(name, state, manager):
 NO_DATA = {
     "acknowledge": ("venting", {"summary": "", "message": " "}, {"summary", "message"}),
     "apologize": ("acknowledged", {"fault": "nobody"}, {"fault"}),
-    "remedy": ("apologized", {"root_cause": ""}, {"root_cause"}),
+    "remedy": ("apologized", {"root_cause": "", "outcome": "upheld"}, {"root_cause"}),
     "escalate": ("venting", {"reason": ""}, {"reason"}),
     "return": ("escalated", {"note": ""}, {"note"}),
-    "set_limits": ("acknowledged", {"reason": "", "message": ""}, {"reason", "message"}),
+    "set_limits": (
+        "acknowledged",
+        {"reason": "", "message": "", "outcome": "not_upheld", "outcome_reason": "Limits set."},
+        {"reason", "message"},
+    ),
     "reopen": ("remedied", {"message": "\x00"}, {"message"}),
 }
 

@@ -104,12 +104,19 @@ def test_remedy_and_approve_meet_what_is_open(committed, acknowledged, agent, tr
             fault="company",
         )
         committed(
-            services.complaint_remedy, complaint_id=c.pk, actor=agent, message="m", root_cause="r"
+            services.complaint_remedy,
+            complaint_id=c.pk,
+            actor=agent,
+            message="m",
+            root_cause="r",
+            outcome="upheld",
         )
     else:
         committed(services.complaint_escalate, complaint_id=c.pk, actor=agent, reason="big")
         assert ("approval", "pending") in kinds(c.pk)
-        committed(services.complaint_approve, complaint_id=c.pk, actor=lead, note="ok")
+        committed(
+            services.complaint_approve, complaint_id=c.pk, actor=lead, note="ok", outcome="upheld"
+        )
     assert not Deadline.objects.filter(complaint=c, status__in=["pending", "warned"]).exists()
     assert ("promise", "met") in kinds(c.pk)
     assert ("resolution", "met") in kinds(c.pk)
@@ -118,7 +125,13 @@ def test_remedy_and_approve_meet_what_is_open(committed, acknowledged, agent, tr
 def test_limits_cancel_and_reopen_starts_again(committed, acknowledged, agent, manager):
     c = acknowledged()
     committed(
-        services.complaint_set_limits, complaint_id=c.pk, actor=agent, reason="r", message="m"
+        services.complaint_set_limits,
+        complaint_id=c.pk,
+        actor=agent,
+        reason="r",
+        message="m",
+        outcome="not_upheld",
+        outcome_reason="Limits set.",
     )
     assert kinds(c.pk, status="cancelled") == [
         ("promise", "cancelled"),

@@ -36,13 +36,18 @@ def walked(committed):
             complaint_id=cid, actor=walker, message="Sorry.", fault="company"
         ),
         "rem": lambda cid: services.complaint_remedy(
-            complaint_id=cid, actor=walker, message="Sent.", root_cause="Packing"
+            outcome="upheld", complaint_id=cid, actor=walker, message="Sent.", root_cause="Packing"
         ),
         "esc": lambda cid: services.complaint_escalate(
             complaint_id=cid, actor=walker, reason="Needs a lead"
         ),
         "lim": lambda cid: services.complaint_set_limits(
-            complaint_id=cid, actor=walker, reason="Abuse", message="We end this here."
+            outcome="not_upheld",
+            outcome_reason="Limits set.",
+            complaint_id=cid,
+            actor=walker,
+            reason="Abuse",
+            message="We end this here.",
         ),
         "pause": lambda cid: services.complaint_pause(
             complaint_id=cid, actor=walker, reason="Waiting on photos"

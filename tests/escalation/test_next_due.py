@@ -64,7 +64,12 @@ def test_remedy_meets_everything_and_clears_it(committed, acknowledged, agent):
     )
     assert next_due(c) is not None
     committed(
-        services.complaint_remedy, complaint_id=c.pk, actor=agent, message="m", root_cause="r"
+        services.complaint_remedy,
+        complaint_id=c.pk,
+        actor=agent,
+        message="m",
+        root_cause="r",
+        outcome="upheld",
     )
     assert running(c) == [] and next_due(c) is None
 

@@ -196,7 +196,9 @@ def test_a_mail_outage_does_not_hold_up_escalation_and_the_email_follows(
 def test_deadline_of_a_closed_complaint_is_cancelled_not_escalated(acknowledged, agent, sweep):
     c = acknowledged()
     services.complaint_apologize(complaint_id=c.pk, actor=agent, message="m", fault="company")
-    services.complaint_remedy(complaint_id=c.pk, actor=agent, message="m", root_cause="r")
+    services.complaint_remedy(
+        outcome="upheld", complaint_id=c.pk, actor=agent, message="m", root_cause="r"
+    )
     assert not Deadline.objects.filter(complaint=c, status__in=["pending", "warned"]).exists()
     # A deadline left running on a closed complaint (data from before the engine closed them in
     # the same transaction) is cancelled, never escalated.

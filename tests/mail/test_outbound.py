@@ -190,11 +190,20 @@ def test_every_public_staff_message_is_mailed_and_nothing_else(frontline, manage
         complaint_id=complaint.pk, actor=frontline, message="Sorry.", fault="company"
     )
     services.complaint_remedy(
-        complaint_id=complaint.pk, actor=frontline, message="Opener sent.", root_cause="Packing"
+        outcome="upheld",
+        complaint_id=complaint.pk,
+        actor=frontline,
+        message="Opener sent.",
+        root_cause="Packing",
     )
     limited = factories.complaint_in("acknowledged")
     services.complaint_set_limits(
-        complaint_id=limited.pk, actor=frontline, reason="Threats", message="We end this here."
+        outcome="not_upheld",
+        outcome_reason="Limits set.",
+        complaint_id=limited.pk,
+        actor=frontline,
+        reason="Threats",
+        message="We end this here.",
     )
     kinds = list(OutboundMail.objects.order_by("pk").values_list("kind", "message__body"))
     assert [k for k, _ in kinds] == [
@@ -396,6 +405,7 @@ def test_a_remedy_that_waited_for_approval_is_mailed_as_the_remedy(frontline, ma
 
     complaint = factories.complaint_in("apologized")
     outcome = compensation.complaint_remedy_with_compensation(
+        outcome="upheld",
         complaint_id=complaint.pk,
         actor=frontline,
         message="We refund the full 400 EUR.",

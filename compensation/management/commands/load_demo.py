@@ -40,6 +40,25 @@ COCONUT_WORDS = (
 )
 
 
+# What each demo customer asks for (DESIGN §10): (customer_request, in their words); the ones not
+# listed did not say (the late parcel).
+DEMO_ASKS = {
+    "demo-coconut": ("replacement", "The opener the listing promised"),
+    "demo-wrong-size": ("replacement", "Size 39, please"),
+    "demo-double-charge": ("refund", "The second charge back"),
+    "demo-broken-vase": ("replacement", ""),
+    "demo-rude-driver": ("apology", "An apology from the driver"),
+    "demo-cold-soup": ("refund", ""),
+    "demo-missing-manual": ("other", "The manual as a PDF"),
+    "demo-fridge": ("repair", "Repair or a new fridge, and the spoiled food paid"),
+    "demo-refund-wait": ("refund", "The refund I was promised"),
+    "demo-abusive": ("other", "1000 EUR"),
+    "demo-reopened": ("explanation", "Why the replacement is late too"),
+    "demo-coconut-remedied": ("replacement", "The opener the listing promised"),
+    "demo-refund-400": ("refund", "My 400 EUR back"),
+}
+
+
 class Command(BaseCommand):
     help = "Create the demo users and complaints (safe to run twice)."
 
@@ -215,6 +234,8 @@ class Command(BaseCommand):
                     channel="email",
                     category=category,
                     severity=severity,
+                    customer_request=DEMO_ASKS.get(ext, ("", ""))[0],
+                    customer_request_detail=DEMO_ASKS.get(ext, ("", ""))[1],
                     external_id=ext,
                     actor=shop,
                 )
@@ -245,6 +266,7 @@ class Command(BaseCommand):
                             actor=fl,
                             root_cause="Packing checklist skipped",
                             message="We are sending a replacement right away.",
+                            outcome="upheld",
                         )
                     elif step == "esc":
                         cs.complaint_escalate(
@@ -258,6 +280,9 @@ class Command(BaseCommand):
                             actor=fl,
                             reason="Threats after three offers; alternatives exhausted.",
                             message="We have made every offer we can; we will close this now.",
+                            outcome="not_upheld",
+                            outcome_reason="The order arrived as described; the demand for "
+                            "1000 EUR has no basis in what happened.",
                         )
                     elif step == "reo":
                         cs.complaint_reopen(
@@ -320,6 +345,8 @@ class Command(BaseCommand):
                     description=words,
                     channel="email",
                     category=category,
+                    customer_request=DEMO_ASKS[ext][0],
+                    customer_request_detail=DEMO_ASKS[ext][1],
                     external_id=ext,
                     actor=shop,
                 )
@@ -342,6 +369,7 @@ class Command(BaseCommand):
                     actor=fl,
                     message=rem,
                     root_cause=cause,
+                    outcome="upheld",
                     items=items,
                 )
         return created_count
