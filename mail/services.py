@@ -56,6 +56,7 @@ from mail.models import (
     OutboundMail,
 )
 from mail.rendering import mail_language, mail_render
+from portal import services as portal_services
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,9 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
         # The next message of the same complaint in this call threads onto this one.
         row.update(out_id=message_id, out_refs=" ".join(thread), out_at=message.created_at)
     written = OutboundMail.objects.bulk_create(rows)
+    # Every customer mail carries the customer's link: issued here, in the change's
+    # transaction, when the complaint has none yet (rendering only reads it).
+    portal_services.customer_links_ensure(complaint_ids={mail.complaint_id for mail in written})
     ids = [mail.pk for mail in written]
     if ids:
         transaction.on_commit(_enqueue_after_commit(ids), robust=True)
