@@ -10,6 +10,7 @@ the site's time zone by name, and holds nothing internal (`portal.selectors.cust
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,8 @@ def _link(token: str) -> CustomerLink:
 def _throttled(link: CustomerLink) -> bool:
     """Cache-based: at most REDRESS_CUSTOMER_LINK_RATE requests per link per minute."""
     window = int(timezone.now().timestamp() // 60)
-    key = f"portal:rate:{link.pk}:{window}"
+    # By the link's key (ids repeat after a rollback; the cache need not hold the key itself).
+    key = f"portal:rate:{hashlib.sha256(link.key.encode()).hexdigest()[:24]}:{window}"
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)

@@ -1,6 +1,7 @@
 """Fixtures of the customer's side: a complaint's link as the customer gets it."""
 
 import pytest
+from django.core.cache import cache
 
 from portal import selectors, services, tokens
 
@@ -10,6 +11,11 @@ def link_path(complaint) -> str:
     services.customer_links_ensure(complaint_ids=[complaint.pk])
     link = selectors.customer_link_active(complaint_id=complaint.pk)
     return f"/c/{tokens.token_for(link.key)}/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    cache.clear()
 
 
 @pytest.fixture
