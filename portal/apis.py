@@ -4,11 +4,13 @@ summary-confirmation/`, `/remedy-response/`, `/rating/`), on the customer's beha
 
 Thin: parse, call one service, render. An integration acts only on its own complaints (others'
 are a 404). 409: the act is not possible in the complaint's current step (or it was answered
-differently before); 400: bad input. Every POST honours `Idempotency-Key`.
+differently before); 400: malformed input; 422: a decline or a correction without the
+customer's words. Every POST honours `Idempotency-Key`.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +28,7 @@ from complaints.apis import (
     ComplaintApi,
     complaint_detail_data,
 )
+from core.errors import RuleViolationError
 from portal import services
 from portal.models import Via
 from portal.serializers import (
@@ -45,7 +48,11 @@ def _responses(ok, conflict: str) -> dict:
     return {
         200: ok,
         409: OpenApiResponse(ErrorSerializer, description=conflict),
-        422: OpenApiResponse(ErrorSerializer, description="Idempotency-Key reused."),
+        422: OpenApiResponse(
+            ErrorSerializer,
+            description="A decline or a correction without the customer's words, or "
+            "Idempotency-Key reused.",
+        ),
     }
 
 
@@ -61,6 +68,11 @@ class SummaryConfirmationApi(CustomerRespondApi):
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         data = input_parse(SummaryConfirmationIn, request.data)
+        if not data["confirmed"] and not data["correction"].strip():
+            raise RuleViolationError(
+                _("Say what we got wrong: a correction needs the customer's words."),
+                fields={"correction": [_("Required when the customer does not confirm.")]},
+            )
 
         def run() -> Reply:
             if data["confirmed"]:

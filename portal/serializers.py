@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from complaints.serializers import text
@@ -12,7 +11,7 @@ from portal.models import Decision
 class SummaryConfirmationIn(serializers.Serializer):
     confirmed = serializers.BooleanField(
         help_text="`true`: the customer confirms the summary; `false`: they correct it "
-        "(`correction` required)."
+        "(`correction` required, else a 422)."
     )
     correction = text(
         required=False,
@@ -20,13 +19,6 @@ class SummaryConfirmationIn(serializers.Serializer):
         allow_blank=True,
         help_text="What we got wrong, in the customer's words (becomes their message).",
     )
-
-    def validate(self, data):
-        if not data["confirmed"] and not data["correction"].strip():
-            raise serializers.ValidationError(
-                {"correction": [_("Required when the customer does not confirm the summary.")]}
-            )
-        return data
 
 
 class RemedyResponseIn(serializers.Serializer):

@@ -23,7 +23,7 @@ from complaints import services as complaint_services
 from complaints.models import Complaint, Message, MessageKind, State
 from complaints.services.checks import MAX_TEXT, Checker
 from core import roles
-from core.errors import InvalidTransitionError, NotPermittedError
+from core.errors import InvalidTransitionError, NotPermittedError, RuleViolationError
 from portal import selectors, tokens
 from portal.models import CustomerLink, Decision, HandlingRating, RemedyResponse, Via
 
@@ -129,9 +129,15 @@ def remedy_respond(
     reopened before, reopens and escalates it to the next tier — both through the engine."""
     check = Checker()
     check.choice("decision", decision, Decision.values)
-    words = check.text("words", words, max_length=MAX_TEXT, required=decision == Decision.DECLINED)
+    words = check.text("words", words, max_length=MAX_TEXT, required=False)
     check.choice("via", via, Via.values)
     check.raise_if_any()
+    if decision == Decision.DECLINED and not words:
+        # Well-formed, but a decline says why (the reason reopens the complaint): a rule, 422.
+        raise RuleViolationError(
+            _("Please tell us why the remedy does not put things right for you."),
+            fields={"words": [_("Required when you decline.")]},
+        )
     with transaction.atomic():
         complaint = complaint_services.complaint_lock(complaint_id)
         label = complaint_services.customer_acting_check(complaint=complaint, actor=actor)

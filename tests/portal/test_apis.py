@@ -28,7 +28,7 @@ def test_integration_confirms_and_corrects_the_summary(integration):
     assert done.status_code == 200 and done.data["view"] == "customer"
     assert Complaint.objects.get(pk=c.pk).summary_confirmed is True
     bad = shop.post(f"/complaints/{c.pk}/summary-confirmation/", {"confirmed": False})
-    assert bad.status_code == 400 and "correction" in bad.data["fields"]
+    assert bad.status_code == 422 and "correction" in bad.data["fields"]
     fixed = shop.post(
         f"/complaints/{c.pk}/summary-confirmation/",
         {"confirmed": False, "correction": "Two openers."},
@@ -74,7 +74,7 @@ def test_decline_reopens(integration):
     c = _filed_by(integration, "remedied")
     shop = Api(token_for(integration))
     no_reason = shop.post(f"/complaints/{c.pk}/remedy-response/", {"decision": "declined"})
-    assert no_reason.status_code == 400
+    assert no_reason.status_code == 422
     declined = shop.post(
         f"/complaints/{c.pk}/remedy-response/", {"decision": "declined", "words": "Broken."}
     )

@@ -14,6 +14,7 @@ from core.errors import (
     InvalidTransitionError,
     NotFoundError,
     NotPermittedError,
+    RuleViolationError,
 )
 from portal import services
 from portal.models import CustomerLink, HandlingRating, RemedyResponse
@@ -142,8 +143,8 @@ def test_no_remedy_to_answer_is_a_conflict_and_writes_nothing(walk):
 
 def test_decline_needs_a_reason(walk):
     c = walk("remedied")
-    with pytest.raises(InvalidDataError):
-        services.remedy_respond(complaint_id=c.pk, actor=None, decision="declined", words="")
+    with pytest.raises(RuleViolationError):
+        services.remedy_respond(complaint_id=c.pk, actor=None, decision="declined", words=" ")
     assert Complaint.objects.get(pk=c.pk).state == "remedied"
 
 
