@@ -84,9 +84,7 @@ def test_fairness_and_solved_by_category_tier_and_agent(walk):
     assert rows("by_category") == [("delivery", 1, 4.0, 1.0), ("missing_item", 2, 3.5, 0.5)]
     assert rows("by_tier") == [("frontline", 3, pytest.approx(11 / 3), pytest.approx(2 / 3))]
     walker = Complaint.objects.exclude(assignee=other).values_list("assignee", flat=True)[0]
-    assert sorted(rows("by_agent")) == sorted(
-        [(walker, 2, 3.5, 0.5), (other.pk, 1, 4.0, 1.0)]
-    )
+    assert sorted(rows("by_agent")) == sorted([(walker, 2, 3.5, 0.5), (other.pk, 1, 4.0, 1.0)])
     labels = {r.key: r.label for r in figures.by_agent}
     assert labels[other.pk] == "Ploy"
     assert figures.by_category[0].label == "Delivery"
