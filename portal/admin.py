@@ -90,7 +90,7 @@ class CustomerLinkAdmin(_RoleGatedAdmin):
             except DomainError as error:
                 messages.error(request, error.message)
         return HttpResponseRedirect(
-            reverse("admin:complaints_complaint_change", args=[complaint_id]) + "#customer"
+            reverse("admin:complaints_complaint_change", args=[complaint_id]) + "#customer-answers"
         )
 
     def renew_view(self, request: HttpRequest, complaint_id: int) -> HttpResponse:

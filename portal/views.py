@@ -120,7 +120,9 @@ def _page(
         response = render(request, "portal/page.html", context, status=status)
     response["Content-Language"] = language
     # The token is in the URL: never send it on to another site, never keep it in a cache.
-    response["Referrer-Policy"] = "no-referrer"
+    # ("same-origin", not "no-referrer": with no referrer browsers post `Origin: null`, which
+    # the CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response

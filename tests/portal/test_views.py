@@ -27,7 +27,7 @@ def test_page_shows_reference_step_promise_and_summary(walk, path_of, client):
     assert "Opener missing" in html  # the summary to confirm
     assert '<html lang="en">' in html
     assert page["Cache-Control"] == "no-store"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 def test_no_internal_note_reaches_the_page(walk, path_of, client, frontline):
