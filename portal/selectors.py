@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Count,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -47,6 +48,11 @@ def link_days() -> int:
 
 def customer_link_active(*, complaint_id: int) -> CustomerLink | None:
     return CustomerLink.objects.filter(complaint_id=complaint_id, revoked_at__isnull=True).first()
+
+
+def customer_link_exists() -> Exists:
+    """For a complaint queryset's annotation: whether the complaint has an active link."""
+    return Exists(CustomerLink.objects.filter(complaint=OuterRef("pk"), revoked_at__isnull=True))
 
 
 def customer_link_url(*, link: CustomerLink) -> str:

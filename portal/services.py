@@ -55,20 +55,26 @@ def customer_link_issue(*, complaint: Complaint, actor: Any = None) -> CustomerL
 
 
 def customer_links_ensure(*, complaint_ids: Iterable[int]) -> None:
-    """Every complaint of `complaint_ids` gets an active link if it has none (its first need: a
-    mail that will carry it). Set-based: one read, one insert. The callers hold the complaints
-    locked (the change whose mails these are), so two never issue one twice. Issuing on first
-    need is the system's, not an act of anyone, so it is not logged; staff renewals are."""
+    """Every complaint of `complaint_ids` gets an active link if it has none (one read, one
+    insert). The caller holds the complaints locked, so two never issue one twice."""
     wanted = set(complaint_ids)
     have = set(
         CustomerLink.objects.filter(complaint_id__in=wanted, revoked_at__isnull=True).values_list(
             "complaint_id", flat=True
         )
     )
+    customer_links_create(complaint_ids=wanted - have)
+
+
+def customer_links_create(*, complaint_ids: Iterable[int]) -> None:
+    """Issue the first link of complaints that have none active (the caller read that in its
+    own query, `selectors.customer_link_exists`): its first need, a mail that will carry it.
+    One insert. Issuing on first need is the system's, not an act of anyone, so it is not
+    logged; staff renewals and revocations are."""
     now = timezone.now()
     CustomerLink.objects.bulk_create(
         CustomerLink(complaint_id=pk, key=tokens.key_new(), created_at=now)
-        for pk in sorted(wanted - have)
+        for pk in sorted(set(complaint_ids))
     )
 
 
