@@ -20,6 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py customer_link --demo
 	@echo "Redress: http://127.0.0.1:8000/admin/  (frontline, frontline2, lead, manager, admin; password: $${DEMO_PASSWORD:-demo})"
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \

@@ -21,6 +21,7 @@ from core import roles
 COMPLAINTS_READ = "complaints:read"
 COMPLAINTS_FILE = "complaints:file"
 CUSTOMER_ACT = "customer:act"
+CUSTOMER_RESPOND = "customer:respond"
 WEBHOOKS_MANAGE = "webhooks:manage"
 STAFF = "staff"
 
@@ -28,6 +29,10 @@ SCOPES: dict[str, Any] = {
     COMPLAINTS_READ: _("Read your complaints (the customer-safe view for integrations)."),
     COMPLAINTS_FILE: _("File complaints."),
     CUSTOMER_ACT: _("Act for the customer: send their messages, reopen their complaint."),
+    CUSTOMER_RESPOND: _(
+        "Answer for the customer: confirm or correct the summary, accept or decline the remedy, "
+        "rate the handling."
+    ),
     WEBHOOKS_MANAGE: _("Subscribe to webhooks and read their delivery log."),
     STAFF: _(
         "Act as the token's staff user: transitions, internal notes, compensation, approvals "
@@ -38,6 +43,7 @@ INTEGRATION_SCOPES: tuple[str, ...] = (
     COMPLAINTS_READ,
     COMPLAINTS_FILE,
     CUSTOMER_ACT,
+    CUSTOMER_RESPOND,
     WEBHOOKS_MANAGE,
 )
 STAFF_SCOPES: tuple[str, ...] = (*INTEGRATION_SCOPES, STAFF)

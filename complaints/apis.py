@@ -143,6 +143,7 @@ def complaint_detail_data(*, complaint_id: int, request: Request) -> dict:
             name: fn(complaint, user) for name, fn in extensions.detail_sections().items()
         },
         "available_transitions": _transitions_for(request, complaint),
+        "values": extensions.detail_values(complaint=complaint, user=user),
     }
     return ComplaintDetailOut(complaint, context=context).data
 

@@ -19,6 +19,10 @@ The points:
   must hold only what the customer may see (e.g. granted compensation: kind, amount, currency).
   `serializer=` names the serializer of one item, so the OpenAPI document types the section
   (`detail_section_serializer(name)`); without it the section is a list of untyped objects.
+- `detail_value(name)`: a single value of the staff API complaint detail that complaints declares
+  (`customer_url`), fn(complaint, user) -> value; None when no app provides it.
+- `queue_flag(annotate=, flagged=, label=)`: a badge in the frontline queue: `annotate(queryset)`
+  adds what `flagged(complaint)` reads to the queue's own query (no query per row).
 - `remedy_handler`, `approve_handler`, `return_handler`: who carries out remedy (with
   compensation `items`), approve and return; `complaint_remedy` etc. call the provider.
 - `admin_action(name, ...)`: change an entry of the admin's workflow button table
@@ -64,6 +68,15 @@ HideFn = Callable[["Complaint", Any], Iterable[str]]
 ComplaintPanelFn = Callable[["HttpRequest", "Complaint"], str]
 DashboardPanelFn = Callable[["HttpRequest"], str]
 F = TypeVar("F", bound=Callable[..., Any])
+# The values of the staff detail that complaints declares and a higher app may fill.
+DETAIL_VALUES = ("customer_url",)
+
+
+@dataclass(frozen=True)
+class QueueFlag:
+    annotate: Callable[[Any], Any]  # queryset -> queryset
+    flagged: Callable[[Complaint], bool]
+    label: Any  # shown in the badge (lazy text)
 
 
 @dataclass
@@ -76,6 +89,8 @@ class _Points:
     hide_actions: list[HideFn] = field(default_factory=list)
     complaint_panels: list[ComplaintPanelFn] = field(default_factory=list)
     dashboard_panels: list[DashboardPanelFn] = field(default_factory=list)
+    values: dict[str, SectionFn] = field(default_factory=dict)
+    queue_flags: list[QueueFlag] = field(default_factory=list)
 
     def copy(self) -> _Points:
         return _Points(
@@ -87,6 +102,8 @@ class _Points:
             hide_actions=list(self.hide_actions),
             complaint_panels=list(self.complaint_panels),
             dashboard_panels=list(self.dashboard_panels),
+            values=dict(self.values),
+            queue_flags=list(self.queue_flags),
         )
 
 
@@ -130,6 +147,38 @@ def detail_sections(*, public: bool = False) -> Mapping[str, SectionFn]:
 def detail_section_serializer(name: str, *, public: bool = False) -> type | None:
     """The serializer class of one item of section `name`, if its provider declared one."""
     return _points.section_serializers.get((name, public))
+
+
+def detail_value(name: str) -> Callable[[Callable[[Complaint, Any], Any]], Any]:
+    """Decorator: fn(complaint, user) fills the staff detail's value `name` (`DETAIL_VALUES`)."""
+
+    def register(fn):
+        if name not in DETAIL_VALUES:
+            raise ImproperlyConfigured(f"The complaint detail declares no value {name!r}.")
+        if name in _points.values:
+            raise _refuse(f"Detail value {name!r}")
+        _points.values[name] = fn
+        return fn
+
+    return register
+
+
+def detail_values(*, complaint: Complaint, user: Any) -> dict[str, Any]:
+    return {name: fn(complaint, user) for name, fn in _points.values.items()}
+
+
+# --- the queue's flags ----------------------------------------------------------------------------
+
+
+def queue_flag(*, annotate: Callable[[Any], Any], flagged: Callable[..., bool], label: Any) -> None:
+    """Register a badge of the frontline queue (see `QueueFlag`)."""
+    if any(f.annotate is annotate for f in _points.queue_flags):
+        raise _refuse(f"The queue flag {_label(annotate)}")
+    _points.queue_flags.append(QueueFlag(annotate=annotate, flagged=flagged, label=label))
+
+
+def queue_flags() -> tuple[QueueFlag, ...]:
+    return tuple(_points.queue_flags)
 
 
 # --- remedy / approve / return: one provider each, shared by the API and the admin ---------------

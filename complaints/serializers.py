@@ -426,6 +426,14 @@ class ComplaintDetailOut(ComplaintOut):
         "compensation_requests", help_text="Every compensation request (compensation)."
     )
     available_transitions = serializers.SerializerMethodField()
+    customer_url = serializers.SerializerMethodField(
+        help_text="The customer's own link to follow and answer the complaint (staff only; "
+        "null when staff revoked it and none is issued yet)."
+    )
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_customer_url(self, obj):
+        return self.context.get("values", {}).get("customer_url")
 
     @extend_schema_field(TimelineEntryOut(many=True))
     def get_timeline(self, obj):

@@ -1,6 +1,6 @@
 """The v1 REST API map, mounted at /api/v1/ by config.urls.
 
-Each app contributes its own `urls.py`; higher apps (compensation, webhooks) add their include
+Each app contributes its own `urls.py`; higher apps (compensation, portal, webhooks) add their include
 below. The last pattern answers every unknown path with a 404 in the API's error shape.
 """
 
@@ -30,6 +30,7 @@ class NotFoundApi(APIView):
 urlpatterns = [
     path("", include("complaints.urls")),
     path("", include("compensation.urls")),
+    path("", include("portal.api_urls")),
     path("", include("webhooks.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "complaints",
     "escalation",
     "compensation",
+    "portal",
     "mail",
 ]
 
@@ -208,6 +209,10 @@ REDRESS_SWEEP_BATCH_SIZE = env.int("REDRESS_SWEEP_BATCH_SIZE", default=1000)
 # Response policies are read on every change; each process keeps them this long (0: never).
 REDRESS_POLICY_CACHE_SECONDS = env.int("REDRESS_POLICY_CACHE_SECONDS", default=60)
 REDRESS_BASE_URL = env.str("REDRESS_BASE_URL", default="http://127.0.0.1:8000")
+# The customer link (/c/<token>/) works while the complaint is open and this many days after it
+# closes; each link takes at most REDRESS_CUSTOMER_LINK_RATE requests per minute (then a 429).
+REDRESS_CUSTOMER_LINK_DAYS = env.int("REDRESS_CUSTOMER_LINK_DAYS", default=30)
+REDRESS_CUSTOMER_LINK_RATE = env.int("REDRESS_CUSTOMER_LINK_RATE", default=30)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail" / "outbox"))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu otherwise keeps its exchange table in ./control of whatever directory it runs in.

@@ -3,7 +3,7 @@
 Texts come, first match wins, from an active `MailTemplate` (kind × language, edited by
 managers), a language's own file (`templates/mail/<language>/<kind>.txt|.html`), or the default
 file (`templates/mail/<kind>.txt|.html`), whose {% trans %} strings follow the locale catalogs.
-Rendering reads and writes nothing; it runs at send time (so a corrected text helps a retry).
+Rendering reads (the customer's link too: `portal.selectors.customer_url`) and writes nothing; it runs at send time (so a corrected text helps a retry).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from django.template.loader import render_to_string, select_template
 from django.utils import formats, timezone, translation
 from django.utils.html import linebreaks
 
+from core.languages import customer_language
 from mail.models import MailTemplate, OutboundMail
+from portal.selectors import customer_url
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,7 @@ class Rendered:
 
 def mail_language(code: str | None) -> str:
     """A language we have, for a customer's stored code (blank or unknown: LANGUAGE_CODE)."""
-    try:
-        # `zh_Hans` (a locale name) and `zh-hans` (a language code) name the same language.
-        code = translation.to_language(code) if code and "_" in code else code
-        return translation.get_supported_language_variant(code or settings.LANGUAGE_CODE)
-    except LookupError:
-        return settings.LANGUAGE_CODE
+    return customer_language(code)
 
 
 def mail_subject(*, reference: str, subject: str) -> str:
@@ -64,6 +61,7 @@ def mail_render(*, mail: OutboundMail) -> Rendered:
             "promised_by": _when(complaint.promised_by),
             "signature": settings.MAIL_SIGNATURE,
             "language": language,
+            "customer_url": customer_url(complaint_id=complaint.pk) or "",
         }
         override = (
             MailTemplate.objects.filter(kind=mail.kind, language=language, active=True)
@@ -75,6 +73,8 @@ def mail_render(*, mail: OutboundMail) -> Rendered:
             subject = Template(override.subject).render(Context(context))
         if override and override.body.strip():
             text = Template(override.body).render(Context(context, autoescape=False))
+            if context["customer_url"] and context["customer_url"] not in text:
+                text = f"{text.rstrip()}\n\n{render_to_string('mail/link.txt', context).strip()}\n"
             html = render_to_string(
                 "mail/override.html", {**context, "body_html": linebreaks(text, autoescape=True)}
             )

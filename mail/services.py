@@ -56,6 +56,8 @@ from mail.models import (
     OutboundMail,
 )
 from mail.rendering import mail_language, mail_render
+from portal import selectors as portal_selectors
+from portal import services as portal_services
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,7 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
             out_at=Subquery(last_out.values("created_at")[:1]),
             in_id=Subquery(last_in.values("msgid")[:1]),
             in_at=Subquery(last_in.values("received_at")[:1]),
+            has_link=portal_selectors.customer_link_exists(),
         )
         .values(
             "pk",
@@ -108,6 +111,7 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
             "out_at",
             "in_id",
             "in_at",
+            "has_link",
         )
     }
     rows = []
@@ -135,6 +139,13 @@ def mail_record_for_messages(*, step: str, messages: Sequence[Message]) -> list[
         # The next message of the same complaint in this call threads onto this one.
         row.update(out_id=message_id, out_refs=" ".join(thread), out_at=message.created_at)
     written = OutboundMail.objects.bulk_create(rows)
+    # Every customer mail carries the customer's link: issued here, in the change's
+    # transaction, when the complaint has none yet (rendering only reads it).
+    portal_services.customer_links_create(
+        complaint_ids={
+            mail.complaint_id for mail in written if not complaints[mail.complaint_id]["has_link"]
+        }
+    )
     ids = [mail.pk for mail in written]
     if ids:
         transaction.on_commit(_enqueue_after_commit(ids), robust=True)

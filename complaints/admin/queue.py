@@ -22,11 +22,11 @@ from django.contrib.admin import helpers
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from complaints import forms, selectors, services
+from complaints import extensions, forms, selectors, services
 from complaints.admin.base import _RoleGatedAdmin
 from complaints.models import Complaint
 from complaints.pagination import CappedCountPaginator
@@ -108,14 +108,14 @@ class ComplaintQueueAdmin(_RoleGatedAdmin):
         "reference",
         "time_left",
         "customer_name",
-        "subject",
+        "subject_flags",
         "state",
         "category_severity",
         "assignee",
         "escalation_level",
         "age",
     )
-    list_display_links = ("reference", "subject")
+    list_display_links = ("reference", "subject_flags")
     list_filter = (
         QueueFilter,
         "state",
@@ -141,10 +141,23 @@ class ComplaintQueueAdmin(_RoleGatedAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.complaint_queue(user=request.user)
+        queryset = selectors.complaint_queue(user=request.user)
+        for flag in extensions.queue_flags():  # higher apps' badges, in the same query
+            queryset = flag.annotate(queryset)
+        return queryset
 
     def get_ordering(self, request: HttpRequest):
         return selectors.QUEUE_ORDERING
+
+    @admin.display(description=_("Subject"), ordering="subject")
+    def subject_flags(self, obj: Complaint) -> str:
+        # Badges of higher apps (`complaints.extensions.queue_flag`), e.g. a declined remedy.
+        badges = format_html_join(
+            "",
+            ' <span class="redress-flag">{}</span>',
+            ((flag.label,) for flag in extensions.queue_flags() if flag.flagged(obj)),
+        )
+        return format_html("{}{}", obj.subject, badges)
 
     @admin.display(description=_("Customer"), ordering="customer__name")
     def customer_name(self, obj: Complaint) -> str:

@@ -3,7 +3,8 @@
 - `engine`: the one writer of `Complaint.state` — lock, check, write, log, react, in one
   transaction; the set-based escalation the sweep uses.
 - `customers`: one customer per person, the race-safe upsert intake uses.
-- `intake`, `transitions`, `clock` (pause/resume), `assignment`, `messages`: the doors callers use.
+- `intake`, `transitions`, `clock` (pause/resume), `assignment`, `messages`, `summary` (the
+  customer confirms or corrects the key points): the doors callers use.
 - `attachments`: files of messages (judged by their bytes, stored in the message's transaction).
 - `checks`: input checks shared by them.
 
@@ -42,6 +43,11 @@ from complaints.services.engine import wrong_state_message as complaint_wrong_st
 from complaints.services.intake import complaint_intake
 from complaints.services.messages import message_add
 from complaints.services.profiles import staff_language_set
+from complaints.services.summary import (
+    complaint_summary_confirm,
+    complaint_summary_correct,
+    customer_acting_check,
+)
 from complaints.services.transitions import (
     complaint_acknowledge,
     complaint_apologize,
@@ -90,6 +96,9 @@ __all__ = [
     "outcome_validate",
     "staff_language_set",
     "complaint_step",
+    "complaint_summary_confirm",
+    "complaint_summary_correct",
+    "customer_acting_check",
     "complaint_step_log",
     "complaint_wrong_state_message",
 ]

@@ -8,7 +8,8 @@ under test-artifacts/ (named after the test and the step) for whoever reads the 
 glyphs of a language: `.ci/run` installs the CJK and Thai fonts that make them readable).
 
 `browse(locale="th-TH")` sets the browser's language (Accept-Language and navigator.language);
-the default is British English.
+the default is British English. Other keywords go to Playwright's `new_context` (e.g.
+`viewport={"width": 390, "height": 844}` for a phone).
 
 Use it as `with browse() as page:` and touch the database only outside that block: the sync
 Playwright API runs an asyncio loop and greenlets in the test thread, and a Django connection
@@ -83,12 +84,12 @@ def browse(request, chromium_path, live_server) -> Callable[..., AbstractContext
     from playwright.sync_api import sync_playwright
 
     @contextmanager
-    def session(locale: str = "en-GB") -> Iterator:
+    def session(locale: str = "en-GB", **options) -> Iterator:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
             )
-            context = browser.new_context(base_url=live_server.url, locale=locale)
+            context = browser.new_context(base_url=live_server.url, locale=locale, **options)
             context.set_default_timeout(15_000)
             page = context.new_page()
             try:

@@ -22,6 +22,7 @@ from complaints.models import Message, MessageKind, Visibility
 from mail import services as mail_services
 from mail import tasks
 from mail.models import IntegrationMailSetting, MailAttempt, MailTemplate, OutboundMail
+from portal import selectors as portal_selectors
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,10 @@ def test_a_managers_text_wins_over_the_file_template(smtp, frontline):
     by_kind = {m["Subject"]: m for _, m in smtp.messages}
     sent = by_kind[f"[{complaint.reference}] Our apology"]
     text = parts(sent)["text/plain"]
-    assert text.strip() == f"Hello {complaint.customer.name}, Sorry! ({complaint.reference})"
+    # The manager's text, then the customer's link every customer mail carries (issue 12).
+    own, link = text.replace("\r\n", "\n").strip().split("\n\n", 1)
+    assert own == f"Hello {complaint.customer.name}, Sorry! ({complaint.reference})"
+    assert link.splitlines()[-1] == portal_selectors.customer_url(complaint_id=complaint.pk)
     assert "Sorry!" in parts(sent)["text/html"]
 
 
@@ -447,3 +451,17 @@ def test_a_long_thread_keeps_its_root_and_newest_references(frontline):
     assert len(references) == mail_services.MAX_REFERENCES
     assert references[0] == mails[0].msgid  # the root: the acknowledgement
     assert references[-1] == mails[-2].msgid == mails[-1].in_reply_to
+
+
+def test_every_customer_mail_carries_the_customers_link(smtp, frontline, client):
+    complaint = factories.complaint_in("remedied", customer_language="bg")
+    mail_services.mail_send_due()
+    url = portal_selectors.customer_url(complaint_id=complaint.pk)
+    assert url
+    sent = [m for _, m in smtp.messages]
+    assert len(sent) == 3  # acknowledgement, apology, remedy
+    for message in sent:
+        assert url in parts(message)["text/plain"]
+        assert f'href="{url}"' in parts(message)["text/html"]
+    assert "Следете оплакването си" in parts(sent[0])["text/plain"]
+    assert client.get(url.split("8000", 1)[1]).status_code == 200

@@ -359,7 +359,8 @@ class Command(BaseCommand):
                     summary=f"Key points: {subject}.",
                     message=ack,
                     promised_by=soon,
-                    summary_confirmed=True,
+                    # The customer confirms the key points on their own link (issue 12).
+                    summary_confirmed=False,
                 )
                 cs.complaint_apologize(
                     complaint_id=complaint.pk, actor=fl, fault="company", message=apo
