@@ -38,6 +38,16 @@ def _file(name: str, content: bytes, content_type: str = "application/octet-stre
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
+def _internal_note(c, actor, name: str, content: bytes) -> Message:
+    return services.message_add(
+        complaint_id=c.pk,
+        actor=actor,
+        body="for staff",
+        visibility=Visibility.INTERNAL,
+        files=[_upload(name, content)],
+    )
+
+
 def _change(c):
     return reverse("admin:complaints_complaint_change", args=[c.pk])
 
@@ -100,13 +110,7 @@ def test_files_in_the_admin_only_for_staff_who_may_see_the_complaint(
     client, frontline, integration, outsider
 ):
     c = complaint_new()
-    message = services.message_add(
-        complaint_id=c.pk,
-        actor=frontline,
-        body="note",
-        visibility=Visibility.INTERNAL,
-        files=[_upload("notes.txt", b"internal")],
-    )
+    message = _internal_note(c, frontline, "notes.txt", b"internal")
     url = reverse("admin:complaints_complaint_attachment", args=[message.attachments.get().pk])
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
@@ -154,13 +158,7 @@ def test_the_customer_sees_files_of_public_messages_only(frontline):
     public = services.message_add(
         complaint_id=c.pk, actor=frontline, body="for you", files=[_upload("p.txt", b"p")]
     )
-    internal = services.message_add(
-        complaint_id=c.pk,
-        actor=frontline,
-        body="for us",
-        visibility=Visibility.INTERNAL,
-        files=[_upload("i.txt", b"i")],
-    )
+    internal = _internal_note(c, frontline, "i.txt", b"i")
     get = lambda m: selectors.attachment_get(attachment_id=m.attachments.get().pk)  # noqa: E731
     assert selectors.attachment_visible_to_customer(get(public))
     assert not selectors.attachment_visible_to_customer(get(internal))
