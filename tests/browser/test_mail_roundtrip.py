@@ -14,7 +14,6 @@ from mail.models import InboundMail, OutboundMail
 from mail.services import mail_send_due
 from tests import factories
 from tests.browser.test_frontline import login
-from tests.mail.conftest import smtp  # noqa: F401 - the real SMTP server fixture
 from tests.mail.inbound_eml import eml
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -42,7 +41,7 @@ def test_a_mail_becomes_a_complaint_the_reply_threads_and_the_answer_comes_back(
     inbox,
     smtp,
     browse,
-    step,  # noqa: F811
+    step,
 ):
     agent = factories.UserFactory(username="frontline", groups=["frontline"], password="demo")
     drop(
