@@ -190,7 +190,7 @@ def _poll(*, config: ImapConfig, limit: int, counts: dict[str, int]) -> None:
             conn.uid("EXPUNGE", b",".join(deleted))
         elif deleted:
             conn.expunge()
-        conn.close()
+        # No CLOSE: it would expunge what others marked deleted too; LOGOUT leaves it be.
     finally:
         try:
             conn.logout()
