@@ -114,12 +114,17 @@ def imap_connect(config: ImapConfig) -> imaplib.IMAP4:
     context = ssl.create_default_context(cafile=config.ca_file or None)
     if config.security == "starttls":
         conn = imaplib.IMAP4(config.host, config.port, timeout=config.timeout)
-        conn.starttls(ssl_context=context)
     else:
         conn = imaplib.IMAP4_SSL(
             config.host, config.port, ssl_context=context, timeout=config.timeout
         )
-    conn.login(config.user, config.password)
+    try:
+        if config.security == "starttls":
+            conn.starttls(ssl_context=context)
+        conn.login(config.user, config.password)
+    except BaseException:
+        conn.shutdown()  # no socket left open behind a refused certificate or password
+        raise
     return conn
 
 

@@ -170,10 +170,12 @@ def test_a_folder_the_server_refuses_does_not_stop_the_poll(dovecot):
 
 @pytest.mark.integration
 @pytest.mark.django_db
-def test_an_untrusted_certificate_is_refused(dovecot, caplog):
+def test_an_untrusted_certificate_or_a_wrong_password_is_an_error_not_a_crash(dovecot, caplog):
     dovecot.append(FIRST)
     assert imap.imap_poll(config=config(dovecot, ca_file="")) == {"error": 1}
     assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+    assert imap.imap_poll(config=config(dovecot, password="wrong")) == {"error": 1}
+    assert "AUTHENTICATIONFAILED" in caplog.text
     assert not InboundMail.objects.exists()
     # Nor is the lease kept: the next (trusting) poll runs at once.
     assert imap.imap_poll(config=config(dovecot)) == {"ingested": 1}
