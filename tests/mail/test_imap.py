@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import timedelta
 from unittest import mock
 
@@ -179,6 +180,41 @@ def test_an_untrusted_certificate_or_a_wrong_password_is_an_error_not_a_crash(do
     assert not InboundMail.objects.exists()
     # Nor is the lease kept: the next (trusting) poll runs at once.
     assert imap.imap_poll(config=config(dovecot)) == {"ingested": 1}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_poll_the_mailbox_once(dovecot):
+    from django.db import connections
+
+    for i in range(3):
+        dovecot.append(eml(msgid=f"<t{i}@client.example>", sender=f"t{i}@example.com"))
+    inside, release = threading.Event(), threading.Event()
+    real_ingest = imap.mail_ingest
+
+    def slow_ingest(**kwargs):
+        inside.set()
+        release.wait(20)
+        return real_ingest(**kwargs)
+
+    results: dict = {}
+
+    def first_beat():
+        try:
+            results["first"] = imap.imap_poll(config=config(dovecot))
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(imap, "mail_ingest", side_effect=slow_ingest):
+        thread = threading.Thread(target=first_beat)
+        thread.start()
+        assert inside.wait(20)  # the first beat is inside its poll
+        results["second"] = imap.imap_poll(config=config(dovecot))
+        release.set()
+        thread.join(60)
+    assert results == {"first": {"ingested": 3}, "second": {"busy": 1}}
+    assert InboundMail.objects.count() == 3
+    assert imap.imap_poll(config=config(dovecot)) == {}  # released, and nothing left
 
 
 @pytest.mark.django_db
