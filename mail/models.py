@@ -246,3 +246,20 @@ class BouncingAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class PollLease(models.Model):
+    """Who polls a mailbox now: one row per mailbox, claimed by a conditional UPDATE until
+    `held_until` (`mail.imap`), so two beats or two hosts never poll one mailbox at once, and a
+    poller that died frees it when its lease ends."""
+
+    name = models.CharField(_("mailbox"), max_length=200, unique=True)
+    holder = models.CharField(_("held by"), max_length=64, blank=True)
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mailbox poll lease")
+        verbose_name_plural = _("mailbox poll leases")
+
+    def __str__(self) -> str:
+        return self.name

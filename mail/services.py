@@ -18,6 +18,8 @@ Guarantees:
 - No mail is sent to a `BouncingAddress` (a delivery report said it fails): the attempt fails
   at once and staff are told. A delivery report about a mail we sent (`mail_fail_bounced`, from
   inbound ingest) fails that mail the same way.
+- The beat sweep sends its batch through one SMTP session, opened again after any failure (so
+  a broken session costs no other mail its attempt); a task sends its one mail on its own.
 - Every attempt is logged (`MailAttempt`). A refusal of the address or the message (SMTP 5xx on
   RCPT or DATA) fails the mail at once; anything else is retried with exponential backoff
   (`MAIL_RETRY_BASE_SECONDS` doubling, capped at `MAIL_RETRY_MAX_SECONDS`) until
@@ -37,6 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -196,9 +199,12 @@ class Outcome:
     bouncing: bool = False
 
 
-def mail_send(*, mail_id: int, now: datetime | None = None) -> str:
+def mail_send(
+    *, mail_id: int, now: datetime | None = None, connection: SmtpBackend | None = None
+) -> str:
     """Send one mail if it is due and nobody else holds it; returns what happened
-    ("sent", "retry", "failed", or "skipped" when there was nothing to do)."""
+    ("sent", "retry", "failed", or "skipped" when there was nothing to do). `connection`: an
+    SMTP session the caller keeps open across a batch (`mail_send_due`); else one of its own."""
     now = now or timezone.now()
     claimed = (
         OutboundMail.objects.filter(pk=mail_id, status=MailStatus.PENDING, next_attempt_at__lte=now)
@@ -208,12 +214,12 @@ def mail_send(*, mail_id: int, now: datetime | None = None) -> str:
     if not claimed:
         return "skipped"
     mail = OutboundMail.objects.select_related("message", "complaint__customer").get(pk=mail_id)
-    result, subject = _attempt(mail)
+    result, subject = _attempt(mail, connection=connection)
     _record(mail=mail, result=result, subject=subject, claimed_at=now)
     return result.outcome
 
 
-def _attempt(mail: OutboundMail) -> tuple[Outcome, str]:
+def _attempt(mail: OutboundMail, *, connection: SmtpBackend | None = None) -> tuple[Outcome, str]:
     subject = mail.subject
     bouncing = BouncingAddress.objects.filter(email=mail.to.lower()).first()
     if bouncing is not None:
@@ -249,8 +255,14 @@ def _attempt(mail: OutboundMail) -> tuple[Outcome, str]:
             headers=headers,
         )
         message.attach_alternative(rendered.html, "text/html")
-        get_connection(fail_silently=False).send_messages([message])
+        if connection is not None:
+            connection.open()  # a no-op while the session is open; reconnects after a failure
+            connection.send_messages([message])
+        else:
+            get_connection(fail_silently=False).send_messages([message])
     except Exception as exc:  # the mail server is the edge of the world: log and decide
+        if connection is not None:
+            connection.close()  # the session may be broken: the next mail starts a new one
         code = _smtp_code(exc)
         permanent = code is not None and 500 <= code < 600
         final = permanent or mail.attempts >= _setting("MAIL_CUSTOMER_MAX_ATTEMPTS", 8)
@@ -391,7 +403,8 @@ def mail_fail_bounced(
 
 def mail_send_due(*, batch_size: int = 200, now: datetime | None = None) -> dict[str, int]:
     """The beat sweep: send every due mail no task sent (a lost enqueue, a retry whose time has
-    come, a lease that ended). Each mail is claimed on its own, so sweeps may run at once."""
+    come, a lease that ended). Each mail is claimed on its own, so sweeps may run at once; they
+    go through one SMTP session (a new one after a failure), not a connection per mail."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
     ids = list(
@@ -400,10 +413,22 @@ def mail_send_due(*, batch_size: int = 200, now: datetime | None = None) -> dict
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:batch_size]
     )
-    for pk in ids:
-        outcome = mail_send(mail_id=pk, now=now)
-        counts[outcome] = counts.get(outcome, 0) + 1
+    connection = _batch_connection() if ids else None
+    try:
+        for pk in ids:
+            outcome = mail_send(mail_id=pk, now=now, connection=connection)
+            counts[outcome] = counts.get(outcome, 0) + 1
+    finally:
+        if connection is not None:
+            connection.close()
     return counts
+
+
+def _batch_connection() -> SmtpBackend | None:
+    """The SMTP backend, to keep one session open across a batch; None for any other backend
+    (the file backend would write a whole batch into one file)."""
+    backend = get_connection(fail_silently=False)
+    return backend if isinstance(backend, SmtpBackend) else None
 
 
 def outbound_mail_mark_historic(*, complaint_ids: list[int]) -> int:

@@ -21,3 +21,10 @@ def mail_inbox_poll() -> dict[str, int]:
     from mail import maildir
 
     return maildir.maildir_poll()
+
+
+@shared_task(name="mail.imap_poll", acks_late=True, ignore_result=True)
+def mail_imap_poll() -> dict[str, int]:
+    from mail import imap
+
+    return imap.imap_poll()

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mail.conftest import smtp  # noqa: F401 - a real SMTP server (the mail round trip)
+
 CHROMIUM = Path(os.environ.get("REDRESS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -13,15 +13,20 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Recorder:
-    """Keeps every accepted message; `rcpt_reply`/`data_reply` make the server refuse instead."""
+    """Keeps every accepted message and the client end (host, port) of the session that brought
+    it; `rcpt_reply`/`data_reply` make the server refuse instead, `refuse` only those addresses."""
 
     messages: list = field(default_factory=list)
+    sessions: list = field(default_factory=list)
     rcpt_reply: str | None = None
     data_reply: str | None = None
+    refuse: set = field(default_factory=set)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
             return self.rcpt_reply
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -30,6 +35,7 @@ class Recorder:
             return self.data_reply
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((envelope.rcpt_tos, message))
+        self.sessions.append(session.peer)
         return "250 Message accepted for delivery"
 
 

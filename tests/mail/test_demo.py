@@ -1,6 +1,7 @@
-"""The demo: after `load_demo`, the coconut acknowledgement with its promise is a mail row, and
-once sent (what the worker does) it is a file in the outbox folder (var/mail/outbox/ in
-development)."""
+"""The demo: the coconut customer's first message arrives as a real `.eml` through the ingest
+service; after `load_demo` the acknowledgement with its promise, answering her mail, is a mail
+row, and once sent (what the worker does) it is a file in the outbox folder (var/mail/outbox/
+in development)."""
 
 import email
 import email.policy
@@ -11,20 +12,31 @@ from django.utils import formats, timezone
 
 from complaints.models import Complaint
 from mail import services as mail_services
-from mail.models import OutboundMail
+from mail.models import InboundMail, OutboundMail
+
+COCONUT_MSGID = "<9f1c2e7a.coconut-opener@mail.example.com>"
 
 
 @pytest.mark.django_db
 def test_the_coconut_acknowledgement_with_its_promise_lands_in_the_outbox(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     call_command("load_demo", verbosity=0)
     call_command("load_demo", verbosity=0)  # idempotent: no second mail either
-    coconut = Complaint.objects.get(external_id="demo-coconut-remedied")
+    first = InboundMail.objects.get(msgid=COCONUT_MSGID)  # her mail, through the ingest service
+    assert (first.source, first.outcome, first.sender) == ("demo", "complaint", "coco@example.com")
+    assert (tmp_path / "media" / first.raw.name).read_bytes().startswith(b"From: Coco Palmer")
+    coconut = first.complaint
+    assert coconut.channel == "email" and coconut.category == "missing_item"
+    assert coconut.customer.name == "Coco Palmer"
+    assert coconut.messages.get(kind="customer").body.startswith("I ordered 4 young coconuts")
+    assert Complaint.objects.filter(customer__email="coco@example.com").count() == 1
     mails = OutboundMail.objects.filter(complaint=coconut).order_by("pk")
     assert [m.kind for m in mails] == ["acknowledgement", "apology", "remedy"]
     ack = mails[0]
     assert ack.to == "coco@example.com"
+    assert ack.in_reply_to == COCONUT_MSGID  # the answer threads onto her mail
     assert "incomplete too" in ack.message.body
     assert not OutboundMail.objects.filter(complaint__external_id="demo-coconut").exists()
 
@@ -33,9 +45,7 @@ def test_the_coconut_acknowledgement_with_its_promise_lands_in_the_outbox(settin
     assert history.exists() and not history.exclude(status="sent").exists()
     assert all(m.sent_at == m.created_at for m in history)
     waiting = OutboundMail.objects.filter(status="pending")
-    assert set(waiting.values_list("complaint__external_id", flat=True)) >= {
-        "demo-coconut-remedied"
-    }
+    assert waiting.filter(complaint=coconut).count() == 3
     assert not waiting.filter(complaint__external_id__startswith="demo-history-").exists()
     pending = waiting.count()
     counts = mail_services.mail_send_due(batch_size=1000)

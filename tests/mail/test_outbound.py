@@ -303,6 +303,29 @@ def test_a_lost_enqueue_is_no_lost_mail(smtp, frontline, django_capture_on_commi
     assert len(smtp.messages) == 1
 
 
+def test_the_sweep_sends_a_batch_through_one_session_and_a_refusal_breaks_no_other(smtp, frontline):
+    complaints = [factories.complaint_new() for _ in range(4)]
+    for complaint in complaints:
+        acknowledge(complaint, frontline)
+    assert mail_services.mail_send_due() == {"sent": 4}
+    assert len(smtp.messages) == 4 and len(set(smtp.sessions)) == 1  # one connection, 4 mails
+
+    smtp.messages.clear()
+    smtp.sessions.clear()
+    refused = complaints[1].customer.email
+    smtp.refuse = {refused}
+    for complaint in complaints:
+        services.message_add(complaint_id=complaint.pk, actor=frontline, body="Any news?")
+    assert mail_services.mail_send_due() == {"sent": 3, "failed": 1}
+    assert sorted(rcpt for (rcpt,), _m in smtp.messages) == sorted(
+        c.customer.email for c in complaints if c.customer.email != refused
+    )
+    # The refusal closed that session: the mails after it went through a new one.
+    assert len(set(smtp.sessions)) == 2
+    # Every attempt is logged, one per mail.
+    assert MailAttempt.objects.filter(mail__kind="reply").count() == 4
+
+
 def test_a_mail_held_by_another_worker_is_not_sent_again(smtp, frontline):
     complaint = factories.complaint_new()
     acknowledge(complaint, frontline)

@@ -7,6 +7,9 @@ second run finds it and changes nothing; users are created once with `DEMO_PASSW
 The present-day stories (the coconut, the espresso refund...) are filed first, so their
 references stay as the README and the browser tests know them; then `demo_history` walks about
 fifty complaints through the last 30 days, ending a minute before this command started.
+
+The remedied coconut story starts as a real email (`demo/coconut.eml`, filed through inbound
+mail's ingest service by `demo_mail`): a second run finds it by its Message-ID instead.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compensation.management.demo_history import history_load
+from compensation.management.demo_mail import COCONUT_EML, demo_mail_deliver
 from complaints import services as cs
 
 DEMO_USERS = (
@@ -338,18 +342,31 @@ class Command(BaseCommand):
         created_count = 0
         for ext, name, email, category, subject, words, ack, apo, rem, cause, items in stories:
             with transaction.atomic():
-                complaint, created = cs.complaint_intake(
-                    customer_name=name,
-                    customer_email=email,
-                    subject=subject,
-                    description=words,
-                    channel="email",
-                    category=category,
-                    customer_request=DEMO_ASKS[ext][0],
-                    customer_request_detail=DEMO_ASKS[ext][1],
-                    external_id=ext,
-                    actor=shop,
-                )
+                if ext == "demo-coconut-remedied":
+                    # The customer emailed in: her mail is ingested like any other, and the
+                    # agent triages it (mail brings neither a category nor a stated request).
+                    complaint, created = demo_mail_deliver(path=COCONUT_EML)
+                    if created:
+                        cs.complaint_update_details(
+                            complaint_id=complaint.pk,
+                            actor=fl,
+                            category=category,
+                            customer_request=DEMO_ASKS[ext][0],
+                            customer_request_detail=DEMO_ASKS[ext][1],
+                        )
+                else:
+                    complaint, created = cs.complaint_intake(
+                        customer_name=name,
+                        customer_email=email,
+                        subject=subject,
+                        description=words,
+                        channel="email",
+                        category=category,
+                        customer_request=DEMO_ASKS[ext][0],
+                        customer_request_detail=DEMO_ASKS[ext][1],
+                        external_id=ext,
+                        actor=shop,
+                    )
                 if not created:
                     continue
                 created_count += 1
