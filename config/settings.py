@@ -40,7 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "pgtrigger",  # audit tables refuse UPDATE/DELETE/TRUNCATE on PostgreSQL (core.audit)
     "rest_framework",
+    "core",
     "api",
     "webhooks",
     "complaints",
