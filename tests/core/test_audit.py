@@ -313,3 +313,18 @@ def test_a_decided_compensation_request_is_frozen_a_pending_one_is_not(frontline
     other = complaint_new()
     CompensationRequest.objects.filter(pk=req.pk).update(complaint=other)
     assert CompensationRequest.objects.get(pk=req.pk).complaint_id == other.pk
+
+
+@pytest.mark.django_db
+def test_the_redaction_log_is_read_only_in_the_admin(log, manager, frontline):
+    from django.test import Client
+
+    audit_redact(model=TransitionLog, pk=log.pk, fields={"reason": ""}, reason="erasure 7")
+    client = Client()
+    client.force_login(manager)
+    page = client.get("/admin/core/auditredaction/")
+    assert page.status_code == 200 and "erasure 7" in page.content.decode()
+    entry = AuditRedaction.objects.get()
+    assert client.post(f"/admin/core/auditredaction/{entry.pk}/delete/").status_code == 403
+    client.force_login(frontline)
+    assert client.get("/admin/core/auditredaction/").status_code == 403
