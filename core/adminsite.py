@@ -7,7 +7,7 @@ Every view Django's admin serves — the generic ModelAdmin views, the custom on
 
 - a NUL character anywhere in the query string is a 400 (PostgreSQL refuses NUL in text, and no
   filter, search or ordering of ours can mean one);
-- a path id (`object_id`, `request_id`, `id`, any `*_id`) that the model's primary key cannot
+- a path id (`object_id`, `request_id`, `id`, `pk`, any `*_id`) that the model's primary key cannot
   hold — not a number, out of the column's range, or below 1 — is a 404;
 - an action's selected rows (`_selected_action`) that are not such ids are a 400;
 - date-hierarchy parameters that are not a plausible year, month or day are a 400 (Django's
@@ -43,7 +43,7 @@ DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
 
 
 def _is_id_parameter(name: str) -> bool:
-    return name in ("object_id", "id") or name.endswith("_id")
+    return name in ("object_id", "id", "pk") or name.endswith("_id")
 
 
 def pk_value_ok(field: Field, value: Any) -> bool:

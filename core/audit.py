@@ -34,6 +34,7 @@ import pgtrigger
 from django.apps import apps
 from django.db import connections, models, router, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import InvalidDataError, NotFoundError
 
@@ -186,7 +187,7 @@ def audit_triggers(
 def audit_redaction(*, reason: str, using: str = "default") -> Iterator[None]:
     """A transaction in which audit rows may have their redactable text columns replaced."""
     if not reason or not reason.strip():
-        raise InvalidDataError(fields={"reason": ["A redaction needs a reason."]})
+        raise InvalidDataError(fields={"reason": [_("Say why this is redacted.")]})
     with transaction.atomic(using=using):
         connection = connections[using]
         postgres = connection.vendor == "postgresql"
@@ -234,8 +235,8 @@ def audit_redact(
         raise InvalidDataError(
             fields={
                 "fields": [
-                    f"{model._meta.label} may be redacted in {sorted(allowed)} only"
-                    + (f", not {bad}" if bad else "")
+                    _("Only these columns of %(table)s may be redacted: %(allowed)s.")
+                    % {"table": model._meta.label, "allowed": ", ".join(sorted(allowed)) or "—"}
                 ]
             }
         )
@@ -244,7 +245,10 @@ def audit_redact(
     with audit_redaction(reason=reason, using=using):
         changed = model._base_manager.db_manager(using).filter(pk=pk)
         if not changed.select_for_update().exists():
-            raise NotFoundError(f"There is no {model._meta.label} row {pk}.")
+            raise NotFoundError(
+                _("There is no row %(pk)s in %(table)s to redact.")
+                % {"pk": pk, "table": model._meta.label}
+            )
         changed.update(**fields)
         return AuditRedaction.objects.using(using).create(
             model=model._meta.label,
