@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api import scopes as api_scopes
@@ -33,7 +34,7 @@ class ApiTokenIssueForm(forms.ModelForm):
 
     class Meta:
         model = ApiToken
-        fields = ("user", "name", "scopes")
+        fields = ("user", "name", "scopes", "expires_at")
 
     def clean(self):
         data = super().clean()
@@ -41,6 +42,9 @@ class ApiTokenIssueForm(forms.ModelForm):
         if user is not None and scopes:
             for problem in api_scopes.scopes_refused(user=user, scopes=scopes):
                 self.add_error("scopes", problem)
+        expires_at = data.get("expires_at")
+        if expires_at is not None and expires_at <= timezone.now():
+            self.add_error("expires_at", _("Choose a moment in the future."))
         return data
 
 
@@ -56,12 +60,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "scope_list",
         "created_at",
         "last_used_at",
+        "expires_at",
         "revoked_at",
     )
-    list_filter = ("revoked_at",)
+    list_filter = ("revoked_at", "expires_at")
     search_fields = ("name", "prefix", "user__username")
     list_select_related = ("user",)
-    fields = ("user", "name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = (
+        "user",
+        "name",
+        "scopes",
+        "expires_at",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
@@ -91,7 +105,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             return
         token, key = services.api_token_issue(
-            user=obj.user, name=obj.name, scopes=form.cleaned_data.get("scopes") or None
+            user=obj.user,
+            name=obj.name,
+            scopes=form.cleaned_data.get("scopes") or None,
+            expires_at=form.cleaned_data.get("expires_at"),
         )
         obj.pk, obj.prefix, obj.created_at = token.pk, token.prefix, token.created_at
         obj.scopes = token.scopes

@@ -3,7 +3,8 @@
 `ApiToken` keeps a key's SHA-256 and a short public prefix, never the key itself: the key is shown
 once when issued. A fast hash is enough because keys are 256-bit random strings (no dictionary to
 guess from), and it keeps authentication to one indexed lookup. Revoking sets `revoked_at`; rows
-are kept for the audit trail. `scopes` lists what the token may do (`api.scopes.SCOPES`); the
+are kept for the audit trail. `expires_at` (optional) ends a token by itself; `last_used_at` is
+stamped by authentication at most once a minute, so a busy token costs no write per request. `scopes` lists what the token may do (`api.scopes.SCOPES`); the
 issuing service keeps it within what the user's role allows.
 
 `IdempotencyRecord` remembers the first successful answer to a POST sent with an
@@ -44,6 +45,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        _("expires at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the token does not expire. After it, the token is refused (401)."),
+    )
 
     class Meta:
         db_table = "complaints_apitoken"
@@ -58,6 +65,9 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 class IdempotencyRecord(models.Model):

@@ -22,7 +22,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -39,7 +39,7 @@ from core.errors import InvalidDataError, NotFoundError, RuleViolationError
 
 KEY_PREFIX = "rdr"
 _PREFIX = re.compile(r"[0-9a-f]{12}")
-LAST_USED_RESOLUTION = timedelta(minutes=5)  # at most one write per token per 5 minutes
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # at most one write per token per minute
 
 
 def _hash(key: str) -> str:
@@ -48,12 +48,16 @@ def _hash(key: str) -> str:
 
 @transaction.atomic
 def api_token_issue(
-    *, user: Any, name: str = "default", scopes: Iterable[str] | None = None
+    *,
+    user: Any,
+    name: str = "default",
+    scopes: Iterable[str] | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create (or rotate) the token `name` of `user`; returns the token and its clear key.
 
     `scopes` default to all its user's role allows; asking for more (an integration asking for
-    `staff`) or for unknown ones is refused (400)."""
+    `staff`) or for unknown ones is refused (400). `expires_at` must lie in the future."""
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidDataError(fields={"name": [_("Between 1 and 100 characters.")]})
@@ -72,6 +76,8 @@ def api_token_issue(
         if problems:
             raise InvalidDataError(fields={"scopes": problems})
     now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise InvalidDataError(fields={"expires_at": [_("Choose a moment in the future.")]})
     ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True).update(revoked_at=now)
     prefix = secrets.token_hex(6)
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
@@ -82,6 +88,7 @@ def api_token_issue(
         key_hash=_hash(key),
         scopes=api_scopes.scopes_normalize(scopes),
         created_at=now,
+        expires_at=expires_at,
     )
     return token, key
 
@@ -99,7 +106,8 @@ def api_token_revoke(*, token_id: int) -> ApiToken:
 
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The active token whose key is `key` (with its user joined), or None."""
+    """The unrevoked token whose key is `key` (with its user joined), or None. An expired one is
+    returned as it is (the caller refuses it with its own message) and not stamped as used."""
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX or not _PREFIX.fullmatch(parts[1]):
         return None  # never send arbitrary bytes (NUL, say) to the database
@@ -119,6 +127,8 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     if getattr(token, "group_names", None) is not None:
         token.user._redress_roles = frozenset(token.group_names)  # roles.user_roles' cache
     now = timezone.now()
+    if token.is_expired(now):
+        return token
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

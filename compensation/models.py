@@ -5,7 +5,9 @@ Invariants:
   transaction as the complaint transition it belongs to (remedy, escalate, approve, return).
 - Every decided request keeps the rule that decided it twice: a foreign key (for joins) and a
   JSON snapshot of the limits at decision time (rules are editable; history must not change).
-- `AuthorityRuleChange` rows are append-only.
+- `AuthorityRuleChange` rows are append-only, and a decided `CompensationRequest` is the decision
+  log: frozen (on PostgreSQL by trigger) except its `complaint` (a merge moves it) and a logged
+  redaction of its text columns (`core.audit.audit_redact`). Requests are never deleted.
 This app sits at the top: it may import complaints and escalation, never the other way round.
 """
 
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from compensation import decision, money
 from complaints.models import Outcome
+from core.audit import AppendOnlyError, AppendOnlyModel, audit_triggers
 
 
 class Kind(models.TextChoices):
@@ -93,20 +96,18 @@ class AuthorityRule(models.Model):
         )
 
 
-class AuthorityRuleChangeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise RuntimeError("Rule-change log rows cannot be changed")
-
-    def delete(self):
-        raise RuntimeError("Rule-change log rows cannot be deleted")
+RULE_CHANGE_REDACTABLE = ("actor_label",)  # the editor's name
 
 
-class AuthorityRuleChange(models.Model):
-    """Append-only: who changed which authority rule, from what, to what."""
+class AuthorityRuleChange(AppendOnlyModel):
+    """Append-only (`core.audit`): who changed which authority rule, from what, to what."""
 
+    AUDIT_REDACTABLE = RULE_CHANGE_REDACTABLE
+
+    # PROTECT: deleting a rule would rewrite its history (the trigger refuses that anyway).
     rule = models.ForeignKey(
         AuthorityRule,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="changes",
@@ -125,26 +126,31 @@ class AuthorityRuleChange(models.Model):
     after = models.JSONField(_("after"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    objects = AuthorityRuleChangeQuerySet.as_manager()
-
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         ordering = ["-created_at", "-id"]
         verbose_name = _("authority rule change")
         verbose_name_plural = _("authority rule changes")
+        triggers = audit_triggers(redactable=RULE_CHANGE_REDACTABLE)
 
     def __str__(self) -> str:
         return f"{self.action} rule {self.rule_id} by {self.actor_label}"
 
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise RuntimeError("Rule-change log rows cannot be changed")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("Rule-change log rows cannot be deleted")
+# Free text of a request that may carry personal words (what staff wrote about the customer).
+REQUEST_REDACTABLE = ("note", "reason", "remedy_message", "root_cause", "decision_note")
+
+
+class CompensationRequestQuerySet(models.QuerySet):
+    def delete(self):
+        raise AppendOnlyError("Compensation requests are the decision log: never deleted")
 
 
 class CompensationRequest(models.Model):
+    """One item of a remedy. Pending, it waits for a decision; decided, it is the decision log
+    (see the module docstring): the PostgreSQL trigger freezes it, the model refuses deletes."""
+
+    AUDIT_REDACTABLE = REQUEST_REDACTABLE
+
     complaint = models.ForeignKey(
         "complaints.Complaint",
         on_delete=models.PROTECT,
@@ -218,6 +224,8 @@ class CompensationRequest(models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
+    objects = CompensationRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
@@ -232,6 +240,11 @@ class CompensationRequest(models.Model):
                 condition=models.Q(amount__gte=0), name="compensation_amount_not_negative"
             ),
         ]
+        triggers = audit_triggers(
+            redactable=REQUEST_REDACTABLE,
+            movable=("complaint_id",),  # merging duplicates moves requests to the survivor
+            open_while="OLD.status = 'pending'",
+        )
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} {self.currency} ({self.status})"
@@ -239,6 +252,9 @@ class CompensationRequest(models.Model):
     @property
     def money(self) -> str:
         return money.format_money(self.amount, self.currency)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Compensation requests are the decision log: never deleted")
 
 
 class PendingApproval(CompensationRequest):

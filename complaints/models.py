@@ -3,7 +3,7 @@
 The workflow is declared once, here, as django_fsm transitions on `Complaint.state`
 (`protected=True`: the field cannot be assigned directly). Only `complaints.services` fires the
 transitions; they lock the row, save with `update_fields`, and write a `TransitionLog` row, which
-is append-only. This module must not import the escalation or compensation apps.
+is append-only (`core.audit`). This module must not import the escalation or compensation apps.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from core import roles
+from core.audit import AppendOnlyError as AppendOnlyError  # raised on audit rows; re-exported
+from core.audit import AppendOnlyModel, audit_triggers
 
 
 class State(models.TextChoices):
@@ -453,20 +455,18 @@ class Attachment(models.Model):
         return bool(self.thumbnail)
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or delete an audit row."""
+# What of a log row may hold personal text: the actor's name, the reason, the step's payload.
+LOG_REDACTABLE = ("actor_label", "reason", "payload")
 
 
-class TransitionLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("TransitionLog rows cannot be changed")
+class TransitionLog(AppendOnlyModel):
+    """Append-only audit of every workflow step (and pause/resume, level raises).
 
-    def delete(self):
-        raise AppendOnlyError("TransitionLog rows cannot be deleted")
+    Refused by the model guard and, on PostgreSQL, by triggers (`core.audit`): any change or
+    delete, except a logged redaction (`core.audit.audit_redact`) of the text columns below.
+    """
 
-
-class TransitionLog(models.Model):
-    """Append-only audit of every workflow step (and pause/resume, level raises)."""
+    AUDIT_REDACTABLE = LOG_REDACTABLE
 
     complaint = models.ForeignKey(
         Complaint,
@@ -492,24 +492,15 @@ class TransitionLog(models.Model):
     payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
-    objects = TransitionLogQuerySet.as_manager()
-
-    class Meta:
+    class Meta(AppendOnlyModel.Meta):
         verbose_name = _("transition log")
         verbose_name_plural = _("transition logs")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at"])]
+        triggers = audit_triggers(redactable=LOG_REDACTABLE)
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state} by {self.actor_label}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("TransitionLog rows cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("TransitionLog rows cannot be deleted")
 
 
 class CannedKind(models.TextChoices):

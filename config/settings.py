@@ -7,6 +7,7 @@ secure-cookie/HSTS settings checked by `manage.py check --deploy`.
 """
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,7 +41,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "pgtrigger",  # audit tables refuse UPDATE/DELETE/TRUNCATE on PostgreSQL (core.audit)
     "rest_framework",
+    "core",
     "api",
     "webhooks",
     "complaints",
@@ -57,9 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (core.access)
     "complaints.middleware.StaffLanguageMiddleware",  # the user's pick over the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,6 +108,26 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Access (issue 15): a second factor for approvers, and password guessing throttled ---------
+# REDRESS_OTP_REQUIRED: team leads, managers and superusers must enrol a TOTP app and sign in
+# with it before they work (and the approval service refuses an unverified session). Off in
+# development so `make run` signs in with the demo password alone; on in production.
+REDRESS_OTP_REQUIRED = env.bool("REDRESS_OTP_REQUIRED", default=not DEVELOPMENT)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Redress")
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# pair is refused for AXES_COOLOFF_MINUTES (the right password too), with the lockout page.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.access.lockout_response"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,6 +227,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login at INFO; lockouts (WARNING) are what an operator needs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEVELOPMENT:

@@ -7,14 +7,18 @@ Every view Django's admin serves — the generic ModelAdmin views, the custom on
 
 - a NUL character anywhere in the query string is a 400 (PostgreSQL refuses NUL in text, and no
   filter, search or ordering of ours can mean one);
-- a path id (`object_id`, `request_id`, `id`, any `*_id`) that the model's primary key cannot
+- a path id (`object_id`, `request_id`, `id`, `pk`, any `*_id`) that the model's primary key cannot
   hold — not a number, out of the column's range, or below 1 — is a 404;
 - an action's selected rows (`_selected_action`) that are not such ids are a 400;
 - date-hierarchy parameters that are not a plausible year, month or day are a 400 (Django's
   changelist turns `int()` errors into "?e=1" but lets an overflow escape).
 
+Signed-in staff then pass the second-factor gate (`core.access.user_step`): whoever has a
+device verifies it once per session, and an approver without one (when `REDRESS_OTP_REQUIRED`)
+is sent to enrolment; the second-factor screens themselves are exempt.
+
 Nothing here decides a business rule. `RedressAdminConfig` installs the site as `admin.site`
-(INSTALLED_APPS names it instead of `django.contrib.admin`). Imports only Django.
+(INSTALLED_APPS names it instead of `django.contrib.admin`). Imports only Django and `core`.
 """
 
 from __future__ import annotations
@@ -30,14 +34,16 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import BadRequest, ValidationError
 from django.db import connection
 from django.db.models import Field
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
 
 
 def _is_id_parameter(name: str) -> bool:
-    return name in ("object_id", "id") or name.endswith("_id")
+    return name in ("object_id", "id", "pk") or name.endswith("_id")
 
 
 def pk_value_ok(field: Field, value: Any) -> bool:
@@ -92,16 +98,66 @@ def junk_refusal(request: HttpRequest, view: Callable, kwargs: dict[str, Any]) -
                 )
 
 
+def second_factor_redirect(request: HttpRequest, view: Callable) -> HttpResponseRedirect | None:
+    """Where a signed-in user must go first (`core.access.second_factor_step`), or None."""
+    if getattr(view, "second_factor_exempt", False):
+        return None
+    from core import access  # its device models load after the app registry, this module before
+
+    step = access.user_step(request.user)
+    if step == access.VERIFY:
+        return HttpResponseRedirect(
+            reverse("admin:security_verify") + "?" + urlencode({"next": request.get_full_path()})
+        )
+    if step == access.ENROL:
+        return HttpResponseRedirect(reverse("admin:security"))
+    return None
+
+
 class RedressAdminSite(admin.AdminSite):
-    """Django's admin site with `junk_refusal` in front of every view it wraps."""
+    """Django's admin site with `junk_refusal` and the second-factor gate in front of every view
+    it wraps, and the second-factor screens (`core.security_views`)."""
 
     def admin_view(self, view: Callable, cacheable: bool = False) -> Callable:
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any):
             junk_refusal(request, view, kwargs)
+            redirect = second_factor_redirect(request, view)
+            if redirect is not None:
+                return redirect
             return view(request, *args, **kwargs)
 
         update_wrapper(guarded, view)
         return super().admin_view(guarded, cacheable)
+
+    def i18n_javascript(self, request: HttpRequest, extra_context: Any = None):
+        return super().i18n_javascript(request, extra_context)
+
+    i18n_javascript.second_factor_exempt = True  # the second-factor screens load it
+
+    def get_urls(self):
+        from core import security_views
+
+        mine = [
+            path(
+                "security/",
+                self.admin_view(partial_view(security_views.security, self)),
+                name="security",
+            ),
+            path(
+                "security/verify/",
+                self.admin_view(partial_view(security_views.verify, self)),
+                name="security_verify",
+            ),
+        ]
+        return mine + super().get_urls()
+
+
+def partial_view(view: Callable, site: admin.AdminSite) -> Callable:
+    def bound(request: HttpRequest, *args: Any, **kwargs: Any):
+        return view(site, request, *args, **kwargs)
+
+    update_wrapper(bound, view)
+    return bound
 
 
 class RedressAdminConfig(AdminConfig):

@@ -47,6 +47,7 @@ VALID = {
     "object_id": None,  # a real row of the model, filled in per admin
     "id": None,
     "request_id": None,
+    "pk": None,  # django-otp's device admin (its config and QR views)
     "content_type_id": "1",
     "name": "remedy",
     "verdict": "approve",
@@ -91,12 +92,12 @@ def _urls(prefix: str, patterns, valid: dict[str, str]) -> Iterator[str]:
 
 def admin_urls() -> Iterator[str]:
     """Every admin URL with junk in its path, the site's own views included."""
-    yield from _urls("/admin/", admin.site.get_urls(), {**VALID, "object_id": "1"})
+    yield from _urls("/admin/", admin.site.get_urls(), {**VALID, "object_id": "1", "pk": "1"})
     for model, model_admin in admin.site._registry.items():
         prefix = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         row = model._default_manager.order_by("pk").first()
         pk = str(row.pk) if row else "1"
-        valid = {**VALID, "object_id": pk, "id": pk, "request_id": pk}
+        valid = {**VALID, "object_id": pk, "id": pk, "request_id": pk, "pk": pk}
         yield from _urls(prefix, model_admin.get_urls(), valid)
 
 

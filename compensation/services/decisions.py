@@ -1,6 +1,7 @@
 """Deciding pending compensation: approve, reject, and withdraw what can no longer be decided.
 
 Invariants kept here:
+- An approver shows a second factor first when `REDRESS_OTP_REQUIRED` (`core.access`).
 - Nobody approves their own request (four eyes), and the approver's own authority must cover
   every item, counted again against what is committed (as a grant is, see `limits`).
 - Two deciders at once: one wins, the other gets a ConflictError and nothing changes.
@@ -34,7 +35,7 @@ from compensation.services.limits import (
 from compensation.services.records import _entry, _publish
 from complaints import services as complaint_services
 from complaints.models import Complaint, State
-from core import roles
+from core import access, roles
 from core.errors import ConflictError, InvalidDataError, NotFoundError, NotPermittedError
 
 
@@ -103,6 +104,9 @@ def _approve(
         raise InvalidDataError(fields=errors)
     if actor is None or not roles.is_agent(actor):
         raise NotPermittedError(roles.staff_refusal(actor))
+    second_factor = access.actor_approval_refusal(actor)
+    if second_factor:
+        raise NotPermittedError(second_factor)
     with transaction.atomic():
         complaint, pending = _decision_lock(
             complaint_id=complaint_id, request_id=request_id, expected_version=expected_version

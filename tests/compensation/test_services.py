@@ -25,6 +25,7 @@ from compensation.services import remedy as remedy_module
 from complaints import services as cs
 from complaints.models import Complaint, Customer, Message, TransitionLog
 from core import roles
+from core.audit import AppendOnlyError
 from core.errors import (
     ConflictError,
     InvalidDataError,
@@ -425,7 +426,7 @@ def test_rule_edits_are_for_managers_and_logged(frontline, lead, manager):
     change = AuthorityRuleChange.objects.get()
     assert change.actor == manager and change.before["max_per_grant"] == "50.00"
     assert change.after["max_per_grant"] == "60.00"
-    with pytest.raises(RuntimeError):
+    with pytest.raises(AppendOnlyError):
         change.delete()
 
 

@@ -1,4 +1,4 @@
-"""`manage.py create_api_token <username> [--name NAME] [--scope SCOPE ...]`: issue or rotate an
+"""`manage.py create_api_token <username> [--name NAME] [--scope SCOPE ...] [--expires-days N]`: issue or rotate an
 API token. Without `--scope` the token gets every scope the user's role allows.
 
 The key is printed once, alone on the last line (so scripts can take `| tail -n1`); only its hash
@@ -7,8 +7,11 @@ is stored. Running it again for the same user and name revokes the old key.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from api.scopes import SCOPES
 from api.services import api_token_issue
@@ -30,6 +33,12 @@ class Command(BaseCommand):
             choices=list(SCOPES),
             help="A scope the token gets (repeat for several; default: what the role allows).",
         )
+        parser.add_argument(
+            "--expires-days",
+            type=int,
+            default=None,
+            help="The token is refused this many days from now (default: it does not expire).",
+        )
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
@@ -38,7 +47,13 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user {options['username']!r}.") from None
         try:
-            token, key = api_token_issue(user=user, name=options["name"], scopes=options["scopes"])
+            days = options["expires_days"]
+            token, key = api_token_issue(
+                user=user,
+                name=options["name"],
+                scopes=options["scopes"],
+                expires_at=timezone.now() + timedelta(days=days) if days is not None else None,
+            )
         except DomainError as error:
             raise CommandError(f"{error.message} {error.fields}") from None
         self.stdout.write(
