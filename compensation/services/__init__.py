@@ -34,6 +34,7 @@ from compensation.services.decisions import (
     complaint_compensation_approve,
     complaint_compensation_reject,
 )
+from compensation.services.merge import compensation_merge, compensation_merge_check
 from compensation.services.items import (
     MAX_ITEMS,
     MAX_LINE,
@@ -53,6 +54,8 @@ from compensation.services.remedy import (
 from compensation.services.rules import RULE_FIELDS, authority_rule_save
 
 __all__ = [
+    "compensation_merge",
+    "compensation_merge_check",
     "APPROVAL_REQUIRED",
     "MAX_ITEMS",
     "MAX_LINE",
