@@ -99,9 +99,7 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # Set once, by `privacy.services.customer_anonymise`: the personal data is gone for good.
-    anonymised_at = models.DateTimeField(
-        _("anonymised at"), null=True, blank=True, db_index=True
-    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("customer")

@@ -34,7 +34,6 @@ from compensation.services.decisions import (
     complaint_compensation_approve,
     complaint_compensation_reject,
 )
-from compensation.services.merge import compensation_merge, compensation_merge_check
 from compensation.services.items import (
     MAX_ITEMS,
     MAX_LINE,
@@ -45,6 +44,7 @@ from compensation.services.items import (
     compensation_items_parse,
 )
 from compensation.services.limits import WINDOW, Key
+from compensation.services.merge import compensation_merge, compensation_merge_check
 from compensation.services.remedy import (
     APPROVAL_REQUIRED,
     RemedyOutcome,

@@ -20,7 +20,9 @@ from core.errors import RuleViolationError
 
 def compensation_merge_check(*, complaint: Any, data: Any) -> None:
     """Guard of `merge`: refused while the duplicate holds a request waiting for approval."""
-    if CompensationRequest.objects.filter(complaint_id=complaint.pk, status=Status.PENDING).exists():
+    if CompensationRequest.objects.filter(
+        complaint_id=complaint.pk, status=Status.PENDING
+    ).exists():
         raise RuleViolationError(
             _(
                 "%(ref)s has compensation waiting for approval: approve or reject it first, "

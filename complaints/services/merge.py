@@ -47,13 +47,13 @@ def merge_refusal(*, duplicate: Complaint, survivor: Complaint) -> str | None:
         return _("A complaint cannot be merged into itself: pick the other complaint.")
     if duplicate.customer_id != survivor.customer_id:
         return _(
-            "Only complaints of the same customer can be merged: %(other)s belongs to someone "
-            "else."
+            "Only complaints of the same customer can be merged: %(other)s belongs to someone else."
         ) % {"other": survivor.reference}
     if survivor.state not in OPEN_STATES:
-        return _(
-            "%(other)s is %(state)s: merge into an open complaint, or reopen it first."
-        ) % {"other": survivor.reference, "state": State(survivor.state).label}
+        return _("%(other)s is %(state)s: merge into an open complaint, or reopen it first.") % {
+            "other": survivor.reference,
+            "state": State(survivor.state).label,
+        }
     return None
 
 

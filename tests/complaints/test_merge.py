@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from compensation.models import CompensationRequest
 from complaints import services
 from complaints.models import Complaint, Message, TransitionLog
-from compensation.models import CompensationRequest
 from core.errors import InvalidTransitionError, NotPermittedError, RuleViolationError
 from escalation.models import Deadline
 from tests.factories import complaint_in, complaint_new
@@ -52,7 +52,9 @@ def test_merge_moves_timeline_deadlines_and_compensation_and_closes_the_duplicat
     assert list(Message.objects.filter(complaint=duplicate).values_list("body", flat=True)) == [
         f"Merged into {survivor.reference}."
     ]
-    assert set(Deadline.objects.filter(complaint=survivor).values_list("pk", flat=True)) >= deadlines
+    assert (
+        set(Deadline.objects.filter(complaint=survivor).values_list("pk", flat=True)) >= deadlines
+    )
     # The duplicate's running clocks were cancelled: the survivor's own still say what is due.
     assert not Deadline.objects.filter(pk__in=deadlines, status__in=["pending", "warned"]).exists()
     assert Complaint.objects.get(pk=survivor.pk).next_due_at == survivor_due
