@@ -69,7 +69,7 @@ def anonymise_customers(modeladmin, request, queryset):
                 continue
             done += 0 if result.already else 1
         modeladmin.message_user(
-            request, _("%(count)d customers anonymised.") % {"count": done}, messages.SUCCESS
+            request, _("Customers anonymised: %(count)d.") % {"count": done}, messages.SUCCESS
         )
         return None
     context = {
