@@ -35,7 +35,7 @@ from core import roles
 from core.errors import NotFoundError, NotPermittedError
 from mail.models import InboundMail, OutboundMail
 from privacy.models import PersonalDataAction, PersonalDataLog
-from privacy.services import attachment_model, no_customer_message
+from privacy.services import attachment_message_field, attachment_model, no_customer_message
 
 CHUNK = 64 * 1024
 
@@ -138,15 +138,16 @@ def _files(customer_id: int) -> Iterator[tuple[str, Any]]:
     model = attachment_model()
     if model is not None:
         file_fields = [f for f in model._meta.get_fields() if isinstance(f, models.FileField)]
+        fk = attachment_message_field(model)
         rows = model._base_manager.filter(
-            message__complaint_id__in=list(references)
-        ).select_related("message")
+            **{f"{fk}__complaint_id__in": list(references)}
+        ).select_related(fk)
         for row in rows.order_by("pk"):
             for f in file_fields:
                 stored = getattr(row, f.attname)
                 if stored and stored.name:
                     base = stored.name.rsplit("/", 1)[-1]
-                    ref = references.get(row.message.complaint_id, "complaint")
+                    ref = references.get(getattr(row, fk).complaint_id, "complaint")
                     yield f"attachments/{ref}/{row.pk}-{base}", stored
     for mail in InboundMail.objects.filter(complaint_id__in=list(references)).order_by("pk"):
         if mail.raw and mail.raw.name:

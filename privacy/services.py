@@ -124,6 +124,13 @@ def attachment_model() -> type[models.Model] | None:
         return None
 
 
+def attachment_message_field(model: type[models.Model]) -> str:
+    """The name of the attachment's foreign key to its Message."""
+    return next(
+        f.name for f in model._meta.get_fields() if f.many_to_one and f.related_model is Message
+    )
+
+
 def _delete_files_after_commit(files: list[Any]) -> None:
     """Storage is not transactional: delete the files only once the rows are gone for good."""
 
@@ -143,7 +150,9 @@ def _attachments_remove(message_ids: list[int]) -> int:
     if model is None or not message_ids:
         return 0
     file_fields = [f for f in model._meta.get_fields() if isinstance(f, models.FileField)]
-    rows = list(model._base_manager.filter(message_id__in=message_ids))
+    rows = list(
+        model._base_manager.filter(**{f"{attachment_message_field(model)}__in": message_ids})
+    )
     files = []
     for row in rows:
         for f in file_fields:

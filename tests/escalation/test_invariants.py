@@ -47,6 +47,14 @@ def walked(committed):
         "pause": lambda cid: services.complaint_pause(
             complaint_id=cid, actor=walker, reason="Waiting on photos"
         ),
+        # into a fresh complaint of the same customer's, which then runs its own clocks
+        "merge": lambda cid: services.complaint_merge(
+            complaint_id=cid,
+            into_id=factories.complaint_new(
+                customer_email=Complaint.objects.get(pk=cid).customer.email
+            ).pk,
+            actor=walker,
+        ),
     }
     paths = {
         "venting": [],
@@ -56,6 +64,7 @@ def walked(committed):
         "remedied": ["ack", "apo", "rem"],
         "limit_set": ["ack", "lim"],
         "paused": ["ack", "pause"],
+        "merged": ["ack", "merge"],
     }
 
     def make() -> dict[str, Complaint]:
