@@ -16,6 +16,8 @@ What is removed, and what is kept (decided for Redress, DESIGN §12):
 - Mail: outgoing mail rows get the anonymous address and no subject; incoming mails lose sender,
   subject and their stored original (the file, deleted after commit); the address leaves the
   bouncing list.
+- The outbox: webhook events about their complaints and staff emails naming them are scrubbed
+  of the customer's identifiers too.
 - Attachments of the customer's complaints' messages, when the app that stores them exists
   (`complaints.Attachment`): their files are deleted from storage after commit, the rows with
   them. Looked up by `apps.get_model`, so this works before and after that model lands.
@@ -46,6 +48,7 @@ from core.audit import audit_redact
 from core.errors import ConflictError, NotFoundError, NotPermittedError
 from mail.models import BouncingAddress, InboundMail, MailAttempt, OutboundMail
 from privacy.models import PersonalDataAction, PersonalDataLog
+from webhooks.models import OutboxEvent, OutboxMail
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +280,32 @@ def customer_anonymise(
         result.files += len(files)
         result.details["inbound_mails"] = len(inbound)
         BouncingAddress.objects.filter(email__iexact=old_email).delete()
+
+        # The outbox keeps what it sent: webhook events about these complaints, staff emails
+        # naming them. The customer's identifiers are cut out of both.
+        for event in OutboxEvent.objects.filter(payload__complaint_id__in=complaint_ids).values(
+            "pk", "payload", "public"
+        ):
+            diff = _changed(
+                event,
+                {
+                    "payload": _scrub_json(event["payload"], scrub),
+                    "public": _scrub_json(event["public"], scrub),
+                },
+            )
+            if diff:
+                OutboxEvent.objects.filter(pk=event["pk"]).update(**diff)
+        references = [r for r in customer.complaints.values_list("reference", flat=True) if r]
+        named = models.Q(pk__in=[])
+        for reference in references:
+            named |= models.Q(subject__contains=reference) | models.Q(body__contains=reference)
+        for staff_mail in OutboxMail.objects.filter(named).values("pk", "subject", "body"):
+            diff = _changed(
+                staff_mail,
+                {"subject": scrub(staff_mail["subject"]), "body": scrub(staff_mail["body"])},
+            )
+            if diff:
+                OutboxMail.objects.filter(pk=staff_mail["pk"]).update(**diff)
 
         customer.name = f"Anonymised customer {customer.pk}"
         customer.email = anonymous_email(customer.pk)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -19,6 +20,7 @@ from privacy import export
 from privacy.models import PersonalDataLog
 from privacy.services import REMOVED, customer_anonymise, scrubber
 from tests.factories import complaint_in
+from webhooks.models import OutboxEvent, OutboxMail
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +83,16 @@ def test_anonymise_removes_personal_data_and_keeps_the_facts(
     raw_name = InboundMail.objects.get().raw.name
     storage = InboundMail.objects.get().raw.storage
     assert storage.exists(raw_name)
+    note = OutboxMail.objects.create(
+        to=["lead@example.com"],
+        subject=f"[{complaint.reference}] Cora Nutley needs an answer",
+        body=f"{complaint.reference}: Cora Nutley (cora@example.com) is waiting.",
+    )
+    OutboxEvent.objects.create(
+        type="complaint.transitioned",
+        payload={"complaint_id": complaint.pk, "reason": "Cora Nutley insists"},
+        public={"complaint_id": complaint.pk, "note": "for shop-77"},
+    )
     facts = (complaint.state, complaint.category, complaint.fault, complaint.root_cause)
     logs_before = TransitionLog.objects.filter(complaint=complaint).count()
 
@@ -119,6 +131,12 @@ def test_anonymise_removes_personal_data_and_keeps_the_facts(
     assert Message.objects.filter(complaint=complaint, body__contains="called again").exists()
     mail = InboundMail.objects.get()
     assert (mail.sender, mail.subject, mail.raw.name) == ("", "", "")
+    events = json.dumps(
+        list(OutboxEvent.objects.values_list("payload", "public")), cls=DjangoJSONEncoder
+    )
+    assert "Cora" not in events and "shop-77" not in events
+    staff_mail = OutboxMail.objects.get(pk=note.pk)
+    assert "Cora" not in staff_mail.body and complaint.reference in staff_mail.subject
     assert not storage.exists(raw_name)
     assert result.files == 1 and result.complaints == 1
     entry = PersonalDataLog.objects.get(action="anonymise")
