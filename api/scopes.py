@@ -24,6 +24,7 @@ CUSTOMER_ACT = "customer:act"
 CUSTOMER_RESPOND = "customer:respond"
 WEBHOOKS_MANAGE = "webhooks:manage"
 STAFF = "staff"
+PERSONAL_DATA = "personal_data"
 
 SCOPES: dict[str, Any] = {
     COMPLAINTS_READ: _("Read your complaints (the customer-safe view for integrations)."),
@@ -38,6 +39,10 @@ SCOPES: dict[str, Any] = {
         "Act as the token's staff user: transitions, internal notes, compensation, approvals "
         "(staff users only)."
     ),
+    PERSONAL_DATA: _(
+        "Export or anonymise a customer's personal data (staff users only; managers and above "
+        "may use it)."
+    ),
 }
 INTEGRATION_SCOPES: tuple[str, ...] = (
     COMPLAINTS_READ,
@@ -46,7 +51,7 @@ INTEGRATION_SCOPES: tuple[str, ...] = (
     CUSTOMER_RESPOND,
     WEBHOOKS_MANAGE,
 )
-STAFF_SCOPES: tuple[str, ...] = (*INTEGRATION_SCOPES, STAFF)
+STAFF_SCOPES: tuple[str, ...] = (*INTEGRATION_SCOPES, STAFF, PERSONAL_DATA)
 
 
 def scopes_allowed(user: Any) -> tuple[str, ...]:

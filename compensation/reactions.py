@@ -14,6 +14,12 @@ LEAVING_ESCALATED = ("remedy", "approve", "return", "set_limits")
 
 def register() -> None:
     reactions.reaction(*LEAVING_ESCALATED, name="compensation.withdraw_pending")(_withdraw)
+    reactions.guard("merge", name="compensation.merge_pending")(
+        lambda *, complaint, data: services.compensation_merge_check(complaint=complaint, data=data)
+    )
+    reactions.reaction("merge", name="compensation.merge")(
+        lambda changes: services.compensation_merge(changes=changes)
+    )
 
 
 def _withdraw(changes: Sequence[reactions.Change]) -> None:

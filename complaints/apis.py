@@ -53,6 +53,7 @@ from complaints.serializers import (
     ComplaintOut,
     EscalateIn,
     IntakeIn,
+    MergeIn,
     MessageIn,
     MessageMultipartIn,
     MessageOut,
@@ -400,6 +401,20 @@ class SetLimitsApi(TransitionApi):
 class ReopenApi(TransitionApi):
     def call(self, *, data, **kw):
         return services.complaint_reopen(**data, **kw)
+
+
+@_transition(
+    "merge",
+    MergeIn,
+    "Merge a duplicate into another complaint of the same customer",
+    conflicts="This complaint or the one to merge into is closed or merged, or `If-Match` is "
+    "stale.",
+    rules="Not the same customer, into itself, compensation waiting for approval; or "
+    "Idempotency-Key reused.",
+)
+class MergeApi(TransitionApi):
+    def call(self, *, data, **kw):
+        return services.complaint_merge(into_id=data["into"], reason=data["reason"], **kw)
 
 
 @_transition("pause", PauseIn, "Stop the deadline clock", conflicts="Closed, or already paused.")

@@ -30,6 +30,7 @@ The points:
 - `hide_admin_actions(fn)`: fn(complaint, user) -> names of buttons the complaint page withholds.
 - `complaint_panel(fn)`: fn(request, complaint) -> HTML block on the admin complaint page.
 - `dashboard_panel(fn)`: fn(request) -> HTML block on the insight dashboard.
+- `customer_admin_action(fn)`: an admin action on the customer list (privacy: export, anonymise).
 - `override(...)`: for tests, replace entries inside a `with` block; all is restored after.
 
 This module imports only Django and complaints; never escalation or compensation.
@@ -91,6 +92,7 @@ class _Points:
     dashboard_panels: list[DashboardPanelFn] = field(default_factory=list)
     values: dict[str, SectionFn] = field(default_factory=dict)
     queue_flags: list[QueueFlag] = field(default_factory=list)
+    customer_actions: list[Callable[..., Any]] = field(default_factory=list)
 
     def copy(self) -> _Points:
         return _Points(
@@ -104,6 +106,7 @@ class _Points:
             dashboard_panels=list(self.dashboard_panels),
             values=dict(self.values),
             queue_flags=list(self.queue_flags),
+            customer_actions=list(self.customer_actions),
         )
 
 
@@ -344,6 +347,19 @@ def dashboard_panel(fn: F) -> F:
         raise _refuse(f"The dashboard panel {_label(fn)}")
     _points.dashboard_panels.append(fn)
     return fn
+
+
+def customer_admin_action(fn: F) -> F:
+    """Register a Django admin action (fn(modeladmin, request, queryset), with its
+    `short_description`) for the customer list."""
+    if any(_label(f) == _label(fn) for f in _points.customer_actions):
+        raise _refuse(f"The customer admin action {_label(fn)}")
+    _points.customer_actions.append(fn)
+    return fn
+
+
+def customer_admin_actions() -> tuple[Callable[..., Any], ...]:
+    return tuple(_points.customer_actions)
 
 
 def complaint_panels() -> tuple[ComplaintPanelFn, ...]:

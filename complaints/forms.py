@@ -245,3 +245,30 @@ for _form in (RemedyForm, SetLimitsForm, ApproveForm):
     _form.field_order = _last(_form, "outcome", "outcome_reason")
 for _form in (IntakeForm, TriageForm):
     _form.field_order = _last(_form, "customer_request", "customer_request_detail")
+
+
+class MergeForm(forms.Form):
+    """Merge this complaint into another of its customer's: `merge_form_for` fills the choices."""
+
+    into = forms.TypedChoiceField(
+        label=_("Merge into"),
+        coerce=int,
+        choices=(),
+        help_text=_(
+            "The complaint that lives on: this one's timeline, deadlines and compensation move "
+            "there, and this one ends as merged."
+        ),
+    )
+    reason = CleanCharField(label=_("Reason"), widget=_text, max_length=10_000, required=False)
+
+
+def merge_form_for(complaint) -> type[MergeForm]:
+    """`MergeForm` offering the customer's other open complaints."""
+    targets = selectors.complaint_merge_targets(complaint=complaint)
+
+    class _MergeForm(MergeForm):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.fields["into"].choices = targets
+
+    return _MergeForm

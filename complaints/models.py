@@ -28,9 +28,14 @@ class State(models.TextChoices):
     REMEDIED = "remedied", _("Remedied")
     ESCALATED = "escalated", _("Escalated")
     LIMIT_SET = "limit_set", _("Limit set")
+    # Folded into another complaint of the same customer (`Complaint.merged_into`): closed for
+    # good, its timeline, deadlines and compensation live on in the survivor.
+    MERGED = "merged", _("Merged")
 
 
 OPEN_STATES = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED, State.ESCALATED)
+# States in which nothing more is due (no deadline may run).
+CLOSED_STATES = (State.REMEDIED, State.LIMIT_SET, State.MERGED)
 
 
 class Channel(models.TextChoices):
@@ -130,6 +135,8 @@ class Customer(models.Model):
         help_text=_("The language emails to this customer are written in; blank: the default."),
     )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    # Set once, by `privacy.services.customer_anonymise`: the personal data is gone for good.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("customer")
@@ -248,6 +255,15 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         related_name="filed_complaints",
         verbose_name=_("filed by"),
     )
+    # The complaint this one was merged into (state `merged`); set by the merge transition only.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_complaints",
+        verbose_name=_("merged into"),
+    )
     version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")
@@ -352,6 +368,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         permission=roles.can_reopen,
     )
     def reopen(self) -> None:
+        pass
+
+    @transition(state, source=list(OPEN_STATES), target=State.MERGED, permission=roles.can_work)
+    def merge(self) -> None:
         pass
 
 

@@ -46,6 +46,7 @@ STEPS = (
     "return",
     "set_limits",
     "reopen",
+    "merge",
     "raise_level",
     "pause",
     "resume",
@@ -84,7 +85,16 @@ class Change:
 
 # Guards vet the data of the transitions the engine fires one by one (`engine.fire`); the other
 # steps carry no data to vet, so a guard for them is refused rather than silently never run.
-GUARDED = ("acknowledge", "apologize", "remedy", "approve", "return", "set_limits", "reopen")
+GUARDED = (
+    "acknowledge",
+    "apologize",
+    "remedy",
+    "approve",
+    "return",
+    "set_limits",
+    "reopen",
+    "merge",
+)
 
 Guard = Callable[..., None]
 Reaction = Callable[[Sequence[Change]], None]

@@ -546,3 +546,15 @@ def staff_language_of(*, user: Any) -> str:
     """The language `user` picked for their screens, or "" when the browser decides."""
     picked = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
     return picked or ""
+
+
+def complaint_merge_targets(*, complaint: Complaint) -> list[tuple[int, str]]:
+    """The complaints `complaint` may be merged into: its customer's other open ones, newest
+    first, as (id, "reference — subject"). One query."""
+    rows = (
+        Complaint.objects.filter(customer_id=complaint.customer_id, state__in=OPEN_STATES)
+        .exclude(pk=complaint.pk)
+        .order_by("-created_at")
+        .values_list("pk", "reference", "subject")
+    )
+    return [(pk, f"{reference} — {subject}") for pk, reference, subject in rows]

@@ -63,6 +63,7 @@ TRANSITION_NAMES = (
     "return",
     "set_limits",
     "reopen",
+    "merge",
     "pause",
     "resume",
 )
@@ -223,6 +224,15 @@ class EscalateIn(ExpectedVersion):
     reason = text()
 
 
+class MergeIn(ExpectedVersion):
+    into = serializers.IntegerField(
+        min_value=1,
+        max_value=10**18 - 1,
+        help_text="The id of the complaint that lives on (the same customer's, open).",
+    )
+    reason = text(required=False, allow_blank=True, default="")
+
+
 class ReturnIn(ExpectedVersion):
     note = text(help_text="Guidance for the agent.")
 
@@ -330,6 +340,9 @@ class SectionFieldSchema(OpenApiSerializerFieldExtension):
 
 
 class CustomerOut(serializers.Serializer):
+    id = serializers.IntegerField(
+        help_text="For the customer's own endpoints (`/customers/{id}/export/`, `anonymise/`)."
+    )
     name = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
@@ -364,6 +377,11 @@ class ComplaintOut(serializers.Serializer):
     paused = serializers.SerializerMethodField()
     pause_until = serializers.DateTimeField(allow_null=True)
     external_id = serializers.CharField(allow_null=True)
+    merged_into = serializers.IntegerField(
+        source="merged_into_id",
+        allow_null=True,
+        help_text="The id of the complaint this one was merged into (state `merged`).",
+    )
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -481,6 +499,11 @@ class ComplaintCustomerOut(serializers.Serializer):
         allow_null=True, help_text="When the customer hears back, as promised."
     )
     paused = serializers.SerializerMethodField()
+    merged_into = serializers.IntegerField(
+        source="merged_into_id",
+        allow_null=True,
+        help_text="The id of the complaint this one was merged into (state `merged`).",
+    )
     version = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -550,6 +573,7 @@ def complaint_rows(complaints, *, now) -> list[dict]:
                 "category": c.category,
                 "severity": c.severity,
                 "customer": {
+                    "id": customer.id,
                     "name": customer.name,
                     "email": customer.email,
                     "phone": customer.phone,
@@ -571,6 +595,7 @@ def complaint_rows(complaints, *, now) -> list[dict]:
                 "paused": c.paused_at is not None,
                 "pause_until": _dt(c.pause_until),
                 "external_id": c.external_id,
+                "merged_into": c.merged_into_id,
                 "version": c.version,
                 "created_at": _dt(c.created_at),
                 "updated_at": _dt(c.updated_at),
@@ -596,6 +621,7 @@ def complaint_customer_rows(complaints, *, now=None) -> list[dict]:
                 "category": c.category,
                 "severity": c.severity,
                 "customer": {
+                    "id": customer.id,
                     "name": customer.name,
                     "email": customer.email,
                     "phone": customer.phone,
@@ -603,6 +629,7 @@ def complaint_customer_rows(complaints, *, now=None) -> list[dict]:
                 },
                 "promised_by": _dt(c.promised_by),
                 "paused": c.paused_at is not None,
+                "merged_into": c.merged_into_id,
                 "version": c.version,
                 "created_at": _dt(c.created_at),
                 "updated_at": _dt(c.updated_at),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "compensation",
     "portal",
     "mail",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,17 @@ CELERY_BEAT_SCHEDULE["escalation-check-invariants"] = {
     "task": "escalation.check_invariants",
     "schedule": float(REDRESS_INVARIANTS_INTERVAL),
     "options": {"expires": float(max(REDRESS_INVARIANTS_INTERVAL * 5 // 6, 10))},
+}
+# --- Personal data (issue 15): retention. A customer is anonymised this many years after their
+# last complaint closed (per category: Personal data › Retention rules in the admin), by beat
+# every REDRESS_RETENTION_INTERVAL s, REDRESS_RETENTION_BATCH_SIZE customers a run at most.
+REDRESS_RETENTION_YEARS = env.int("REDRESS_RETENTION_YEARS", default=6)
+REDRESS_RETENTION_BATCH_SIZE = env.int("REDRESS_RETENTION_BATCH_SIZE", default=500)
+REDRESS_RETENTION_INTERVAL = env.int("REDRESS_RETENTION_INTERVAL", default=86400)
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.retention_run",
+    "schedule": float(REDRESS_RETENTION_INTERVAL),
+    "options": {"expires": float(max(REDRESS_RETENTION_INTERVAL * 5 // 6, 10))},
 }
 # --- i18n: the languages of the practice Redress encodes; the compiled .mo files are committed,
 # so nothing here needs gettext installed. LocaleMiddleware picks the language per request from

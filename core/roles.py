@@ -117,6 +117,11 @@ def can_file(user: Any) -> bool:
     return is_agent(user) or is_integration(user)
 
 
+def can_handle_personal_data(user: Any) -> bool:
+    """Export or erase a customer's personal data: managers and superusers."""
+    return user_rank(user) >= tier_rank(MANAGER)
+
+
 # --- refusals: the sentence for a `can_*` that says no (None when it says yes) -----------------
 
 TIER_NAMES = {
@@ -236,6 +241,15 @@ def reopen_refusal(complaint: Any, user: Any) -> str | None:
     return _(
         "Only staff or the customer's shop (through its integration) can reopen a complaint: "
         "sign in with a staff account, or reopen it through the integration."
+    )
+
+
+def personal_data_refusal(user: Any) -> str | None:
+    """Why `user` may not export or anonymise a customer's data; None when they may."""
+    if can_handle_personal_data(user):
+        return None
+    return _(
+        "Only a manager can export or anonymise a customer's personal data: ask a manager to do it."
     )
 
 

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from complaints.models import OPEN_STATES, Complaint, State, TransitionLog
+from complaints.models import CLOSED_STATES, OPEN_STATES, Complaint, State, TransitionLog
 from complaints.reactions import Change
 from complaints.services.engine import facts
 from escalation import services
@@ -45,7 +45,7 @@ OPEN_WHILE_CLOSED = "open_deadline_while_closed"
 STATE_WITHOUT_LOG = "state_without_log"
 NO_INTAKE_LOG = "no_intake_log"
 
-CLOSED_STATES = (State.REMEDIED, State.LIMIT_SET)
+CLOSED_STATES = CLOSED_STATES
 CHUNK_SIZE = 2000
 
 

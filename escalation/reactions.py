@@ -15,6 +15,7 @@ FOLLOWED = (
     "raise_level",
     "return",
     "reopen",
+    "merge",
 )
 
 

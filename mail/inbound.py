@@ -227,6 +227,10 @@ def _deliver(
     *, row: InboundMail, parsed: ParsedMail, words: str, now
 ) -> tuple[str, str, Complaint | None]:
     complaint = _thread_complaint(parsed)
+    for _hop in range(10):  # a merged complaint lives on in the one it was merged into
+        if complaint is None or complaint.merged_into_id is None:
+            break
+        complaint = Complaint.objects.select_related("customer").get(pk=complaint.merged_into_id)
     name = parsed.sender_name or parsed.sender.partition("@")[0]
     if complaint is None:
         created, _new = complaint_services.complaint_intake(

@@ -19,6 +19,11 @@ def register() -> None:
         lambda *, step, messages: services.mail_record_for_messages(step=step, messages=messages)
     )
 
+    # A merged complaint's email threads follow it, so a reply lands on the survivor.
+    reactions.reaction("merge", name="mail.merge")(
+        lambda changes: services.mail_merge(changes=changes)
+    )
+
     # The demo history happened in the past: its customer emails went out back then.
     history_loaded.connect(
         lambda sender, *, complaint_ids, **kwargs: services.outbound_mail_mark_historic(

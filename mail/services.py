@@ -437,3 +437,16 @@ def outbound_mail_mark_historic(*, complaint_ids: list[int]) -> int:
     return OutboundMail.objects.filter(
         complaint_id__in=complaint_ids, status=MailStatus.PENDING
     ).update(status=MailStatus.SENT, sent_at=F("created_at"), attempts=1)
+
+
+def mail_merge(*, changes: Sequence[Any]) -> int:
+    """The `merge` step: a merged complaint's outgoing and incoming mails move to the survivor
+    (`payload["into"]`), so the customer's replies to them thread there. Returns rows moved."""
+    moved = 0
+    for change in changes:
+        into = change.payload["into"]
+        for model in (OutboundMail, InboundMail):
+            moved += model.objects.filter(complaint_id=change.complaint_id).update(
+                complaint_id=into
+            )
+    return moved

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 EVENT_TYPES = (
     "complaint.created",
     "complaint.transitioned",
+    "complaint.merged",
     "deadline.warned",
     "deadline.breached",
     "compensation.requested",

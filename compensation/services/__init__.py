@@ -44,6 +44,7 @@ from compensation.services.items import (
     compensation_items_parse,
 )
 from compensation.services.limits import WINDOW, Key
+from compensation.services.merge import compensation_merge, compensation_merge_check
 from compensation.services.remedy import (
     APPROVAL_REQUIRED,
     RemedyOutcome,
@@ -53,6 +54,8 @@ from compensation.services.remedy import (
 from compensation.services.rules import RULE_FIELDS, authority_rule_save
 
 __all__ = [
+    "compensation_merge",
+    "compensation_merge_check",
     "APPROVAL_REQUIRED",
     "MAX_ITEMS",
     "MAX_LINE",

@@ -91,6 +91,17 @@ def _reopen(**kw):
     return services.complaint_reopen(message=kw.pop("data")["message"], **kw)
 
 
+def _merge(**kw):
+    d = kw.pop("data")
+    return services.complaint_merge(into_id=d["into"], reason=d["reason"], **kw)
+
+
+def _merged_notice(*, complaint_id: int, result: Any) -> str | None:
+    return _("Its timeline, deadlines and compensation now live in %(ref)s.") % {
+        "ref": result.reference
+    }
+
+
 def _pause(**kw):
     d = kw.pop("data")
     return services.complaint_pause(reason=d["reason"], until=d["until"], **kw)
@@ -127,6 +138,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
         "return": Action(_("Return"), forms.ReturnForm, _return),
         "set_limits": Action(_("Set limits"), forms.SetLimitsForm, _set_limits, "danger"),
         "reopen": Action(_("Reopen"), forms.MessageOnlyForm, _reopen),
+        "merge": Action(_("Merge"), forms.MergeForm, _merge, notice=_merged_notice),
         "pause": Action(_("Pause clock"), forms.PauseForm, _pause),
         "resume": Action(_("Resume clock"), forms.EmptyForm, _resume),
         "take": Action(_("Take it"), forms.EmptyForm, _take),
@@ -149,6 +161,8 @@ STEP_LABELS = {
     "resume": _("Clock resumed"),
     "raise_level": _("Escalation level raised"),
     "assign": _("Assigned"),
+    "merge_in": _("Merged in"),
+    "anonymise": _("Customer anonymised"),
 }
 
 

@@ -382,8 +382,12 @@ class ComplaintAdmin(ComplaintQueueAdmin):
     def workflow_form(
         self, name: str, request: HttpRequest, complaint: Complaint
     ) -> type[django_forms.Form]:
-        """The form class for workflow transition `name` (as `extensions.admin_action` set it)."""
-        return self.actions_by_name[name].form
+        """The form class for workflow transition `name` (as `extensions.admin_action` set it);
+        merging offers the customer's other open complaints."""
+        form = self.actions_by_name[name].form
+        if name == "merge" and form is forms.MergeForm:
+            return forms.merge_form_for(complaint)
+        return form
 
     def triage_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Correct category, severity and subject: only what changed goes to the audited

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from complaints import extensions
 from complaints.admin.base import _RoleGatedAdmin
 from complaints.models import CannedText, Customer, Message, TransitionLog
 from core import roles
@@ -48,8 +49,18 @@ class CannedTextAdmin(_RoleGatedAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(_RoleGatedAdmin):
-    list_display = ("name", "email", "phone", "external_ref", "created_at")
+    list_display = ("name", "email", "phone", "external_ref", "created_at", "anonymised_at")
     search_fields = ("name", "email", "external_ref", "phone")
+    readonly_fields = ("anonymised_at",)
+
+    def get_actions(self, request: HttpRequest):
+        """Django's actions plus those higher apps registered (`extensions`)."""
+        actions = super().get_actions(request)
+        for fn in extensions.customer_admin_actions():
+            action = self.get_action(fn)
+            if action is not None:
+                actions[action[1]] = action
+        return actions
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return roles.user_rank(request.user) >= 2

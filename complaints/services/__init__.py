@@ -41,6 +41,7 @@ from complaints.services.engine import step as complaint_step
 from complaints.services.engine import step_log as complaint_step_log
 from complaints.services.engine import wrong_state_message as complaint_wrong_state_message
 from complaints.services.intake import complaint_intake
+from complaints.services.merge import complaint_merge, merge_refusal
 from complaints.services.messages import message_add
 from complaints.services.profiles import staff_language_set
 from complaints.services.summary import (
@@ -81,6 +82,7 @@ __all__ = [
     "complaint_escalate_many",
     "complaint_event_audience",
     "complaint_intake",
+    "complaint_merge",
     "complaint_lock",
     "complaint_pause",
     "complaint_raise_level",
@@ -92,6 +94,7 @@ __all__ = [
     "complaint_update_details",
     "complaint_version_check",
     "customer_upsert",
+    "merge_refusal",
     "message_add",
     "outcome_validate",
     "staff_language_set",

@@ -23,7 +23,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint, State
+from complaints.models import CLOSED_STATES, Complaint, State
 from complaints.reactions import Change, Facts
 from core.db import among, rows_insert
 from core.errors import RuleViolationError
@@ -218,7 +218,28 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
     elif step == "reopen":
         _close_open(complaint_ids=ids, kinds=None, status=DeadlineStatus.CANCELLED, now=now)
         _start_from_policy(complaints=[c.complaint for c in changes], kinds=START, start=now)
+    elif step == "merge":
+        ids = [*ids, *deadlines_merge(changes=changes)]
     complaint_next_due_refresh(complaint_ids=ids)
+
+
+def deadlines_merge(*, changes: Sequence[Change]) -> list[int]:
+    """A merged complaint's deadlines move to the survivor (`payload["into"]`) as history: its
+    running ones are cancelled first, since the survivor's own clocks now say when the customer
+    hears back. Returns the survivors' ids (their `next_due_at` is refreshed by the caller)."""
+    _close_open(
+        complaint_ids=[c.complaint_id for c in changes],
+        kinds=None,
+        status=DeadlineStatus.CANCELLED,
+        now=changes[0].at,
+    )
+    into: list[int] = []
+    for change in changes:
+        Deadline.objects.filter(complaint_id=change.complaint_id).update(
+            complaint_id=change.payload["into"]
+        )
+        into.append(change.payload["into"])
+    return into
 
 
 def _with_open(*, changes: Sequence[Change], **only: object) -> set[int]:
@@ -272,7 +293,7 @@ def promise_start(*, changes: Sequence[Change]) -> int:
     rows = []
     for change in changes:
         c = change.complaint
-        if c.promised_by is None or c.state in (State.REMEDIED, State.LIMIT_SET):
+        if c.promised_by is None or c.state in CLOSED_STATES:
             continue
         policy = policies.get((c.category, c.severity))
         warn_percent = policy.warn_percent if policy is not None else 75

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from complaints import services as complaint_services
-from complaints.models import Complaint, State
+from complaints.models import CLOSED_STATES, Complaint, State
 from complaints.services.engine import next_tier
 from core.db import among
 from core.errors import InvalidTransitionError
@@ -37,7 +37,7 @@ from webhooks.services import mail_record_many, outbox_record_many
 
 SWEEP_LABEL = "system: deadline sweep"
 COOLING_OFF_LABEL = "system: pause ended"
-CLOSED = (State.REMEDIED, State.LIMIT_SET)
+CLOSED = CLOSED_STATES
 
 
 @dataclass

@@ -323,6 +323,7 @@ def test_detail_and_404(api_as, frontline):
         "apologize",
         "escalate",
         "set_limits",
+        "merge",  # into another open complaint of the customer's; the call names which
         "pause",
     ]
     missing = api.get("/complaints/999999/")

@@ -24,7 +24,7 @@ def test_every_operation_documents_its_errors_in_the_one_shape(document):
         for path, item in document["paths"].items()
         for method, op in item.items()
     ]
-    assert len(operations) == 25  # complaints 14, compensation 4, customer acts 3, webhooks 4
+    assert len(operations) == 28  # complaints 15, compensation 4, customer acts 3, webhooks 4, customers 2
     for path, method, op in operations:
         assert ERRORS <= set(op["responses"]), (path, method)
         for code in ERRORS:
@@ -43,6 +43,7 @@ def test_transitions_document_conflicts_and_rules(document):
         "return",
         "set_limits",
         "reopen",
+        "merge",
         "pause",
         "resume",
     ):

@@ -546,6 +546,16 @@ def test_only_the_engine_writes_state_through_a_full_walk_and_a_sweep(staff, com
     assert deadline_sweep(now=now + timedelta(minutes=5)).raised == 1
     services.complaint_approve(outcome="upheld", complaint_id=cid, actor=mgr, note="Done")
     assert state() == "remedied"
+    # a duplicate of the same customer's is merged into it
+    services.complaint_reopen(complaint_id=cid, actor=fl, message="And another thing")
+    duplicate = factories.complaint_new(customer_email=c.customer.email)
+    services.complaint_merge(complaint_id=duplicate.pk, into_id=cid, actor=fl)
+    services.complaint_merge(
+        complaint_id=cid,
+        into_id=factories.complaint_new(customer_email=c.customer.email).pk,
+        actor=fl,
+    )
+    assert state() == "merged"
 
     steps = set(TransitionLog.objects.filter(complaint_id=cid).values_list("transition", flat=True))
     assert set(services.TRANSITION_METHODS) | {"raise_level", "pause", "resume"} <= steps

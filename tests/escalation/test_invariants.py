@@ -52,6 +52,14 @@ def walked(committed):
         "pause": lambda cid: services.complaint_pause(
             complaint_id=cid, actor=walker, reason="Waiting on photos"
         ),
+        # into a fresh complaint of the same customer's, which then runs its own clocks
+        "merge": lambda cid: services.complaint_merge(
+            complaint_id=cid,
+            into_id=factories.complaint_new(
+                customer_email=Complaint.objects.get(pk=cid).customer.email
+            ).pk,
+            actor=walker,
+        ),
     }
     paths = {
         "venting": [],
@@ -61,6 +69,7 @@ def walked(committed):
         "remedied": ["ack", "apo", "rem"],
         "limit_set": ["ack", "lim"],
         "paused": ["ack", "pause"],
+        "merged": ["ack", "merge"],
     }
 
     def make() -> dict[str, Complaint]:
@@ -104,7 +113,8 @@ def test_a_clean_database_passes(walked):
     assert Deadline.objects.filter(complaint=made["remedied"], status="met").exists()
     assert Deadline.objects.filter(complaint=made["limit_set"], status="cancelled").exists()
     assert invariants.invariant_violation_list() == []
-    assert check().strip().endswith("checked 7 complaints: 0 violations")
+    # one in each state and a paused one, and the complaint the merged one lives on in
+    assert check().strip().endswith("checked 9 complaints: 0 violations")
 
 
 # --- each kind of violation, made by corrupting rows directly ---------------------------------
@@ -163,7 +173,7 @@ def test_each_violation_is_reported_and_fails_the_command(walked, which, corrupt
     with pytest.raises(CommandError) as failed:
         check()
     assert f"{kind} {c.reference} (id {c.pk})" in str(failed.value)
-    assert "checked 7 complaints: " in str(failed.value)
+    assert "checked 9 complaints: " in str(failed.value)
 
 
 def test_no_running_deadline_says_when_deadlines_were_left_paused(committed):
@@ -189,7 +199,7 @@ def test_repair_starts_missing_clocks_and_fixes_next_due(walked, caplog):
     with caplog.at_level(logging.ERROR, logger="escalation.invariants"):
         out = check("--repair")
 
-    assert out.strip().endswith("checked 7 complaints: 0 violations (3 repaired)")
+    assert out.strip().endswith("checked 9 complaints: 0 violations (3 repaired)")
     assert invariants.invariant_violation_list() == []
     assert set(running(venting).values_list("kind", flat=True)) == {"first_response", "resolution"}
     assert set(running(acknowledged).values_list("kind", flat=True)) == {"resolution"}
@@ -223,7 +233,7 @@ def test_repair_leaves_what_it_cannot_repair_and_the_command_still_fails(walked,
     with pytest.raises(CommandError) as failed:
         check("--repair")
     report = str(failed.value)
-    assert "checked 7 complaints: 2 violations (1 repaired)" in report
+    assert "checked 9 complaints: 2 violations (1 repaired)" in report
     assert f"repaired: next_due_at_wrong {remedied.reference}" in report
     assert f"remains: state_without_log {apologized.reference}" in report
     assert f"remains: open_deadline_while_closed {remedied.reference}" in report

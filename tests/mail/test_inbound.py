@@ -379,3 +379,15 @@ def test_relayed_customer_words_are_never_an_internal_note():
             customer_label="Ann Lee",
         )
     assert complaint.messages.count() == 1
+
+
+def test_a_reply_to_a_merged_complaint_lands_on_the_one_it_was_merged_into():
+    duplicate, _out = _acknowledged()
+    survivor = factories.complaint_in("venting", customer_email="ann@example.com")
+    agent = factories.UserFactory(username="merger", groups=["frontline"])
+    from complaints import services as complaint_services
+
+    complaint_services.complaint_merge(complaint_id=duplicate.pk, into_id=survivor.pk, actor=agent)
+    raw = eml(subject=f"Re: [{duplicate.reference}] opener", body="Any news?", msgid="<m1@x>")
+    result = ingest(raw)
+    assert result.outcome == "message" and result.complaint_id == survivor.pk

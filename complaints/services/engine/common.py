@@ -41,6 +41,7 @@ TRANSITION_METHODS = {
     "return": "return_",
     "set_limits": "set_limits",
     "reopen": "reopen",
+    "merge": "merge",
 }
 # How a transition is named to people (the same words as the admin's buttons).
 TRANSITION_LABELS = {
@@ -52,6 +53,7 @@ TRANSITION_LABELS = {
     "return": gettext_lazy("Return"),
     "set_limits": gettext_lazy("Set limits"),
     "reopen": gettext_lazy("Reopen"),
+    "merge": gettext_lazy("Merge"),
 }
 ESCALATABLE = (State.VENTING, State.ACKNOWLEDGED, State.APOLOGIZED)
 # The columns a change reads of a locked complaint when it works on plain rows (bulk paths).
