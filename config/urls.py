@@ -1,4 +1,5 @@
-"""URL map: the staff admin at /admin/, the REST API at /api/v1/; / sends staff to the admin."""
+"""URL map: the staff admin at /admin/, the REST API at /api/v1/, health and metrics (ops);
+/ sends staff to the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("", include("ops.urls")),  # /health/live, /health/ready, /metrics
 ]
 
 handler500 = "api.rest.server_error"
