@@ -54,8 +54,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
-    # Static files straight from the app (gunicorn alone serves the admin), before sessions.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +111,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 if not DEVELOPMENT:
+    # Static files straight from the app (gunicorn alone serves the admin), before sessions;
+    # development's runserver serves them itself.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
     # WhiteNoise serves what collectstatic wrote: hashed names (cached for ever) and gzip and
     # brotli copies, so gunicorn alone serves the admin.
     STORAGES = {

@@ -83,17 +83,23 @@ def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> Swe
 
 def sweep_run_record(*, started_at: datetime, result: SweepResult) -> None:
     """Overwrite the one `SweepRun` row with this run (real time, whatever `now` the sweep was
-    given). One UPDATE, so concurrent sweeps never collide on it; created on the first run."""
+    given). One upsert (INSERT ... ON CONFLICT DO UPDATE), so concurrent sweeps never collide on
+    it and every run costs the same one query."""
     finished_at = timezone.now()
-    values = {
-        "started_at": started_at,
-        "finished_at": finished_at,
-        "duration_seconds": (finished_at - started_at).total_seconds(),
-        "breached": result.breached,
-        "warned": result.warned,
-    }
-    if not SweepRun.objects.filter(pk=1).update(**values):
-        SweepRun.objects.get_or_create(pk=1, defaults=values)
+    run = SweepRun(
+        pk=1,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=(finished_at - started_at).total_seconds(),
+        breached=result.breached,
+        warned=result.warned,
+    )
+    SweepRun.objects.bulk_create(
+        [run],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["started_at", "finished_at", "duration_seconds", "breached", "warned"],
+    )
 
 
 def _resume_ended_pauses(*, now: datetime, result: SweepResult) -> None:
