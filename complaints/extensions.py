@@ -26,6 +26,8 @@ The points:
 - `hide_admin_actions(fn)`: fn(complaint, user) -> names of buttons the complaint page withholds.
 - `complaint_panel(fn)`: fn(request, complaint) -> HTML block on the admin complaint page.
 - `dashboard_panel(fn)`: fn(request) -> HTML block on the insight dashboard.
+- `dashboard_figure(name, title)`: fn(request) -> (header, rows), a dashboard figure offered as
+  a CSV download (`dashboard/<name>.csv`) beside complaints' own.
 - `override(...)`: for tests, replace entries inside a `with` block; all is restored after.
 
 This module imports only Django and complaints; never escalation or compensation.
@@ -61,6 +63,8 @@ DecisionFn = Callable[..., Any]
 HideFn = Callable[["Complaint", Any], Iterable[str]]
 ComplaintPanelFn = Callable[["HttpRequest", "Complaint"], str]
 DashboardPanelFn = Callable[["HttpRequest"], str]
+# request -> (column headers, rows): one dashboard figure as a table.
+DashboardFigureFn = Callable[["HttpRequest"], tuple[Sequence[Any], Iterable[Sequence[Any]]]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -74,6 +78,7 @@ class _Points:
     hide_actions: list[HideFn] = field(default_factory=list)
     complaint_panels: list[ComplaintPanelFn] = field(default_factory=list)
     dashboard_panels: list[DashboardPanelFn] = field(default_factory=list)
+    dashboard_figures: dict[str, tuple[Any, DashboardFigureFn]] = field(default_factory=dict)
 
     def copy(self) -> _Points:
         return _Points(
@@ -85,6 +90,7 @@ class _Points:
             hide_actions=list(self.hide_actions),
             complaint_panels=list(self.complaint_panels),
             dashboard_panels=list(self.dashboard_panels),
+            dashboard_figures=dict(self.dashboard_figures),
         )
 
 
@@ -278,6 +284,23 @@ def dashboard_panel(fn: F) -> F:
     return fn
 
 
+def dashboard_figure(name: str, *, title: Any) -> Callable[[F], F]:
+    """Register fn(request) -> (header, rows) as the dashboard's CSV download `name` (a slug),
+    listed under `title` (a lazy translation)."""
+
+    def register(fn: F) -> F:
+        if name in _points.dashboard_figures:
+            raise _refuse(f"The dashboard figure {name!r}")
+        _points.dashboard_figures[name] = (title, fn)
+        return fn
+
+    return register
+
+
+def dashboard_figures() -> Mapping[str, tuple[Any, DashboardFigureFn]]:
+    return MappingProxyType(dict(_points.dashboard_figures))
+
+
 def complaint_panels() -> tuple[ComplaintPanelFn, ...]:
     return tuple(_points.complaint_panels)
 
@@ -303,6 +326,7 @@ def override(
     hide_admin_actions: Sequence[HideFn] | None = None,
     complaint_panels: Sequence[ComplaintPanelFn] | None = None,
     dashboard_panels: Sequence[DashboardPanelFn] | None = None,
+    dashboard_figures: Mapping[str, tuple[Any, DashboardFigureFn] | None] | None = None,
 ) -> Iterator[None]:
     """For tests: inside the block the given entries replace the registered ones; on exit every
     point is as before, including anything registered inside the block.
@@ -342,6 +366,11 @@ def override(
         points.complaint_panels = list(complaint_panels)
     if dashboard_panels is not None:
         points.dashboard_panels = list(dashboard_panels)
+    for name, entry in (dashboard_figures or {}).items():
+        if entry is None:
+            points.dashboard_figures.pop(name, None)
+        else:
+            points.dashboard_figures[name] = entry
     _points = points
     try:
         yield

@@ -51,9 +51,9 @@ def test_each_field_is_searched(client, frontline, three):
     assert found(client, "shop.test") == {p}  # customer email
     assert found(client, three["espresso"].reference) == {e}  # reference
     assert found(client, "咖啡机") == {e}
-    assert (
-        found(client, "иванова") == {e} or connection.vendor == "sqlite"
-    )  # SQLite: ASCII case only
+    assert found(client, "Ивано") == {e}
+    if connection.vendor == "postgresql":  # SQLite's LIKE folds the case of ASCII only
+        assert found(client, "иванова") == {e}
     assert found(client, "nothing-like-this") == set()
 
 
