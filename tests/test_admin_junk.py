@@ -52,6 +52,7 @@ VALID = {
     "verdict": "approve",
     "app_label": "complaints",
     "url": "nothing-here/",
+    "figure": "open-by-state",
 }
 SKIPPED_SITE_VIEWS = {"logout"}  # it ends the session the rest of the walk needs
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
