@@ -122,6 +122,22 @@ def outcome_panel(request: HttpRequest, *, days: int = 30) -> str:
     )
 
 
+def granted_figure(request: HttpRequest, *, days: int = 30) -> tuple[list, list]:
+    """The dashboard's compensation given in the last `days`, by kind × tier × currency."""
+    granted = selectors.compensation_granted(days=days)
+    header = [_("Kind"), _("Tier"), _("Currency"), _("Number granted"), _("Total")]
+    return header, [
+        (
+            str(KIND_LABELS.get(g.kind, g.kind)),
+            str(TIER_LABELS.get(g.tier, g.tier)),
+            g.currency,
+            g.count,
+            g.total,
+        )
+        for g in granted["rows"]
+    ]
+
+
 # --- the complaint page (registered through complaints.extensions) ----------------------------
 
 

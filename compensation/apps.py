@@ -54,3 +54,6 @@ def _fill_extension_points() -> None:
     extensions.complaint_panel(admin.complaint_panel)
     extensions.dashboard_panel(admin.granted_panel)
     extensions.dashboard_panel(admin.outcome_panel)
+    extensions.dashboard_figure(
+        "compensation-granted", title=_("Compensation granted, last 30 days")
+    )(admin.granted_figure)

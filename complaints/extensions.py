@@ -31,6 +31,8 @@ The points:
 - `complaint_panel(fn)`: fn(request, complaint) -> HTML block on the admin complaint page.
 - `dashboard_panel(fn)`: fn(request) -> HTML block on the insight dashboard.
 - `customer_admin_action(fn)`: an admin action on the customer list (privacy: export, anonymise).
+- `dashboard_figure(name, title)`: fn(request) -> (header, rows), a dashboard figure offered as
+  a CSV download (`dashboard/<name>.csv`) beside complaints' own.
 - `override(...)`: for tests, replace entries inside a `with` block; all is restored after.
 
 This module imports only Django and complaints; never escalation or compensation.
@@ -68,6 +70,8 @@ DecisionFn = Callable[..., Any]
 HideFn = Callable[["Complaint", Any], Iterable[str]]
 ComplaintPanelFn = Callable[["HttpRequest", "Complaint"], str]
 DashboardPanelFn = Callable[["HttpRequest"], str]
+# request -> (column headers, rows): one dashboard figure as a table.
+DashboardFigureFn = Callable[["HttpRequest"], tuple[Sequence[Any], Iterable[Sequence[Any]]]]
 F = TypeVar("F", bound=Callable[..., Any])
 # The values of the staff detail that complaints declares and a higher app may fill.
 DETAIL_VALUES = ("customer_url",)
@@ -93,6 +97,7 @@ class _Points:
     values: dict[str, SectionFn] = field(default_factory=dict)
     queue_flags: list[QueueFlag] = field(default_factory=list)
     customer_actions: list[Callable[..., Any]] = field(default_factory=list)
+    dashboard_figures: dict[str, tuple[Any, DashboardFigureFn]] = field(default_factory=dict)
 
     def copy(self) -> _Points:
         return _Points(
@@ -107,6 +112,7 @@ class _Points:
             values=dict(self.values),
             queue_flags=list(self.queue_flags),
             customer_actions=list(self.customer_actions),
+            dashboard_figures=dict(self.dashboard_figures),
         )
 
 
@@ -362,6 +368,23 @@ def customer_admin_actions() -> tuple[Callable[..., Any], ...]:
     return tuple(_points.customer_actions)
 
 
+def dashboard_figure(name: str, *, title: Any) -> Callable[[F], F]:
+    """Register fn(request) -> (header, rows) as the dashboard's CSV download `name` (a slug),
+    listed under `title` (a lazy translation)."""
+
+    def register(fn: F) -> F:
+        if name in _points.dashboard_figures:
+            raise _refuse(f"The dashboard figure {name!r}")
+        _points.dashboard_figures[name] = (title, fn)
+        return fn
+
+    return register
+
+
+def dashboard_figures() -> Mapping[str, tuple[Any, DashboardFigureFn]]:
+    return MappingProxyType(dict(_points.dashboard_figures))
+
+
 def complaint_panels() -> tuple[ComplaintPanelFn, ...]:
     return tuple(_points.complaint_panels)
 
@@ -387,6 +410,7 @@ def override(
     hide_admin_actions: Sequence[HideFn] | None = None,
     complaint_panels: Sequence[ComplaintPanelFn] | None = None,
     dashboard_panels: Sequence[DashboardPanelFn] | None = None,
+    dashboard_figures: Mapping[str, tuple[Any, DashboardFigureFn] | None] | None = None,
 ) -> Iterator[None]:
     """For tests: inside the block the given entries replace the registered ones; on exit every
     point is as before, including anything registered inside the block.
@@ -426,6 +450,11 @@ def override(
         points.complaint_panels = list(complaint_panels)
     if dashboard_panels is not None:
         points.dashboard_panels = list(dashboard_panels)
+    for name, entry in (dashboard_figures or {}).items():
+        if entry is None:
+            points.dashboard_figures.pop(name, None)
+        else:
+            points.dashboard_figures[name] = entry
     _points = points
     try:
         yield

@@ -56,9 +56,12 @@ INSTALLED_APPS = [
     "portal",
     "mail",
     "privacy",
+    "django_prometheus",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,7 +72,8 @@ MIDDLEWARE = [
     "complaints.middleware.StaffLanguageMiddleware",  # the user's pick over the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",  # after auth: turns a locked-out login into the lockout page
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -144,6 +148,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+if not DEVELOPMENT:
+    # Static files straight from the app (gunicorn alone serves the admin), before sessions;
+    # development's runserver serves them itself.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+    # WhiteNoise serves what collectstatic wrote: hashed names (cached for ever) and gzip and
+    # brotli copies, so gunicorn alone serves the admin.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 
 # Development writes every email as a file under var/mail/outbox/ (no mail server needed);
 # production sends through SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
@@ -223,18 +240,38 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# LOG_FORMAT=json (production's default): one JSON object per line (core.logging.JsonFormatter).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEVELOPMENT else "json")
+if LOG_FORMAT not in {"text", "json"}:
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes logs every login at INFO; lockouts (WARNING) are what an operator needs.
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Operations (issue 15): /health/live, /health/ready, /metrics (ops) -------------------------
+# /metrics answers a bearer REDRESS_METRICS_TOKEN or a client in REDRESS_METRICS_ALLOWED_IPS
+# (comma-separated addresses or CIDRs); with neither set it is a 404.
+REDRESS_METRICS_TOKEN = env.str("REDRESS_METRICS_TOKEN", default="")
+REDRESS_METRICS_ALLOWED_IPS = [
+    str(ipaddress.ip_network(n.strip(), strict=False))
+    for n in env.list("REDRESS_METRICS_ALLOWED_IPS", default=[])
+    if n.strip()
+]
+
 if not DEVELOPMENT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and scrapers talk plain HTTP to the process; a redirect would fail them.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -62,6 +62,13 @@ def deadline_week_panel(request: HttpRequest) -> str:
     )
 
 
+def deadline_week_figure(request: HttpRequest) -> tuple[list, list]:
+    """The dashboard's breaches and warnings this week, as a CSV table."""
+    week = selectors.deadline_week()
+    header = [_("Deadline kind"), _("Warnings this week"), _("Breaches this week")]
+    return header, [(str(KIND_LABELS.get(kind, kind)), w, b) for kind, w, b in week.by_kind]
+
+
 def complaint_deadlines_panel(request: HttpRequest, complaint: Complaint) -> str:
     """The complaint page block: each running deadline (kind, due time in the agent's time
     zone, time left coloured by urgency, paused or not), then those met, breached or cancelled.

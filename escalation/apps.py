@@ -52,4 +52,7 @@ def _fill_extension_points() -> None:
         ]
 
     extensions.dashboard_panel(admin.deadline_week_panel)
+    extensions.dashboard_figure("deadlines-this-week", title=_("Breaches and warnings this week"))(
+        admin.deadline_week_figure
+    )
     extensions.complaint_panel(admin.complaint_deadlines_panel)

@@ -288,3 +288,25 @@ class Deadline(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class SweepRun(models.Model):
+    """When the deadline sweep last finished, one row (pk 1) that every sweep overwrites.
+
+    Health (`/health/ready`) and metrics (sweep lag) read it: a sweep that stopped running is
+    visible from the database alone, whichever process ran the last one. Not audit: only the
+    latest run is kept.
+    """
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    duration_seconds = models.FloatField(_("duration in seconds"), default=0.0)
+    breached = models.PositiveIntegerField(_("breached"), default=0)
+    warned = models.PositiveIntegerField(_("warned"), default=0)
+
+    class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+
+    def __str__(self) -> str:
+        return f"sweep finished {self.finished_at:%Y-%m-%d %H:%M:%S}"

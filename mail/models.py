@@ -75,6 +75,10 @@ class OutboundMail(models.Model):
                 name="outbound_mail_due",
                 condition=models.Q(status="pending"),
             ),
+            # /metrics counts failed customer mail on every scrape (ops.selectors).
+            models.Index(
+                fields=["id"], name="outbound_mail_failed", condition=models.Q(status="failed")
+            ),
             models.Index(fields=["complaint", "created_at"]),
         ]
 

@@ -54,6 +54,7 @@ VALID = {
     "app_label": "complaints",
     "url": "nothing-here/",
     "attachment_id": "1",
+    "figure": "open-by-state",
 }
 SKIPPED_SITE_VIEWS = {"logout"}  # it ends the session the rest of the walk needs
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")

@@ -46,7 +46,7 @@ from pathlib import Path
 from django.template.base import DebugLexer, TokenType
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "api", "webhooks", "complaints", "escalation", "compensation", "mail")
+APPS = ("core", "api", "webhooks", "complaints", "escalation", "compensation", "mail", "ops")
 
 # (file relative to the repo root, exact text): why it stays as it is. Keep it short.
 _OWN_NAME = "a language is named in itself, as Django's language menu does"

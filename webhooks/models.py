@@ -78,7 +78,13 @@ class OutboxMail(models.Model):
                 fields=["id"],
                 name="outbox_mail_unsent",
                 condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
-            )
+            ),
+            # /metrics counts failed staff mail on every scrape (ops.selectors).
+            models.Index(
+                fields=["id"],
+                name="outbox_mail_failed",
+                condition=models.Q(failed_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,7 +153,11 @@ class WebhookDelivery(models.Model):
                 fields=["next_attempt_at"],
                 name="delivery_due",
                 condition=models.Q(status="pending"),
-            )
+            ),
+            # /metrics counts failed deliveries on every scrape (ops.selectors).
+            models.Index(
+                fields=["id"], name="delivery_failed", condition=models.Q(status="failed")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('compensation', '0005_outcome_existing'),
         # After every data migration that moved requests (0010_one_customer_per_person).
-        ('complaints', '0021_audit_triggers'),
+        ('complaints', '0022_audit_triggers'),
     ]
 
     operations = [

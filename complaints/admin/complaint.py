@@ -48,7 +48,55 @@ from complaints.models import Attachment, Complaint
 from complaints.services import engine
 from complaints.urgency import urgency
 from core import roles
+from core.csvexport import csv_response
 from core.errors import DomainError
+
+
+def _figure_open_by_state(request: HttpRequest) -> tuple[list, list]:
+    return [_("State"), _("Open complaints")], [
+        (label, n) for _state, label, n in selectors.insight_open_by_state()
+    ]
+
+
+def _figure_median_times(request: HttpRequest) -> tuple[list, list]:
+    summary = selectors.insight_summary(days=30)
+    return [_("Measure"), _("Median hours, last 30 days")], [
+        (_("Filed to first acknowledgement"), summary["median_hours_to_acknowledge"]),
+        (_("Filed to remedy"), summary["median_hours_to_remedy"]),
+    ]
+
+
+def _figure_top_categories(request: HttpRequest) -> tuple[list, list]:
+    return [_("Category"), _("Complaints, last 30 days")], [
+        (label, n) for _c, label, n in selectors.insight_top_categories(days=30)
+    ]
+
+
+def _figure_top_root_causes(request: HttpRequest) -> tuple[list, list]:
+    return [_("Root cause"), _("Complaints, last 30 days")], selectors.insight_top_root_causes(
+        days=30
+    )
+
+
+def _figure_repeat_complainants(request: HttpRequest) -> tuple[list, list]:
+    return [_("Customer"), _("Customer email"), _("Complaints, last 30 days")], [
+        (c.name, c.email, n) for c, n in selectors.insight_repeat_complainants(days=30)
+    ]
+
+
+# The dashboard's own figures as CSV downloads; higher apps add theirs through
+# `extensions.dashboard_figure`.
+OWN_FIGURES = {
+    "open-by-state": (_("Open complaints by state"), _figure_open_by_state),
+    "median-times": (_("Median times, last 30 days"), _figure_median_times),
+    "top-categories": (_("Top categories, last 30 days"), _figure_top_categories),
+    "top-root-causes": (_("Top root causes, last 30 days"), _figure_top_root_causes),
+    "repeat-complainants": (_("Repeat complainants, last 30 days"), _figure_repeat_complainants),
+}
+
+
+def dashboard_figures() -> dict[str, tuple[Any, Any]]:
+    return {**OWN_FIGURES, **extensions.dashboard_figures()}
 
 
 @admin.register(Complaint)
@@ -113,6 +161,11 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             path("tone/", wrap(self.tone_view), name="{}_{}_tone".format(*info)),
             path("language/", wrap(self.language_view), name="{}_{}_language".format(*info)),
             path("dashboard/", wrap(self.dashboard_view), name="{}_{}_dashboard".format(*info)),
+            path(
+                "dashboard/<slug:figure>.csv",
+                wrap(self.dashboard_csv_view),
+                name="{}_{}_dashboard_csv".format(*info),
+            ),
             path(
                 "<int:object_id>/do/<str:name>/",
                 wrap(self.transition_view),
@@ -276,8 +329,20 @@ class ComplaintAdmin(ComplaintQueueAdmin):
             "charts": charts,
             # escalation: breaches and warnings; compensation: compensation granted
             "panels": [panel(request) for panel in extensions.dashboard_panels()],
+            "figures": [(name, title) for name, (title, _fn) in dashboard_figures().items()],
         }
         return TemplateResponse(request, "admin/complaints/complaint/dashboard.html", context)
+
+    def dashboard_csv_view(self, request: HttpRequest, figure: str) -> HttpResponse:
+        """One dashboard figure as a CSV table, in the user's language."""
+        if not roles.is_agent(request.user):
+            return HttpResponseForbidden()
+        entry = dashboard_figures().get(figure)
+        if entry is None:
+            raise Http404
+        header, rows = entry[1](request)
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        return csv_response(filename=f"{figure}-{stamp}.csv", header=header, rows=list(rows))
 
     # --- workflow buttons ----------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from complaints.models import CLOSED_STATES, Complaint, State
 from complaints.services.engine import next_tier
 from core.db import among
 from core.errors import InvalidTransitionError
-from escalation.models import OPEN_STATUSES, Deadline, DeadlineStatus
+from escalation.models import OPEN_STATUSES, Deadline, DeadlineStatus, SweepRun
 from escalation.services import notify
 from escalation.services.deadlines import complaint_next_due_refresh
 from webhooks.services import mail_record_many, outbox_record_many
@@ -60,8 +60,10 @@ def _take_writer_lock() -> None:
 
 
 def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> SweepResult:
-    """Resume ended pauses, breach and warn every due deadline, batch by batch."""
-    now = now or timezone.now()
+    """Resume ended pauses, breach and warn every due deadline, batch by batch; then record
+    the run (`SweepRun`) so health checks and metrics see when the sweep last finished."""
+    started_at = timezone.now()
+    now = now or started_at
     result = SweepResult()
     _resume_ended_pauses(now=now, result=result)
     held_elsewhere: set[int] = set()  # complaints another sweep holds: it warns them itself
@@ -75,7 +77,29 @@ def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> Swe
             result.batches += 1
             if step(batch_size=batch_size, now=now, result=result) < batch_size:
                 break
+    sweep_run_record(started_at=started_at, result=result)
     return result
+
+
+def sweep_run_record(*, started_at: datetime, result: SweepResult) -> None:
+    """Overwrite the one `SweepRun` row with this run (real time, whatever `now` the sweep was
+    given). One upsert (INSERT ... ON CONFLICT DO UPDATE), so concurrent sweeps never collide on
+    it and every run costs the same one query."""
+    finished_at = timezone.now()
+    run = SweepRun(
+        pk=1,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=(finished_at - started_at).total_seconds(),
+        breached=result.breached,
+        warned=result.warned,
+    )
+    SweepRun.objects.bulk_create(
+        [run],
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["started_at", "finished_at", "duration_seconds", "breached", "warned"],
+    )
 
 
 def _resume_ended_pauses(*, now: datetime, result: SweepResult) -> None:

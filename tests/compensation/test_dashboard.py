@@ -126,3 +126,21 @@ def test_dashboard_panels_follow_the_browsers_language(client, manager, frontlin
         assert text in zh, text
     english = client.get(DASHBOARD).content.decode()
     assert "Breaches and warnings this week" in english and "本周" not in english
+
+
+def test_granted_as_a_csv_download(client, frontline, given):
+    import csv
+    import io
+
+    client.force_login(frontline)
+    response = client.get("/admin/complaints/complaint/dashboard/compensation-granted.csv")
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Kind", "Tier", "Currency", "Number granted", "Total"]
+    assert [r[2:] for r in rows[1:]] == [
+        ["EUR", "1", "400.00"],
+        ["EUR", "1", "14.90"],
+        ["EUR", "2", "5.50"],
+    ]
+    assert rows[1][0] == "Refund"

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0020_privacy_anonymised_merged'),
+        ('complaints', '0021_ops_search_trgm'),
     ]
 
     operations = [

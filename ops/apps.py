@@ -1,0 +1,9 @@
+"""The operations app: health and metrics (see the package docstring)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OpsConfig(AppConfig):
+    name = "ops"
+    verbose_name = _("Operations")
