@@ -44,7 +44,10 @@ class OutcomeFields(forms.Form):
     """The outcome a closing step records (listed last); the service decides when reasons are
     required."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    # No outcome is preselected: the agent chooses one (blank is refused).
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[("", _("— choose the outcome —")), *Outcome.choices]
+    )
     outcome_reason = CleanCharField(
         label=_("Reasons for the outcome"),
         widget=_text,

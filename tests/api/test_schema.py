@@ -258,6 +258,41 @@ def test_detail_sections_and_states_are_typed(document):
     assert events == {"$ref": "#/components/schemas/WebhookEventEnum"}
 
 
+def test_outcomes_requests_and_natures_are_typed(document):
+    """Remedy and set_limits require the outcome; the approval may give one; intake may say
+    what the customer asks for; each item may say redress or goodwill."""
+    from compensation.decision import NATURES
+    from complaints.serializers import COMPENSATION_NATURES
+
+    schemas = document["components"]["schemas"]
+    assert schemas["OutcomeEnum"]["enum"] == ["upheld", "partly_upheld", "not_upheld"]
+    assert schemas["CustomerRequestEnum"]["enum"] == [
+        "refund",
+        "replacement",
+        "repair",
+        "explanation",
+        "apology",
+        "other",
+    ]
+    assert schemas["CompensationNatureEnum"]["enum"] == list(COMPENSATION_NATURES)
+    assert COMPENSATION_NATURES == NATURES
+    for name in ("RemedyInRequest", "SetLimitsInRequest"):
+        assert "outcome" in schemas[name]["required"], name
+        assert "outcome_reason" not in schemas[name]["required"], name
+    decision = schemas["DecisionInRequest"]
+    assert {"outcome", "outcome_reason"} <= set(decision["properties"])
+    assert "outcome" not in decision.get("required", [])
+    intake = schemas["IntakeInRequest"]["properties"]
+    assert {"customer_request", "customer_request_detail"} <= set(intake)
+    item = schemas["CompensationItemInRequest"]
+    assert "nature" in item["properties"] and "nature" not in item["required"]
+    staff = schemas["ComplaintDetailOut"]["properties"]
+    assert {"customer_request", "outcome", "outcome_reason"} <= set(staff)
+    customer = schemas["ComplaintCustomerDetailOut"]["properties"]
+    assert "customer_request" in customer and "outcome" not in customer
+    assert "nature" in schemas["CompensationOut"]["properties"]
+
+
 def test_available_transitions_enum_is_the_transitions_the_api_offers(document):
     from complaints.apis import TRANSITIONS
 
