@@ -32,7 +32,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import selectors as complaint_selectors
-from complaints.models import Category, Complaint, State, Tier, TransitionLog
+from complaints.models import (
+    Category,
+    Complaint,
+    Message,
+    MessageKind,
+    State,
+    Tier,
+    TransitionLog,
+    Visibility,
+)
 from portal import tokens
 from portal.models import CustomerLink, Decision, HandlingRating, RemedyResponse
 
@@ -115,6 +124,24 @@ def rating_open(*, complaint: Complaint, now: datetime | None = None) -> bool:
     return remedy is not None and remedy.created_at <= now - RATE_AFTER_REMEDY
 
 
+def _remedy_message(*, complaint: Complaint, remedy: TransitionLog | None) -> str:
+    """The public staff message written with (or right after) the step that remedied it."""
+    if remedy is None:
+        return ""
+    body = (
+        Message.objects.filter(
+            complaint=complaint,
+            visibility=Visibility.PUBLIC,
+            kind=MessageKind.STAFF,
+            created_at__gte=remedy.created_at,
+        )
+        .order_by("created_at", "id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return body or ""
+
+
 @dataclass(frozen=True)
 class CustomerView:
     complaint: Complaint
@@ -122,6 +149,7 @@ class CustomerView:
     can_confirm: bool
     confirmed: bool
     remedy_open: bool
+    remedy_message: str  # what we wrote when we remedied it (public)
     response: RemedyResponse | None
     can_rate: bool
     rating: HandlingRating | None
@@ -138,6 +166,7 @@ def customer_view(*, complaint: Complaint) -> CustomerView:
         can_confirm=complaint.state != State.VENTING and bool(complaint.summary.strip()),
         confirmed=complaint.summary_confirmed,
         remedy_open=complaint.state == State.REMEDIED and remedy is not None and response is None,
+        remedy_message=_remedy_message(complaint=complaint, remedy=remedy),
         response=response,
         can_rate=rating is None and rating_open(complaint=complaint),
         rating=rating,

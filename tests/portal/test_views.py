@@ -89,6 +89,9 @@ def test_csrf_is_required(walk, path_of):
 def test_accept_decline_and_rate_through_the_page(walk, path_of, client):
     c = walk("remedied")
     path = path_of(c)
+    remedy = client.get(path).content.decode()
+    section = remedy[remedy.index('id="remedy"') :]
+    assert "Opener sent." in section[: section.index("</section>")]  # what we proposed
     assert client.post(path + "decline/", {"words": ""}).status_code == 422  # needs a reason
     assert client.post(path + "accept/", {"words": "Fair enough."}).status_code == 302
     assert RemedyResponse.objects.get().words == "Fair enough."
