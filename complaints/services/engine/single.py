@@ -97,6 +97,22 @@ def _claim(complaint: Complaint, name: str, actor: Any) -> bool:
     return True
 
 
+def _claim_log(
+    complaint: Complaint, name: str, actor: Any, *, state: str, label: str, at: datetime
+) -> TransitionLog:
+    """The audit row of a claim by `name` (written before the step's own row)."""
+    return TransitionLog(
+        complaint=complaint,
+        transition="assign",
+        from_state=state,
+        to_state=state,
+        actor=actor,
+        actor_label=label,
+        payload={"from": None, "to": actor.pk, "claimed_by": name},
+        created_at=at,
+    )
+
+
 def fire(
     *,
     complaint_id: int,
@@ -147,22 +163,9 @@ def fire(
         log_payload = payload if payload is not None else {}
         # The assignment is audited like any other, before the transition that claimed it (the
         # transition stays the complaint's latest log row), in the same INSERT.
-        logs = (
-            [
-                TransitionLog(
-                    complaint=complaint,
-                    transition="assign",
-                    from_state=from_state,
-                    to_state=from_state,
-                    actor=actor,
-                    actor_label=label,
-                    payload={"from": None, "to": actor.pk, "claimed_by": name},
-                    created_at=now,
-                )
-            ]
-            if claimed
-            else []
-        )
+        logs = []
+        if claimed:
+            logs.append(_claim_log(complaint, name, actor, state=from_state, label=label, at=now))
         logs.append(
             TransitionLog(
                 complaint=complaint,
@@ -229,10 +232,17 @@ def step(
     payload: dict | None = None,
     actor_label: str | None = None,
     at: datetime | None = None,
+    claim: bool = False,
 ) -> TransitionLog:
     """An audited change that is not a state change (pause, resume, assignment...), on a complaint
-    the caller holds locked: save, log, and run the step's reactions."""
+    the caller holds locked: save, log, and run the step's reactions. `claim`: the acting agent
+    of an unassigned complaint becomes its assignee, as with a transition (pause, resume)."""
     at = at or timezone.now()
+    fields = list(fields)
+    if claim and _claim(complaint, name, actor):
+        fields.append("assignee")
+        label = actor_display(actor, actor_label)
+        _claim_log(complaint, name, actor, state=complaint.state, label=label, at=at).save()
     touch(complaint, fields, at=at)
     log = step_log(
         complaint=complaint,
