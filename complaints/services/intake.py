@@ -72,7 +72,7 @@ def complaint_intake(
         try:
             validate_email(email)
         except ValidationError:
-            check.add("customer.email", "Enter a valid email address.")
+            check.add("customer.email", _("Enter a valid email address."))
     phone = check.text("customer.phone", customer_phone, max_length=40, required=False)
     ext_ref = check.text(
         "customer.external_ref", customer_external_ref, max_length=128, required=False
@@ -85,11 +85,11 @@ def complaint_intake(
     if isinstance(description, str) and description.strip():
         # Verbatim: keep the customer's own spacing, only check size and NUL bytes.
         if len(description) > MAX_TEXT:
-            check.add("description", f"At most {MAX_TEXT} characters.")
+            check.add("description", _("At most %(max)d characters.") % {"max": MAX_TEXT})
         elif "\x00" in description:
-            check.add("description", "Must not contain NUL characters.")
+            check.add("description", _("Must not contain NUL characters."))
     else:
-        check.add("description", "This field is required.")
+        check.add("description", _("This field is required."))
     check.choice("channel", channel, Channel.values)
     check.choice("category", category, Category.values)
     check.choice("severity", severity, Severity.values)
