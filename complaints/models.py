@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from complaints import notes
 from core import roles
 
 
@@ -331,6 +332,10 @@ class Message(models.Model):
         verbose_name=_("visibility"),
     )
     body = models.TextField(verbose_name=_("body"))
+    # A system note's code and parameters (`complaints.notes`): shown in the reader's language;
+    # `body` keeps its English text. Blank for what a person wrote.
+    note_code = models.CharField(max_length=64, blank=True, verbose_name=_("note code"))
+    note_params = models.JSONField(default=dict, blank=True, verbose_name=_("note parameters"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
@@ -341,6 +346,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.visibility}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The body in the reader's language (a system note), or as written."""
+        return notes.render(self.note_code, self.note_params, self.body)
 
 
 class AppendOnlyError(Exception):
@@ -379,6 +389,10 @@ class TransitionLog(models.Model):
     )
     actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
     reason = models.TextField(blank=True, verbose_name=_("reason"))
+    # A reason the system wrote, as a code and parameters (`complaints.notes`); `reason` keeps
+    # its English text. Blank for a reason a person gave.
+    reason_code = models.CharField(max_length=64, blank=True, verbose_name=_("reason code"))
+    reason_params = models.JSONField(default=dict, blank=True, verbose_name=_("reason parameters"))
     payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
@@ -400,6 +414,11 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("TransitionLog rows cannot be deleted")
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (one the system wrote), or as given."""
+        return notes.render(self.reason_code, self.reason_params, self.reason)
 
 
 class CannedKind(models.TextChoices):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -220,6 +220,12 @@ class TimelineEntry:
     step: str = ""  # for steps: the TransitionLog's transition name, and its states
     from_state: str = ""
     to_state: str = ""
+    # A system note (`complaints.notes`): `body` is it in the reader's language, `text` the
+    # stored English text, `note_code`/`note_params` what it is made of. For what a person
+    # wrote, `text` is `body` and the code is blank.
+    text: str = ""
+    note_code: str = ""
+    note_params: dict = field(default_factory=dict)
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
@@ -234,8 +240,11 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
             visibility=m.visibility,
             author=m.author_label,
             title=m.get_kind_display(),
-            body=m.body,
+            body=m.text,
             source=m.kind,
+            text=m.body,
+            note_code=m.note_code,
+            note_params=m.note_params,
         )
         for m in messages
     ]
@@ -247,11 +256,14 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
                 visibility=Visibility.INTERNAL,
                 author=log.actor_label,
                 title=_step_title(log),
-                body=log.reason,
+                body=log.reason_text,
                 source="step",
                 step=log.transition,
                 from_state=log.from_state,
                 to_state=log.to_state,
+                text=log.reason,
+                note_code=log.reason_code,
+                note_params=log.reason_params,
             )
             for log in TransitionLog.objects.filter(complaint=complaint)
         ]

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compensation import decision, permissions
 from compensation.models import CompensationRequest, Status
@@ -32,6 +33,7 @@ from compensation.services.limits import (
     _rules,
 )
 from compensation.services.records import _entry, _publish
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import Complaint, State
 from core import roles
@@ -302,7 +304,10 @@ def complaint_compensation_reject(
     )
 
 
-def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
+WITHDRAWN = notes.define("withdrawn", gettext_lazy("Withdrawn: %(reason)s"))
+
+
+def compensation_withdraw_pending(*, complaint_id: int, reason: str | notes.Note) -> int:
     """The complaint left `escalated` without a compensation decision (limits set, an approve or
     return fired directly): its pending requests can no longer be decided. Idempotent."""
     with transaction.atomic():
@@ -316,11 +321,22 @@ def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
         if not pending:
             return 0
         now = timezone.now()
+        text, code, params = notes.split(reason)
+        note = notes.Note(WITHDRAWN, {"reason": notes.stored(code, params, text)})
         for r in pending:
             r.status = Status.REJECTED
             r.decided_at = now
-            r.decision_note = f"Withdrawn: {reason}"[:MAX_TEXT]
-            r.save(update_fields=["status", "decided_at", "decision_note"])
+            r.decision_note = note.english()[:MAX_TEXT]
+            r.decision_note_code, r.decision_note_params = note.code, note.params
+            r.save(
+                update_fields=[
+                    "status",
+                    "decided_at",
+                    "decision_note",
+                    "decision_note_code",
+                    "decision_note_params",
+                ]
+            )
             _publish("compensation.rejected", r)  # subscribers learn of it as of any refusal
         complaint_services.complaint_step_log(
             complaint=complaint,

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compensation import decision, money
 from compensation.models import CompensationRequest, Status
@@ -43,6 +44,7 @@ from compensation.services.limits import (
 )
 from compensation.services.notify import approval_needed_record
 from compensation.services.records import _entry, _publish
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, Complaint, State
 from core import roles
@@ -53,7 +55,9 @@ from core.errors import (
     RuleViolationError,
 )
 
-APPROVAL_REQUIRED = "approval required"
+# The reason of an escalation for approval, read in each reader's language (`complaints.notes`);
+# its English text ("approval required") is what the API and webhooks have always said.
+APPROVAL_REQUIRED = notes.Note(notes.define("approval_required", gettext_lazy("approval required")))
 
 
 def _create_requests(

@@ -161,7 +161,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             items=[
                 complaint_services.Escalation(
                     complaint_id=cid,
-                    reason=notify.breach_reason(deadline=r, labels=labels),
+                    reason=notify.breach_reason(deadline=r),
                     payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
                 )
                 for cid, r in cause.items()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_fsm import can_proceed, get_available_FIELD_transitions
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import (
     Complaint,
     Message,
@@ -118,19 +118,21 @@ def fire(
     complaint_id: int,
     actor: Any,
     name: str,
-    reason: str = "",
+    reason: str | notes.Note = "",
     payload: dict | None = None,
     expected_version: int | None = None,
     actor_label: str | None = None,
     guard_data: dict | None = None,
     apply: Callable[[Complaint, str], list[str]] | None = None,
-    messages: Iterable[tuple[str, str, str]] = (),
+    messages: Iterable[tuple[str, str, str | notes.Note | None]] = (),
 ) -> Complaint:
     """Fire transition `name`; `apply` sets data on the locked complaint and returns its fields.
 
-    `messages` are (kind, visibility, body) timeline entries written with the transition.
+    `messages` are (kind, visibility, body) timeline entries written with the transition; a
+    body that is a `notes.Note` is a system note, stored as its code and its English text.
     `guard_data` is what the step's guards vet (e.g. the promise).
     """
+    reason, reason_code, reason_params = notes.split(reason)
     with transaction.atomic():
         complaint = complaint_lock(complaint_id)
         if complaint_hidden_from(complaint, user=actor):
@@ -175,6 +177,8 @@ def fire(
                 actor=actor,
                 actor_label=label,
                 reason=reason,
+                reason_code=reason_code,
+                reason_params=reason_params,
                 payload=log_payload,
                 created_at=now,
             )
@@ -187,11 +191,14 @@ def fire(
                 author_label=label,
                 kind=kind,
                 visibility=visibility,
-                body=body,
+                body=text,
+                note_code=code,
+                note_params=params,
                 created_at=now,
             )
             for kind, visibility, body in messages
             if body
+            for text, code, params in [notes.split(body)]
         )
         outbox_record_many(
             events=[
@@ -228,7 +235,7 @@ def step(
     actor: Any,
     name: str,
     fields: Iterable[str],
-    reason: str = "",
+    reason: str | notes.Note = "",
     payload: dict | None = None,
     actor_label: str | None = None,
     at: datetime | None = None,
