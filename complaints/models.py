@@ -8,6 +8,9 @@ is append-only. This module must not import the escalation or compensation apps.
 
 from __future__ import annotations
 
+import functools
+from zoneinfo import available_timezones
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
@@ -469,9 +472,25 @@ def _language_choices() -> list[tuple[str, str]]:
     return list(settings.LANGUAGES)
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The zones staff may pick (read from the zoneinfo database once per process)."""
+    return frozenset(available_timezones())
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    # A callable: the zoneinfo database may gain zones without a migration.
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+def _site_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class StaffProfile(models.Model):
     """What a staff user chose for themselves: the language of their screens (blank: the
-    browser's). Read once per session (`complaints.middleware`), never per request."""
+    browser's) and the time zone they read times in (the site's until they pick one). Read once
+    per session (`complaints.middleware`), never per request."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -485,6 +504,13 @@ class StaffProfile(models.Model):
         blank=True,
         choices=_language_choices,
         help_text=_("Blank: the language your browser asks for."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default=_site_time_zone,
+        help_text=_("Due times, dates and date inputs are shown in it."),
     )
 
     class Meta:

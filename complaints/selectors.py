@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -495,5 +496,12 @@ def complaint_available_actions(*, complaint: Complaint, user: Any) -> list[str]
 
 def staff_language_of(*, user: Any) -> str:
     """The language `user` picked for their screens, or "" when the browser decides."""
-    picked = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    return picked or ""
+    return staff_profile_of(user=user)[0]
+
+
+def staff_profile_of(*, user: Any) -> tuple[str, str]:
+    """(language, time zone) `user` picked: "" for the browser's language, the site's time zone
+    until they pick one. One query."""
+    picked = StaffProfile.objects.filter(user=user).values_list("language", "time_zone").first()
+    language, time_zone = picked or ("", "")
+    return language or "", time_zone or settings.TIME_ZONE

@@ -28,7 +28,7 @@ from complaints.services.engine import step_log as complaint_step_log
 from complaints.services.engine import wrong_state_message as complaint_wrong_state_message
 from complaints.services.intake import complaint_intake
 from complaints.services.messages import message_add
-from complaints.services.profiles import staff_language_set
+from complaints.services.profiles import staff_language_set, staff_profile_set
 from complaints.services.transitions import (
     complaint_acknowledge,
     complaint_apologize,
@@ -71,6 +71,7 @@ __all__ = [
     "customer_upsert",
     "message_add",
     "staff_language_set",
+    "staff_profile_set",
     "complaint_step",
     "complaint_step_log",
     "complaint_wrong_state_message",
