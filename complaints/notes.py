@@ -51,6 +51,23 @@ def define(code: str, template: Promise, **renderers: Renderer) -> str:
     return code
 
 
+_ACTORS: dict[str, Promise] = {}
+
+
+def define_actor(label: str, name: Promise) -> str:
+    """Make the stored actor label of a system actor ("system: deadline sweep") known, with the
+    name it is shown under in the reader's language. Returns the label."""
+    _ACTORS[label] = name
+    return label
+
+
+def actor_name(label: str) -> str:
+    """How the author `label` is shown: a system actor's name in the reader's language; any
+    other label (a person's name) as it is."""
+    name = _ACTORS.get(label)
+    return str(name) if name is not None else label
+
+
 def defined() -> dict[str, Promise]:
     """Every known code and its (untranslated) template: for tests and documentation."""
     return {code: d.template for code, d in _DEFINED.items()}
@@ -138,3 +155,5 @@ RETURNED = define("returned", _("Returned with guidance: %(note)s"))
 LIMITS_SET = define("limits_set", _("Limits set: %(note)s"))
 ESCALATED = define("escalated", _("Escalated to %(tier)s: %(reason)s"), tier=_tier)
 RAISED = define("raised", _("Raised to %(tier)s: %(reason)s"), tier=_tier)
+
+define_actor("system", _("System"))
