@@ -23,6 +23,16 @@ _MAIL_KINDS = {
     "Reply": "reply",
 }
 _STEPS = ("remedy", "approve", "return", "set_limits")
+_KINDS = {
+    "refund": "refund",
+    "replacement": "replacement",
+    "store credit": "store_credit",
+    "voucher": "voucher",
+    "gift": "gift",
+    "shipping refund": "shipping_refund",
+}
+_GRANTED = re.compile(r"(?P<kind>[a-z ]+) of (?P<amount>\S+ [A-Z]{3}): within (?P<role>[a-z ]+) authority\.")
+_GRANTED_SUPERUSER = re.compile(r"(?P<kind>[a-z ]+) of (?P<amount>\S+ [A-Z]{3}): granted by superuser authority\.")
 
 _BREACHED = re.compile(r"The (?P<kind>.+?) deadline \((?P<due_at>[^)]*)\) passed without an answer\.")
 _LEFT = re.compile(r"the complaint left escalated by (?P<step>\w+)")
@@ -81,6 +91,11 @@ def reason_code(text: str) -> tuple[str, dict] | None:
     if m := _LEFT.fullmatch(text):
         if m["step"] in _STEPS:
             return "left_escalated", {"step": m["step"]}
+    if (m := _GRANTED.fullmatch(text)) and m["kind"] in _KINDS and m["role"] in _TIERS:
+        params = {"kind": _KINDS[m["kind"]], "amount": m["amount"], "role": _TIERS[m["role"]]}
+        return "compensation_granted", params
+    if (m := _GRANTED_SUPERUSER.fullmatch(text)) and m["kind"] in _KINDS:
+        return "compensation_granted_superuser", {"kind": _KINDS[m["kind"]], "amount": m["amount"]}
     if (m := _BREACHED.fullmatch(text)) and m["kind"].lower() in _DEADLINES:
         return "deadline_breached", {"kind": _DEADLINES[m["kind"].lower()], "due_at": m["due_at"]}
     return None

@@ -111,6 +111,8 @@ KNOWN_NOTES = [
 ]
 KNOWN_REASONS = [
     "approval required",
+    "store credit of 15.00 EUR: within team lead authority.",
+    "refund of 5.00 EUR: granted by superuser authority.",
     "the complaint left escalated by set_limits",
     "The resolution deadline (2026-11-30 09:00 CET) passed without an answer.",
 ]
@@ -129,6 +131,9 @@ def test_the_migration_recognises_each_known_note_and_it_renders_back_the_same(b
 @pytest.mark.parametrize("reason", KNOWN_REASONS)
 def test_the_migration_recognises_each_known_reason(reason):
     code, params = migration.reason_code(reason)
+    if code.startswith("compensation_granted"):  # what the service writes renders back the same
+        with translation.override("en"):
+            assert notes.render(code, params, "") == reason
     with translation.override("zh-hans"):
         assert notes.render(code, params, "") not in ("", reason)
 
@@ -138,3 +143,18 @@ def test_the_migration_recognises_each_known_reason(reason):
 )
 def test_the_migration_leaves_anything_else_alone(body):
     assert migration.note_code(body) is None
+
+
+@pytest.mark.django_db
+def test_compensation_granted_on_the_spot_is_logged_with_a_code(frontline):
+    from compensation import services as compensation_services
+
+    c = factories.complaint_in("acknowledged")
+    compensation_services.compensation_request(
+        complaint_id=c.pk, actor=frontline, kind="voucher", amount="5"
+    )
+    log = TransitionLog.objects.get(complaint=c, transition="compensation_granted")
+    assert log.reason == "voucher of 5.00 EUR: within frontline authority."
+    assert log.reason_code == "compensation_granted"
+    with translation.override("th"):
+        assert "authority" not in log.reason_text and "5.00 EUR" in log.reason_text
