@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from compensation import decision, permissions
-from compensation.models import CompensationRequest, Status
+from compensation import decision, money, permissions
+from compensation.models import AuthorityRule, CompensationRequest, Kind, Status
 from compensation.services.items import MAX_TEXT, Item, _text
 from compensation.services.limits import (
     _committed,
@@ -148,15 +148,15 @@ def _approve(
             to_customer=to_customer,
             rules=rules,
         )
-        beyond = [d for d in decisions if not d.granted]
+        beyond = [_beyond(i, d) for i, d in zip(items, decisions, strict=True) if not d.granted]
         if beyond:
             raise NotPermittedError(
                 _(
                     "Approving this is beyond your authority (%(reasons)s): ask someone whose "
                     "limits cover it to approve it."
                 )
-                % {"reasons": " ".join(d.reason for d in beyond)},
-                fields={"authority": [d.reason for d in beyond]},
+                % {"reasons": " ".join(beyond)},
+                fields={"authority": beyond},
             )
         now = timezone.now()
         for r, d in zip(pending, decisions, strict=True):
@@ -194,6 +194,25 @@ def _approve(
                 complaint_id=complaint.pk, actor=actor, body=remedy_message, step="approve"
             )
         return approved
+
+
+def _beyond(item: Item, d: decision.Decision) -> str:
+    """What stopped one item, in the reader's language (the decision's `reason` is English)."""
+    values = {
+        "kind": str(Kind(item.kind).label).lower(),
+        "amount": money.format_money(item.amount, item.currency),
+        "currency": item.currency,
+    }
+    if d.rule is None or d.limit not in decision.LIMITS:
+        return _("%(kind)s of %(amount)s: your roles hold no authority for it in %(currency)s.") % (
+            values
+        )
+    return _("%(kind)s of %(amount)s is above the %(role)s limit of %(cap)s (%(limit)s).") % {
+        **values,
+        "role": roles.tier_name(d.rule.role),
+        "cap": money.format_money(getattr(d.rule, d.limit), item.currency),
+        "limit": AuthorityRule._meta.get_field(d.limit).verbose_name,
+    }
 
 
 def compensation_approve(*, request_id: int, actor: Any, note: str = "") -> Complaint:

@@ -409,3 +409,25 @@ def test_decision_reasons_and_notes_read_in_the_readers_language(
     panel = html[html.index('id="compensation"') :]
     panel = panel[: panel.index("</table>")]
     assert "authority" not in panel and "frontline" not in panel
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "th", "bg"])
+def test_what_stops_an_approval_is_said_in_the_readers_language(language):
+    from django.utils import translation
+
+    from compensation import decision
+    from compensation.services.decisions import _beyond
+    from compensation.services.items import Item
+
+    rule = decision.Rule(
+        "team_lead", "refund", Decimal(100), Decimal(200), Decimal(300), "EUR", id=1
+    )
+    item = Item("refund", Decimal(400), "EUR", 1, "")
+    d = decision.decide(
+        roles=["team_lead"], kind="refund", amount=Decimal(400), currency="EUR", rules=[rule]
+    )
+    assert not d.granted and "exceeds" in d.reason  # the stored English reason
+    with translation.override(language):
+        text = _beyond(item, d)
+    assert "400.00 EUR" in text and "100.00 EUR" in text
+    assert "exceeds" not in text and "limit" not in text and "refund" not in text
