@@ -181,10 +181,9 @@ def complaint_panel(request: HttpRequest, complaint: Complaint) -> str:
         {
             "complaint": complaint,
             "requests": requests,
-            # A waiting request says why once, in the reader's language (as in the queue).
-            "rows": [
-                (r, waiting_reason(r) if r.status == Status.PENDING else "") for r in requests
-            ],
+            # Each request says why once, in the reader's language (a waiting one as in the
+            # queue); the stored English `reason` is the API's.
+            "rows": [(r, decision_reason(r), r.status == Status.PENDING) for r in requests],
             "queue_url": reverse("admin:compensation_pendingapproval_changelist"),
         },
         request=request,
@@ -331,6 +330,20 @@ def waiting_reason(request: CompensationRequest) -> str:
             "who": who,
         }
     return gettext("Beyond the requester's authority: needs %(who)s.") % {"who": who}
+
+
+def decision_reason(request: CompensationRequest) -> str:
+    """Why `request` was decided as it was, in the reader's language: within whose authority it
+    was granted (or approved), or — waiting, rejected — the limit that stopped it. Built from
+    the stored rule snapshot, never from the English `reason` (kept for the API)."""
+    if request.status in (Status.GRANTED, Status.APPROVED):
+        role = (request.rule_snapshot or {}).get("role", "")
+        if role in ("", decision.SUPERUSER):
+            return gettext("Within superuser authority.")
+        return gettext("Within the %(role)s authority.") % {
+            "role": TIER_LABELS.get(role, role.replace("_", " "))
+        }
+    return waiting_reason(request)
 
 
 def received_line(received: list[selectors.Received]) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compensation import decision, money
+from complaints import notes
 from complaints.models import Outcome
 from core.audit import AppendOnlyError, AppendOnlyModel, audit_triggers
 
@@ -222,6 +223,10 @@ class CompensationRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
+    # A note the system wrote (compensation withdrawn), as a code and parameters read in the
+    # reader's language (`complaints.notes`); `decision_note` keeps its English text.
+    decision_note_code = models.CharField(_("decision note code"), max_length=64, blank=True)
+    decision_note_params = models.JSONField(_("decision note parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     objects = CompensationRequestQuerySet.as_manager()
@@ -255,6 +260,11 @@ class CompensationRequest(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Compensation requests are the decision log: never deleted")
+
+    @property
+    def decision_note_text(self) -> str:
+        """The decision note in the reader's language (one the system wrote), or as typed."""
+        return notes.render(self.decision_note_code, self.decision_note_params, self.decision_note)
 
 
 class PendingApproval(CompensationRequest):

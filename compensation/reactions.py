@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_lazy
+
 from compensation import services
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import State
+from complaints.services.engine.common import TRANSITION_LABELS
 
 LEAVING_ESCALATED = ("remedy", "approve", "return", "set_limits")
+
+
+def _step_label(step: str) -> str:
+    return str(TRANSITION_LABELS.get(step, step)).lower()
+
+
+LEFT_ESCALATED = notes.define(
+    "left_escalated",
+    gettext_lazy("the complaint left escalated by “%(step)s”"),
+    step=_step_label,
+)
 
 
 def register() -> None:
@@ -29,5 +43,5 @@ def _withdraw(changes: Sequence[reactions.Change]) -> None:
         if change.from_state == State.ESCALATED:
             services.compensation_withdraw_pending(
                 complaint_id=change.complaint_id,
-                reason=f"the complaint left escalated by {change.step}",
+                reason=notes.Note(LEFT_ESCALATED, {"step": change.step}),
             )

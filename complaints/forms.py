@@ -18,6 +18,7 @@ from complaints.models import (
     Outcome,
     Severity,
     Visibility,
+    time_zone_choices,
 )
 from core.formfields import CleanCharField, StrictDateTimeField
 
@@ -229,10 +230,18 @@ class AssignForm(forms.Form):
 
 
 class StaffLanguageForm(forms.Form):
+    """The small profile page: the language of one's screens and one's time zone."""
+
     language = forms.ChoiceField(
         label=_("Language of your screens"),
         required=False,
         help_text=_("Kept for your account, on every device you sign in from."),
+    )
+
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        required=False,  # left out: the one kept on the profile
+        help_text=_("Due times, dates and date inputs are shown in it."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -241,6 +250,7 @@ class StaffLanguageForm(forms.Form):
             ("", _("The language my browser asks for")),
             *settings.LANGUAGES,
         ]
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 # The mixins' fields come after each form's own.

@@ -8,6 +8,9 @@ is append-only (`core.audit`). This module must not import the escalation or com
 
 from __future__ import annotations
 
+import functools
+from zoneinfo import available_timezones
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
@@ -16,6 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from complaints import notes
 from core import roles
 from core.audit import AppendOnlyError as AppendOnlyError  # raised on audit rows; re-exported
 from core.audit import AppendOnlyModel, audit_triggers
@@ -414,6 +418,10 @@ class Message(models.Model):
         verbose_name=_("visibility"),
     )
     body = models.TextField(verbose_name=_("body"))
+    # A system note's code and parameters (`complaints.notes`): shown in the reader's language;
+    # `body` keeps its English text. Blank for what a person wrote.
+    note_code = models.CharField(max_length=64, blank=True, verbose_name=_("note code"))
+    note_params = models.JSONField(default=dict, blank=True, verbose_name=_("note parameters"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
@@ -424,6 +432,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.visibility}) at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The body in the reader's language (a system note), or as written."""
+        return notes.render(self.note_code, self.note_params, self.body)
 
 
 def attachment_storage():
@@ -509,6 +522,10 @@ class TransitionLog(AppendOnlyModel):
     )
     actor_label = models.CharField(max_length=200, verbose_name=_("actor label"))
     reason = models.TextField(blank=True, verbose_name=_("reason"))
+    # A reason the system wrote, as a code and parameters (`complaints.notes`); `reason` keeps
+    # its English text. Blank for a reason a person gave.
+    reason_code = models.CharField(max_length=64, blank=True, verbose_name=_("reason code"))
+    reason_params = models.JSONField(default=dict, blank=True, verbose_name=_("reason parameters"))
     payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
@@ -521,6 +538,11 @@ class TransitionLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state} by {self.actor_label}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (one the system wrote), or as given."""
+        return notes.render(self.reason_code, self.reason_params, self.reason)
 
 
 class CannedKind(models.TextChoices):
@@ -571,9 +593,25 @@ def _language_choices() -> list[tuple[str, str]]:
     return list(settings.LANGUAGES)
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The zones staff may pick (read from the zoneinfo database once per process)."""
+    return frozenset(available_timezones())
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    # A callable: the zoneinfo database may gain zones without a migration.
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+def _site_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class StaffProfile(models.Model):
     """What a staff user chose for themselves: the language of their screens (blank: the
-    browser's). Read once per session (`complaints.middleware`), never per request."""
+    browser's) and the time zone they read times in (the site's until they pick one). Read once
+    per session (`complaints.middleware`), never per request."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -587,6 +625,13 @@ class StaffProfile(models.Model):
         blank=True,
         choices=_language_choices,
         help_text=_("Blank: the language your browser asks for."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=time_zone_choices,
+        default=_site_time_zone,
+        help_text=_("Due times, dates and date inputs are shown in it."),
     )
 
     class Meta:

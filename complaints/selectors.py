@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -323,6 +324,12 @@ class TimelineEntry:
     from_state: str = ""
     to_state: str = ""
     attachments: tuple[Attachment, ...] = ()  # a message's files (the original mail too)
+    # A system note (`complaints.notes`): `body` is it in the reader's language, `text` the
+    # stored English text, `note_code`/`note_params` what it is made of. For what a person
+    # wrote, `text` is `body` and the code is blank.
+    text: str = ""
+    note_code: str = ""
+    note_params: dict = field(default_factory=dict)
 
 
 def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[TimelineEntry]:
@@ -337,9 +344,12 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
             visibility=m.visibility,
             author=m.author_label,
             title=m.get_kind_display(),
-            body=m.body,
+            body=m.text,
             source=m.kind,
             attachments=tuple(m.attachments.all()),
+            text=m.body,
+            note_code=m.note_code,
+            note_params=m.note_params,
         )
         for m in messages
     ]
@@ -351,11 +361,14 @@ def complaint_timeline(*, complaint: Complaint, include_internal: bool) -> list[
                 visibility=Visibility.INTERNAL,
                 author=log.actor_label,
                 title=_step_title(log),
-                body=log.reason,
+                body=log.reason_text,
                 source="step",
                 step=log.transition,
                 from_state=log.from_state,
                 to_state=log.to_state,
+                text=log.reason,
+                note_code=log.reason_code,
+                note_params=log.reason_params,
             )
             for log in TransitionLog.objects.filter(complaint=complaint)
         ]
@@ -631,8 +644,15 @@ def complaint_available_actions(*, complaint: Complaint, user: Any) -> list[str]
 
 def staff_language_of(*, user: Any) -> str:
     """The language `user` picked for their screens, or "" when the browser decides."""
-    picked = StaffProfile.objects.filter(user=user).values_list("language", flat=True).first()
-    return picked or ""
+    return staff_profile_of(user=user)[0]
+
+
+def staff_profile_of(*, user: Any) -> tuple[str, str]:
+    """(language, time zone) `user` picked: "" for the browser's language, the site's time zone
+    until they pick one. One query."""
+    picked = StaffProfile.objects.filter(user=user).values_list("language", "time_zone").first()
+    language, time_zone = picked or ("", "")
+    return language or "", time_zone or settings.TIME_ZONE
 
 
 def complaint_merge_targets(*, complaint: Complaint) -> list[tuple[int, str]]:

@@ -414,7 +414,18 @@ class TimelineEntryOut(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices)
     author = serializers.CharField()
     title = serializers.CharField()
-    body = serializers.CharField()
+    body = serializers.CharField(
+        source="text",
+        help_text="The text as stored: a system note's stable English text (see `note_code`).",
+    )
+    note_code = serializers.CharField(
+        help_text="A system note's code (e.g. `approved`, `escalated`, `mail_bounced`); "
+        "empty for what a person wrote. Render it in your own language from `note_params`."
+    )
+    note_params = serializers.DictField(
+        help_text="The note's parameters; a parameter may itself be a note "
+        "(`{code, params, text}`)."
+    )
     attachments = AttachmentOut(many=True, help_text="A message's files; none for a step.")
 
 
@@ -543,6 +554,8 @@ class MessageOut(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices)
     author = serializers.CharField(source="author_label")
     body = serializers.CharField()
+    note_code = serializers.CharField(help_text="A system note's code; empty for a person's.")
+    note_params = serializers.DictField()
     attachments = AttachmentOut(many=True, source="attachments.all")
 
 

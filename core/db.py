@@ -52,6 +52,15 @@ def rows_insert(model: Any, rows: list[dict], *, ids: bool = False) -> list[int]
         created = model.objects.bulk_create([model(**row) for row in decoded])
         return [obj.pk for obj in created]
     table = model._meta.db_table
+    # Columns a caller leaves out get the model's default, as bulk_create would give them (COPY
+    # would write NULL), so a column added later needs no change in every writer.
+    missing = {
+        f.column: f.get_default()
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.column not in rows[0]
+    }
+    if missing:
+        rows = [{**row, **missing} for row in rows]
     columns = list(rows[0])
     pks: list[int] = []
     with connection.cursor() as cursor:

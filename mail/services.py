@@ -43,9 +43,9 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy
 
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import Complaint, Message, MessageKind, Visibility
 from core.retry import backoff_delay
@@ -329,44 +329,52 @@ def _record(*, mail: OutboundMail, result: Outcome, subject: str, claimed_at: da
                 complaint_id=mail.complaint_id,
                 actor=None,
                 visibility=Visibility.INTERNAL,
-                body=_failure_note(mail=mail, result=result),
+                note=_failure_note(mail=mail, result=result),
             )
 
 
-def _failure_note(*, mail: OutboundMail, result: Outcome) -> str:
-    with override(settings.LANGUAGE_CODE):  # staff read it; their own language is not known here
-        values = {
-            "kind": MailKind(mail.kind).label,
-            "to": mail.to,
-            "attempts": mail.attempts,
-            "error": result.error,
-        }
-        if result.bouncing:
-            return (
-                _(
-                    "The customer did not get our email (%(kind)s): %(to)s bounces (the "
-                    "customer's mail server reported a failed delivery: %(error)s). Check the "
-                    "address, and reach the customer another way."
-                )
-                % values
-            )
-        if result.smtp_code is not None and 500 <= result.smtp_code < 600:
-            return (
-                _(
-                    "The customer did not get our email (%(kind)s): the mail server refused it "
-                    "for %(to)s (%(error)s). Check the address, and reach the customer another "
-                    "way."
-                )
-                % values
-            )
-        return (
-            _(
-                "The customer did not get our email (%(kind)s) to %(to)s: it could not be sent "
-                "after %(attempts)s attempts (last error: %(error)s). Reach the customer "
-                "another way."
-            )
-            % values
-        )
+def _kind_label(value: str) -> str:
+    return str(MailKind(value).label)
+
+
+BOUNCED = notes.define(
+    "mail_bounced",
+    gettext_lazy(
+        "The customer did not get our email (%(kind)s): %(to)s bounces (the "
+        "customer's mail server reported a failed delivery: %(error)s). Check the "
+        "address, and reach the customer another way."
+    ),
+    kind=_kind_label,
+)
+REFUSED = notes.define(
+    "mail_refused",
+    gettext_lazy(
+        "The customer did not get our email (%(kind)s): the mail server refused it "
+        "for %(to)s (%(error)s). Check the address, and reach the customer another "
+        "way."
+    ),
+    kind=_kind_label,
+)
+GAVE_UP = notes.define(
+    "mail_gave_up",
+    gettext_lazy(
+        "The customer did not get our email (%(kind)s) to %(to)s: it could not be sent "
+        "after %(attempts)s attempts (last error: %(error)s). Reach the customer "
+        "another way."
+    ),
+    kind=_kind_label,
+)
+
+
+def _failure_note(*, mail: OutboundMail, result: Outcome) -> notes.Note:
+    """The staff's internal note on a mail that did not reach the customer, read in each
+    reader's language (`complaints.notes`)."""
+    values = {"kind": mail.kind, "to": mail.to, "attempts": mail.attempts, "error": result.error}
+    if result.bouncing:
+        return notes.Note(BOUNCED, values)
+    if result.smtp_code is not None and 500 <= result.smtp_code < 600:
+        return notes.Note(REFUSED, values)
+    return notes.Note(GAVE_UP, values)
 
 
 def mail_fail_bounced(
@@ -393,7 +401,7 @@ def mail_fail_bounced(
             complaint_id=mail.complaint_id,
             actor=None,
             visibility=Visibility.INTERNAL,
-            body=_failure_note(
+            note=_failure_note(
                 mail=mail,
                 result=Outcome(outcome=AttemptOutcome.FAILED, error=reason, bouncing=True),
             ),

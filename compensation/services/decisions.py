@@ -21,9 +21,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from compensation import decision, permissions
-from compensation.models import CompensationRequest, Status
+from compensation import decision, money, permissions
+from compensation.models import AuthorityRule, CompensationRequest, Kind, Status
 from compensation.services.items import MAX_TEXT, Item, _text
 from compensation.services.limits import (
     _committed,
@@ -33,6 +34,7 @@ from compensation.services.limits import (
     _rules,
 )
 from compensation.services.records import _entry, _publish
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import Complaint, State
 from core import access, roles
@@ -158,15 +160,15 @@ def _approve(
             to_customer=to_customer,
             rules=rules,
         )
-        beyond = [d for d in decisions if not d.granted]
+        beyond = [_beyond(i, d) for i, d in zip(items, decisions, strict=True) if not d.granted]
         if beyond:
             raise NotPermittedError(
                 _(
                     "Approving this is beyond your authority (%(reasons)s): ask someone whose "
                     "limits cover it to approve it."
                 )
-                % {"reasons": " ".join(d.reason for d in beyond)},
-                fields={"authority": [d.reason for d in beyond]},
+                % {"reasons": " ".join(beyond)},
+                fields={"authority": beyond},
             )
         now = timezone.now()
         for r, d in zip(pending, decisions, strict=True):
@@ -210,6 +212,25 @@ def _approve(
                 complaint_id=complaint.pk, actor=actor, body=remedy_message, step="approve"
             )
         return approved
+
+
+def _beyond(item: Item, d: decision.Decision) -> str:
+    """What stopped one item, in the reader's language (the decision's `reason` is English)."""
+    values = {
+        "kind": str(Kind(item.kind).label).lower(),
+        "amount": money.format_money(item.amount, item.currency),
+        "currency": item.currency,
+    }
+    if d.rule is None or d.limit not in decision.LIMITS:
+        return _("%(kind)s of %(amount)s: your roles hold no authority for it in %(currency)s.") % (
+            values
+        )
+    return _("%(kind)s of %(amount)s is above the %(role)s limit of %(cap)s (%(limit)s).") % {
+        **values,
+        "role": roles.tier_name(d.rule.role),
+        "cap": money.format_money(getattr(d.rule, d.limit), item.currency),
+        "limit": AuthorityRule._meta.get_field(d.limit).verbose_name,
+    }
 
 
 def compensation_approve(
@@ -335,7 +356,10 @@ def complaint_compensation_reject(
     )
 
 
-def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
+WITHDRAWN = notes.define("withdrawn", gettext_lazy("Withdrawn: %(reason)s"))
+
+
+def compensation_withdraw_pending(*, complaint_id: int, reason: str | notes.Note) -> int:
     """The complaint left `escalated` without a compensation decision (limits set, an approve or
     return fired directly): its pending requests can no longer be decided. Idempotent."""
     with transaction.atomic():
@@ -349,11 +373,22 @@ def compensation_withdraw_pending(*, complaint_id: int, reason: str) -> int:
         if not pending:
             return 0
         now = timezone.now()
+        text, code, params = notes.split(reason)
+        note = notes.Note(WITHDRAWN, {"reason": notes.stored(code, params, text)})
         for r in pending:
             r.status = Status.REJECTED
             r.decided_at = now
-            r.decision_note = f"Withdrawn: {reason}"[:MAX_TEXT]
-            r.save(update_fields=["status", "decided_at", "decision_note"])
+            r.decision_note = note.english()[:MAX_TEXT]
+            r.decision_note_code, r.decision_note_params = note.code, note.params
+            r.save(
+                update_fields=[
+                    "status",
+                    "decided_at",
+                    "decision_note",
+                    "decision_note_code",
+                    "decision_note_params",
+                ]
+            )
             _publish("compensation.rejected", r)  # subscribers learn of it as of any refusal
         complaint_services.complaint_step_log(
             complaint=complaint,

@@ -22,9 +22,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from compensation import decision, money
-from compensation.models import CompensationRequest, Status
+from compensation.models import CompensationRequest, Kind, Status
 from compensation.services.items import (
     MAX_LINE,
     MAX_TEXT,
@@ -43,6 +44,7 @@ from compensation.services.limits import (
 )
 from compensation.services.notify import approval_needed_record
 from compensation.services.records import _entry, _publish
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, Complaint, State
 from core import roles
@@ -53,7 +55,42 @@ from core.errors import (
     RuleViolationError,
 )
 
-APPROVAL_REQUIRED = "approval required"
+# The reason of an escalation for approval, read in each reader's language (`complaints.notes`);
+# its English text ("approval required") is what the API and webhooks have always said.
+APPROVAL_REQUIRED = notes.Note(notes.define("approval_required", gettext_lazy("approval required")))
+
+
+def _kind_label(value: str) -> str:
+    return str(Kind(value).label).lower()
+
+
+def _role_label(value: str) -> str:
+    return roles.tier_name(value)
+
+
+# Why an item was granted on the spot (the audit step's reason), read in each reader's language;
+# the English text is the decision's own (`decision.decide`).
+GRANTED_WITHIN = notes.define(
+    "compensation_granted",
+    gettext_lazy("%(kind)s of %(amount)s: within %(role)s authority."),
+    kind=_kind_label,
+    role=_role_label,
+)
+GRANTED_SUPERUSER = notes.define(
+    "compensation_granted_superuser",
+    gettext_lazy("%(kind)s of %(amount)s: granted by superuser authority."),
+    kind=_kind_label,
+)
+
+
+def _granted_reason(item: Item, d: decision.Decision) -> notes.Note | str:
+    """The reason of a granted item as a note; the decision's own text if it is another."""
+    params = {"kind": item.kind, "amount": money.format_money(item.amount, item.currency)}
+    if d.rule is None:
+        note = notes.Note(GRANTED_SUPERUSER, params)
+    else:
+        note = notes.Note(GRANTED_WITHIN, {**params, "role": d.rule.role})
+    return note if note.english() == d.reason else d.reason
 
 
 def _create_requests(
@@ -343,7 +380,7 @@ def compensation_request(
                 actor=actor,
                 name="compensation_granted",
                 fields=(),
-                reason=d.reason,
+                reason=_granted_reason(item, d),
                 payload={"compensation": [_entry(request)]},
             )
         else:

@@ -7,6 +7,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 
 from compensation.models import AuthorityRule, Kind
+from core import roles
 
 register = template.Library()
 
@@ -27,3 +28,9 @@ def limit_label(value: str) -> str:
         return str(AuthorityRule._meta.get_field(value).verbose_name)
     except FieldDoesNotExist:
         return value
+
+
+@register.filter
+def tier_label(value: str) -> str:
+    """'team_lead' → 'team lead' (or 组长): the role of an authority rule."""
+    return roles.tier_name(value)

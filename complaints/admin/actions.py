@@ -18,7 +18,7 @@ from typing import Any
 from django import forms as django_forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints import extensions, forms, selectors, services
+from complaints import extensions, forms, notes, selectors, services
 from complaints.models import State
 
 
@@ -168,7 +168,8 @@ STEP_LABELS = {
 
 def timeline_for_display(entries: list[selectors.TimelineEntry]) -> list[selectors.TimelineEntry]:
     """Timeline entries with step titles in the user's language ("Acknowledge: Venting →
-    Acknowledged"); messages keep their (already translated) titles."""
+    Acknowledged") and system actors named in it; messages keep their (already translated)
+    titles."""
     states = dict(State.choices)
     shown = []
     for entry in entries:
@@ -179,5 +180,5 @@ def timeline_for_display(entries: list[selectors.TimelineEntry]) -> list[selecto
                     states.get(entry.to_state, entry.to_state)
                 )
             entry = replace(entry, title=title)
-        shown.append(entry)
+        shown.append(replace(entry, author=notes.actor_name(entry.author)))
     return shown

@@ -43,7 +43,7 @@ from complaints.admin.actions import CANNED_FOR, Action, timeline_for_display, w
 from complaints.admin.queue import ComplaintQueueAdmin
 from complaints.charts import svg_bars
 from complaints.downloads import attachment_response
-from complaints.middleware import language_remember
+from complaints.middleware import profile_remember
 from complaints.models import Attachment, Complaint
 from complaints.services import engine
 from complaints.urgency import urgency
@@ -277,18 +277,23 @@ class ComplaintAdmin(ComplaintQueueAdmin):
         return JsonResponse(tone.tone_check(text, language=language).as_dict())
 
     def language_view(self, request: HttpRequest) -> HttpResponse:
-        """The staff user picks the language of their screens (kept on their profile)."""
-        current = selectors.staff_language_of(user=request.user)
-        form = forms.StaffLanguageForm(request.POST or None, initial={"language": current})
+        """The staff user's profile: the language of their screens and their time zone."""
+        language, time_zone = selectors.staff_profile_of(user=request.user)
+        form = forms.StaffLanguageForm(
+            request.POST or None, initial={"language": language, "time_zone": time_zone}
+        )
         if request.method == "POST" and form.is_valid():
             language = form.cleaned_data["language"]
-            services.staff_language_set(user=request.user, language=language)
-            language_remember(request=request, language=language)
-            messages.success(request, _("Your screens now use the language you picked."))
+            time_zone = form.cleaned_data["time_zone"] or time_zone
+            services.staff_profile_set(user=request.user, language=language, time_zone=time_zone)
+            profile_remember(request=request, language=language, time_zone=time_zone)
+            messages.success(
+                request, _("Your screens now use the language and time zone you picked.")
+            )
             return HttpResponseRedirect(reverse("admin:index"))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Language of your screens"),
+            "title": _("Your profile: language and time zone"),
             "form": form,
             "opts": self.model._meta,
         }

@@ -245,8 +245,18 @@ class ComplaintQueueAdmin(_RoleGatedAdmin):
     @admin.display(description=_("Time left"), ordering=selectors.QUEUE_ORDERING[1])
     def time_left(self, obj: Complaint) -> str:
         due = urgency(obj.next_due_at, timezone.now(), paused=obj.paused_at is not None)
+        if obj.next_due_at is None:
+            return format_html(
+                '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
+            )
+        local = timezone.localtime(obj.next_due_at)  # the agent's time zone (the middleware's)
         return format_html(
-            '<span class="redress-due redress-due-{}">{}</span>', due.level, due.label
+            '<span class="redress-due redress-due-{}" title="{}">'
+            '<time datetime="{}">{}</time></span>',
+            due.level,
+            f"{local:%Y-%m-%d %H:%M} {local.tzname()}",
+            local.isoformat(),
+            due.label,
         )
 
     # --- bulk assignment (each complaint through complaints.services.complaint_assign) ----------

@@ -118,4 +118,4 @@ class MessageAdmin(_RoleGatedAdmin):
 
     @admin.display(description=_("Text"))
     def excerpt(self, obj: Message) -> str:
-        return format_html("{}", obj.body[:80])
+        return format_html("{}", obj.text[:80])

@@ -43,7 +43,7 @@ from complaints.services.engine import wrong_state_message as complaint_wrong_st
 from complaints.services.intake import complaint_intake
 from complaints.services.merge import complaint_merge, merge_refusal
 from complaints.services.messages import message_add
-from complaints.services.profiles import staff_language_set
+from complaints.services.profiles import staff_language_set, staff_profile_set
 from complaints.services.summary import (
     complaint_summary_confirm,
     complaint_summary_correct,
@@ -98,6 +98,7 @@ __all__ = [
     "message_add",
     "outcome_validate",
     "staff_language_set",
+    "staff_profile_set",
     "complaint_step",
     "complaint_summary_confirm",
     "complaint_summary_correct",

@@ -61,6 +61,7 @@ def complaint_pause(
             reason=reason,
             payload={"until": iso(until)},
             at=now,
+            claim=True,
         )
     return complaint
 
@@ -101,5 +102,6 @@ def complaint_resume(
             fields=["paused_at", "pause_reason", "pause_until"],
             actor_label=actor_label,
             payload={"paused_at": iso(paused_at)},
+            claim=True,
         )
     return complaint

@@ -10,7 +10,7 @@ another's complaint through them).
 The customer comes from `customer_upsert` (one per person, race-safe, never overwritten). What the
 caller gave that was not stored (another phone number; an external_ref for a customer found by
 email) is kept on the complaint for the staff: in the intake log's payload (`customer_not_stored`)
-and as an internal note on the timeline. The customer never sees either.
+and as internal notes on the timeline (in each reader's language, `complaints.notes`). The customer never sees either.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import (
     Category,
     Channel,
@@ -83,7 +84,7 @@ def complaint_intake(
         try:
             validate_email(email)
         except ValidationError:
-            check.add("customer.email", "Enter a valid email address.")
+            check.add("customer.email", _("Enter a valid email address."))
     phone = check.text("customer.phone", customer_phone, max_length=40, required=False)
     ext_ref = check.text(
         "customer.external_ref", customer_external_ref, max_length=128, required=False
@@ -96,11 +97,11 @@ def complaint_intake(
     if isinstance(description, str) and description.strip():
         # Verbatim: keep the customer's own spacing, only check size and NUL bytes.
         if len(description) > MAX_TEXT:
-            check.add("description", f"At most {MAX_TEXT} characters.")
+            check.add("description", _("At most %(max)d characters.") % {"max": MAX_TEXT})
         elif "\x00" in description:
-            check.add("description", "Must not contain NUL characters.")
+            check.add("description", _("Must not contain NUL characters."))
     else:
-        check.add("description", "This field is required.")
+        check.add("description", _("This field is required."))
     check.choice("channel", channel, Channel.values)
     check.choice("category", category, Category.values)
     check.choice("severity", severity, Severity.values)
@@ -202,18 +203,20 @@ def _intake_write(
             created_at=now,
         )
     ]
-    if match.not_stored:
-        messages.append(
-            Message(
-                complaint=complaint,
-                kind=MessageKind.SYSTEM,
-                author_label=SYSTEM_LABEL,
-                visibility=Visibility.INTERNAL,
-                body=_not_stored_note(match.not_stored),
-                created_at=now,
-            )
+    messages += [
+        Message(
+            complaint=complaint,
+            kind=MessageKind.SYSTEM,
+            author_label=SYSTEM_LABEL,
+            visibility=Visibility.INTERNAL,
+            body=note.english(),
+            note_code=note.code,
+            note_params=note.params,
+            created_at=now,
         )
-    Message.objects.bulk_create(messages)  # one INSERT, the note or not
+        for note in _not_stored_notes(match.not_stored)
+    ]
+    Message.objects.bulk_create(messages)  # one INSERT, the notes or not
     payload: dict[str, Any] = {"channel": channel, "external_id": external_id}
     if asks[0]:
         payload["customer_request"] = asks[0]
@@ -253,25 +256,29 @@ def _intake_write(
     return complaint
 
 
-def _not_stored_note(not_stored: dict[str, str]) -> str:
-    """The internal note that shows staff what intake did not write to the customer."""
-    lines = []
+PHONE_NOT_STORED = notes.define(
+    "phone_not_stored",
+    gettext_lazy(
+        "The customer gave another phone number: %(phone)s. It was not written to the "
+        "customer, whose stored contact data stay as they were; a team lead can change "
+        "them on the customer after checking the number."
+    ),
+)
+REF_NOT_STORED = notes.define(
+    "external_ref_not_stored",
+    gettext_lazy(
+        "The complaint came with external_ref %(ref)s, which was not linked to this "
+        "customer (found by email address). A team lead can link it on the customer "
+        "after checking that it is theirs."
+    ),
+)
+
+
+def _not_stored_notes(not_stored: dict[str, str]) -> list[notes.Note]:
+    """The internal notes that show staff what intake did not write to the customer."""
+    written = []
     if "phone" in not_stored:
-        lines.append(
-            _(
-                "The customer gave another phone number: %(phone)s. It was not written to the "
-                "customer, whose stored contact data stay as they were; a team lead can change "
-                "them on the customer after checking the number."
-            )
-            % {"phone": not_stored["phone"]}
-        )
+        written.append(notes.Note(PHONE_NOT_STORED, {"phone": not_stored["phone"]}))
     if "external_ref" in not_stored:
-        lines.append(
-            _(
-                "The complaint came with external_ref %(ref)s, which was not linked to this "
-                "customer (found by email address). A team lead can link it on the customer "
-                "after checking that it is theirs."
-            )
-            % {"ref": not_stored["external_ref"]}
-        )
-    return "\n".join(lines)
+        written.append(notes.Note(REF_NOT_STORED, {"ref": not_stored["external_ref"]}))
+    return written

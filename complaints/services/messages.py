@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import Message, MessageKind, Visibility
 from complaints.services import engine
 from complaints.services.attachments import (
@@ -35,7 +35,8 @@ def message_add(
     *,
     complaint_id: int,
     actor: Any,
-    body: str,
+    body: str = "",
+    note: notes.Note | None = None,
     visibility: str = Visibility.PUBLIC,
     step: str = "message",
     customer_label: str = "",
@@ -44,8 +45,11 @@ def message_add(
     """Add a reply or an internal note to the timeline. `step` is what the `public_messages`
     reactions are told it belongs to: a reply alone ("message"), or the step of the change whose
     message it is when a caller writes that message after the change (e.g. "approve": the remedy
-    promised before the approval)."""
+    promised before the approval). A `note` is a system note (`actor=None`): stored as its code
+    and English text, read in each reader's language."""
     check = Checker()
+    if note is not None:
+        body = note.english()
     body = check.text("body", body, max_length=MAX_TEXT)
     check.choice("visibility", visibility, Visibility.values)
     check.raise_if_any()
@@ -96,6 +100,8 @@ def message_add(
             ),
             visibility=visibility,
             body=body,
+            note_code=note.code if note else "",
+            note_params=note.params if note else {},
             created_at=now,
         )
         attachments_write(message=message, accepted=judged.accepted)

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from complaints import notes
 from complaints.models import (
     Complaint,
     Fault,
@@ -37,15 +38,20 @@ from core.errors import InvalidTransitionError, NotPermittedError, RuleViolation
 OUTCOME_FIELDS = ["outcome", "outcome_reason"]
 
 
-def _labelled(label: str, note: str) -> str:
+def _labelled(code: str, label: str, note: str) -> str | notes.Note:
     """The internal note of a decision, "Approved: <note>" — once: a note that already starts
-    with the label (a manager typing "Approved: faulty batch") is not labelled again."""
+    with the label ("Approved: faulty batch") is labelled once, one that opens with the word
+    ("approved in full") stays as typed. Stored as a code, so each reader sees the label in
+    their own language."""
     note = note.strip()
     if not note:
         return ""
     if note.casefold().startswith(label.casefold()):
-        return note
-    return f"{label}: {note}"
+        rest = note[len(label) :].lstrip()
+        if not rest.startswith((":", "：")) or not rest[1:].strip():
+            return note
+        note = rest[1:].strip()
+    return notes.Note(code, {"note": note})
 
 
 def complaint_acknowledge(
@@ -153,18 +159,20 @@ def complaint_escalate(
     *,
     complaint_id: int,
     actor: Any,
-    reason: str,
+    reason: str | notes.Note,
     actor_label: str | None = None,
     payload: dict | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
     """Hand the complaint to the next tier: level +1, assignee cleared for that tier to pick up.
 
-    Written by the same writer as the sweep's bulk escalation, so both leave the same rows.
+    Written by the same writer as the sweep's bulk escalation, so both leave the same rows. A
+    reason the system gives (a `notes.Note`) is read in each reader's language.
     """
-    check = Checker()
-    reason = check.text("reason", reason, max_length=MAX_TEXT)
-    check.raise_if_any()
+    if not isinstance(reason, notes.Note):
+        check = Checker()
+        reason = check.text("reason", reason, max_length=MAX_TEXT)
+        check.raise_if_any()
     with transaction.atomic():
         complaint = engine.complaint_lock(complaint_id)
         engine.complaint_version_check(complaint, expected_version)
@@ -183,7 +191,7 @@ def complaint_raise_level(
     *,
     complaint_id: int,
     actor: Any,
-    reason: str,
+    reason: str | notes.Note,
     actor_label: str | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
@@ -260,7 +268,9 @@ def complaint_approve(
             "outcome": outcome,
             "outcome_reason": outcome_reason,
         },
-        messages=[(MessageKind.STAFF, Visibility.INTERNAL, _labelled("Approved", note))],
+        messages=[
+            (MessageKind.STAFF, Visibility.INTERNAL, _labelled(notes.APPROVED, "Approved", note))
+        ],
     )
 
 
@@ -297,7 +307,11 @@ def complaint_return(
         payload=payload or {},
         apply=apply,
         messages=[
-            (MessageKind.STAFF, Visibility.INTERNAL, _labelled("Returned with guidance", note))
+            (
+                MessageKind.STAFF,
+                Visibility.INTERNAL,
+                _labelled(notes.RETURNED, "Returned with guidance", note),
+            )
         ],
     )
 
@@ -349,7 +363,11 @@ def complaint_set_limits(
         payload={"abuse": bool(abuse), "outcome": outcome, "outcome_reason": outcome_reason},
         apply=apply,
         messages=[
-            (MessageKind.STAFF, Visibility.INTERNAL, f"Limits set: {reason}"),
+            (
+                MessageKind.STAFF,
+                Visibility.INTERNAL,
+                notes.Note(notes.LIMITS_SET, {"note": reason}),
+            ),
             (MessageKind.STAFF, Visibility.PUBLIC, message),
         ],
     )

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from complaints import notes
 from escalation.models import DeadlineKind
 
 
@@ -48,10 +50,23 @@ def when(due_at: datetime, tz: Any) -> str:
     return f"{due_at.astimezone(tz):%Y-%m-%d %H:%M %Z}"
 
 
-def breach_reason(*, deadline: dict, labels: dict[str, str]) -> str:
-    label = labels[deadline["kind"]]
-    return (
-        f"The {label} deadline ({when(deadline['due_at'], local_tz())}) passed without an answer."
+def _kind_label(value: str) -> str:
+    return str(DeadlineKind(value).label).lower()
+
+
+BREACHED = notes.define(
+    "deadline_breached",
+    gettext_lazy("The %(kind)s deadline (%(due_at)s) passed without an answer."),
+    kind=_kind_label,
+    due_at=notes.when,
+)
+
+
+def breach_reason(*, deadline: dict) -> notes.Note:
+    """Why the sweep escalated: the lapsed deadline, as a note read in each reader's language
+    and time zone (its English text is what the API and webhooks say)."""
+    return notes.Note(
+        BREACHED, {"kind": deadline["kind"], "due_at": deadline["due_at"].isoformat()}
     )
 
 

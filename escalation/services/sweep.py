@@ -24,7 +24,9 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from complaints import notes
 from complaints import services as complaint_services
 from complaints.models import CLOSED_STATES, Complaint, State
 from complaints.services.engine import next_tier
@@ -35,8 +37,9 @@ from escalation.services import notify
 from escalation.services.deadlines import complaint_next_due_refresh
 from webhooks.services import mail_record_many, outbox_record_many
 
-SWEEP_LABEL = "system: deadline sweep"
-COOLING_OFF_LABEL = "system: pause ended"
+# Stored as written (audit, API); shown in the reader's language (`complaints.notes`).
+SWEEP_LABEL = notes.define_actor("system: deadline sweep", gettext_lazy("System: deadline sweep"))
+COOLING_OFF_LABEL = notes.define_actor("system: pause ended", gettext_lazy("System: pause ended"))
 CLOSED = CLOSED_STATES
 
 
@@ -185,7 +188,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             items=[
                 complaint_services.Escalation(
                     complaint_id=cid,
-                    reason=notify.breach_reason(deadline=r, labels=labels),
+                    reason=notify.breach_reason(deadline=r),
                     payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
                 )
                 for cid, r in cause.items()

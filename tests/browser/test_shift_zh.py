@@ -21,7 +21,9 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 
+from complaints import notes, services
 from complaints.models import Complaint, StaffProfile
+from mail import services as mail_services
 from tests.browser.test_frontline import login
 
 pytestmark = [
@@ -60,7 +62,22 @@ def english_queue_labels() -> tuple[set[str], set[str]]:
     return columns, filters
 
 
+def system_notes_on(complaint: Complaint) -> None:
+    """What the system writes on a complaint's timeline while the shift works it, stored (in
+    English text) before the agent ever picks Chinese: a bounced mail and an approval note."""
+    services.message_add(
+        complaint_id=complaint.pk,
+        actor=None,
+        visibility="internal",
+        note=notes.Note(
+            mail_services.BOUNCED,
+            {"kind": "reply", "to": "cora@example.com", "attempts": 1, "error": "550 5.1.1"},
+        ),
+    )
+
+
 def test_frontline_works_a_shift_in_simplified_chinese(demo, browse, step, snapshot):
+    system_notes_on(Complaint.objects.get(external_id="demo-coconut"))
     english_columns, english_filters = english_queue_labels()
     assert {"Reference", "Customer", "Time left", "Age"} <= english_columns
     with browse() as page:
@@ -74,7 +91,8 @@ def test_frontline_works_a_shift_in_simplified_chinese(demo, browse, step, snaps
         page.click("#language-form input[type=submit]")
         page.wait_for_selector(".messagelist .success")
         assert (
-            page.locator(".messagelist .success").inner_text() == "您的界面现在使用您选择的语言。"
+            page.locator(".messagelist .success").inner_text()
+            == "您的界面现已使用您选择的语言和时区。"
         )
         assert page.locator("html").get_attribute("lang") == "zh-hans"
 
@@ -128,6 +146,13 @@ def test_frontline_works_a_shift_in_simplified_chinese(demo, browse, step, snaps
             "添加到时间线"
         )
         assert page.locator("#customer h2").inner_text().strip() == "客户"
+        # A system note written in English before the pick reads in Chinese; only what it
+        # quotes (the address, the mail server's answer) stays as it was.
+        system = page.locator("#timeline li.redress-entry-system")
+        assert system.count() >= 1
+        for text in system.all_inner_texts():
+            words = re.sub(r"cora@example\.com|550 5\.1\.1|\d", " ", text)
+            assert HAN.search(words) and not LATIN.search(words), text
 
         step("harsh-reply")
         acknowledge.click()

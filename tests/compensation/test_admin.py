@@ -365,3 +365,76 @@ def test_an_approval_note_is_labelled_once(client, frontline, manager, note, sho
     assert bodies == [shown]
     page = client.get(reverse("admin:complaints_complaint_change", args=[req.complaint_id]))
     assert "Approved: Approved" not in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "withdrawn"),
+    [("zh-hans", "已撤回："), ("th", "ถอนคำขอแล้ว:"), ("bg", "Оттеглено:")],
+)
+def test_decision_reasons_and_notes_read_in_the_readers_language(
+    client, frontline, manager, language, withdrawn
+):
+    from complaints import services as complaint_services
+
+    c = complaint_in("apologized")
+    services.complaint_remedy_with_compensation(
+        complaint_id=c.pk,
+        actor=frontline,
+        message="Refund and a voucher.",
+        root_cause="Faulty",
+        items=[{"kind": "refund", "amount": "5"}, {"kind": "refund", "amount": "400"}],
+    )
+    # Limits set directly on the escalated complaint: the pending remedy is withdrawn.
+    complaint_services.complaint_set_limits(
+        complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+    )
+    withdrawn_rows = CompensationRequest.objects.filter(complaint=c, decision_note_code="withdrawn")
+    assert withdrawn_rows.exists()
+    assert withdrawn_rows.first().decision_note.startswith("Withdrawn: the complaint left")
+    client.force_login(manager)
+    html = client.get(
+        reverse("admin:complaints_complaint_change", args=[c.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    panel = html[html.index('id="compensation"') :]
+    panel = panel[: panel.index("</table>")]
+    assert "authority" not in panel and "Withdrawn" not in panel and "left escalated" not in panel
+    assert withdrawn in panel
+    granted = complaint_in("apologized")
+    services.complaint_remedy_with_compensation(
+        complaint_id=granted.pk,
+        actor=frontline,
+        message="Refund.",
+        root_cause="Faulty",
+        items=[{"kind": "refund", "amount": "5"}],
+    )
+    assert "within frontline authority" in CompensationRequest.objects.get(complaint=granted).reason
+    html = client.get(
+        reverse("admin:complaints_complaint_change", args=[granted.pk]),
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content.decode()
+    panel = html[html.index('id="compensation"') :]
+    panel = panel[: panel.index("</table>")]
+    assert "authority" not in panel and "frontline" not in panel
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "th", "bg"])
+def test_what_stops_an_approval_is_said_in_the_readers_language(language):
+    from django.utils import translation
+
+    from compensation import decision
+    from compensation.services.decisions import _beyond
+    from compensation.services.items import Item
+
+    rule = decision.Rule(
+        "team_lead", "refund", Decimal(100), Decimal(200), Decimal(300), "EUR", id=1
+    )
+    item = Item("refund", Decimal(400), "EUR", 1, "")
+    d = decision.decide(
+        roles=["team_lead"], kind="refund", amount=Decimal(400), currency="EUR", rules=[rule]
+    )
+    assert not d.granted and "exceeds" in d.reason  # the stored English reason
+    with translation.override(language):
+        text = _beyond(item, d)
+    assert "400.00 EUR" in text and "100.00 EUR" in text
+    assert "exceeds" not in text and "limit" not in text and "refund" not in text

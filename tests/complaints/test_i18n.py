@@ -105,3 +105,33 @@ def test_a_session_from_before_profiles_gets_the_pick(client, frontline):
     session.save()
     services.staff_language_set(user=frontline, language="zh-hans")
     assert _lang(client.get("/admin/complaints/complaint/")) == "zh-hans"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "email_message", "nul_message"),
+    [
+        ("en", "Enter a valid email address.", "Must not contain NUL characters."),
+        ("th", "กรอกอีเมลให้ถูกต้อง", None),
+        ("bg", "Въведете валиден имейл адрес.", None),
+    ],
+)
+def test_intake_field_messages_are_in_the_active_language(language, email_message, nul_message):
+    with translation.override(language), pytest.raises(InvalidDataError) as refused:
+        services.complaint_intake(
+            customer_name="Cora",
+            customer_email="not-an-address",
+            subject="Opener",
+            description="a\x00b",
+            channel="email",
+            category="product",
+            severity="normal",
+            actor=None,
+        )
+    fields = refused.value.fields
+    assert fields["customer.email"] == [email_message]
+    (nul,) = fields["description"]
+    if nul_message:
+        assert nul == nul_message
+    else:  # translated: not the English text
+        assert nul != "Must not contain NUL characters." and "NUL" in nul

@@ -389,3 +389,30 @@ def test_services_refuse_what_the_api_and_admin_refuse(frontline, subject):
     with pytest.raises(InvalidDataError):
         services.message_add(complaint_id=c.pk, actor=frontline, body=subject)
     assert not Message.objects.filter(complaint=c, body=subject).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("act", ["pause", "resume"])
+def test_pause_and_resume_make_the_acting_agent_the_assignee(act, frontline, frontline2):
+    c = complaint_new()
+    if act == "resume":
+        services.complaint_pause(complaint_id=c.pk, actor=frontline2, reason="Waiting")
+        services.complaint_assign(complaint_id=c.pk, actor=frontline2, assignee=None)
+        services.complaint_resume(complaint_id=c.pk, actor=frontline)
+    else:
+        services.complaint_pause(complaint_id=c.pk, actor=frontline, reason="Waiting")
+    c.refresh_from_db()
+    assert c.assignee == frontline
+    *_, assign, own = TransitionLog.objects.filter(complaint=c).order_by("id")
+    assert (assign.transition, own.transition) == ("assign", act)
+    assert assign.payload == {"from": None, "to": frontline.pk, "claimed_by": act}
+
+
+@pytest.mark.django_db
+def test_pausing_a_held_complaint_keeps_its_assignee(frontline, frontline2):
+    c = complaint_new()
+    services.complaint_assign(complaint_id=c.pk, actor=frontline2, assignee=frontline2)
+    services.complaint_pause(complaint_id=c.pk, actor=frontline, reason="Waiting")
+    c.refresh_from_db()
+    assert c.assignee == frontline2
+    assert TransitionLog.objects.filter(complaint=c, transition="assign").count() == 1

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from complaints import selectors
 from complaints.models import CannedKind, CannedText
 from complaints.tone import tone_hints
 
@@ -119,3 +121,19 @@ def test_reply_boxes_speak_the_customers_language(client, frontline, walk):
     start = page.index('id="redress-canned"')
     texts = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
     assert texts[0]["language"] == "th"
+
+
+@pytest.mark.django_db
+def test_every_seeded_text_uses_known_placeholders_and_fills_completely(frontline, walk):
+    complaint = walk("acknowledged")
+    values = selectors.canned_values(complaint=complaint, user=frontline)
+    assert all(values.values())  # a walked complaint has a name, a reference, a promise, an agent
+    seeded = list(CannedText.objects.all())
+    assert {t.language for t in seeded} == {"en", "zh-hans", "zh-hant", "th", "bg"}
+    for text in seeded:
+        used = set(re.findall(r"\{(\w*)\}", text.body))
+        assert used, f"{text.language} {text.title}: no placeholder"
+        assert used <= set(selectors.CANNED_PLACEHOLDERS), (text.title, used)
+        filled = selectors.canned_fill(text.body, values=values)
+        assert "{" not in filled and "}" not in filled, text.title
+        assert complaint.customer.name in filled or values["agent_name"] in filled

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import (
     Complaint,
     Message,
@@ -47,10 +47,11 @@ from webhooks.services import outbox_record_many
 
 @dataclass(frozen=True)
 class Escalation:
-    """One complaint to escalate (or, if already escalated, to raise a level), and why."""
+    """One complaint to escalate (or, if already escalated, to raise a level), and why (a
+    system's reason is a `notes.Note`, read in each reader's language)."""
 
     complaint_id: int
-    reason: str
+    reason: str | notes.Note
     payload: dict = field(default_factory=dict)
 
 
@@ -140,12 +141,17 @@ def _escalate_rows(
 
     name = "raise_level" if climb else "escalate"
     kind = MessageKind.SYSTEM if actor is None else MessageKind.STAFF
-    verb = "Raised" if climb else "Escalated"
+    note_code = notes.RAISED if climb else notes.ESCALATED
     actor_id = getattr(actor, "pk", None)
     logs, messages, events, changed = [], [], [], []
     for item in items:
         row = rows[item.complaint_id]
         to_tier = next_tier(row["tier"])
+        reason, reason_code, reason_params = notes.split(item.reason)
+        note = notes.Note(
+            note_code,
+            {"tier": to_tier, "reason": notes.stored(reason_code, reason_params, reason)},
+        )
         payload = {
             **item.payload,
             "previous_assignee_id": row["assignee_id"],
@@ -160,7 +166,9 @@ def _escalate_rows(
                 "to_state": State.ESCALATED,
                 "actor_id": actor_id,
                 "actor_label": label,
-                "reason": item.reason,
+                "reason": reason,
+                "reason_code": reason_code,
+                "reason_params": reason_params,
                 "payload": payload,
                 "created_at": now,
             }
@@ -172,7 +180,9 @@ def _escalate_rows(
                 "author_label": label,
                 "kind": kind,
                 "visibility": Visibility.INTERNAL,
-                "body": f"{verb} to {to_tier.replace('_', ' ')}: {item.reason}",
+                "body": note.english(),
+                "note_code": note.code,
+                "note_params": note.params,
                 "created_at": now,
             }
         )
@@ -185,7 +195,7 @@ def _escalate_rows(
                     from_state=row["state"],
                     to_state=State.ESCALATED,
                     actor=label,
-                    reason=item.reason,
+                    reason=reason,
                     level=row["escalation_level"] + 1,
                     at=now,
                     promised_by=row["promised_by"],

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import (
     Complaint,
     Customer,
@@ -198,13 +198,15 @@ def step_log(
     complaint: Complaint,
     actor: Any,
     step: str,
-    reason: str = "",
+    reason: str | notes.Note = "",
     payload: dict | None = None,
     actor_label: str | None = None,
     from_state: str | None = None,
     at: datetime | None = None,
 ) -> TransitionLog:
-    """The append-only audit row of a change (a transition, or a step that is not one)."""
+    """The append-only audit row of a change (a transition, or a step that is not one); a
+    reason the system gives is a `notes.Note`, stored as its code and its English text."""
+    reason, reason_code, reason_params = notes.split(reason)
     return TransitionLog.objects.create(
         complaint=complaint,
         transition=step,
@@ -213,6 +215,8 @@ def step_log(
         actor=actor,
         actor_label=actor_display(actor, actor_label),
         reason=reason,
+        reason_code=reason_code,
+        reason_params=reason_params,
         payload=payload if payload is not None else {},
         created_at=at or timezone.now(),
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_fsm import can_proceed, get_available_FIELD_transitions
 
-from complaints import reactions
+from complaints import notes, reactions
 from complaints.models import (
     Complaint,
     Message,
@@ -97,24 +97,42 @@ def _claim(complaint: Complaint, name: str, actor: Any) -> bool:
     return True
 
 
+def _claim_log(
+    complaint: Complaint, name: str, actor: Any, *, state: str, label: str, at: datetime
+) -> TransitionLog:
+    """The audit row of a claim by `name` (written before the step's own row)."""
+    return TransitionLog(
+        complaint=complaint,
+        transition="assign",
+        from_state=state,
+        to_state=state,
+        actor=actor,
+        actor_label=label,
+        payload={"from": None, "to": actor.pk, "claimed_by": name},
+        created_at=at,
+    )
+
+
 def fire(
     *,
     complaint_id: int,
     actor: Any,
     name: str,
-    reason: str = "",
+    reason: str | notes.Note = "",
     payload: dict | None = None,
     expected_version: int | None = None,
     actor_label: str | None = None,
     guard_data: dict | None = None,
     apply: Callable[[Complaint, str], list[str]] | None = None,
-    messages: Iterable[tuple[str, str, str]] = (),
+    messages: Iterable[tuple[str, str, str | notes.Note | None]] = (),
 ) -> Complaint:
     """Fire transition `name`; `apply` sets data on the locked complaint and returns its fields.
 
-    `messages` are (kind, visibility, body) timeline entries written with the transition.
+    `messages` are (kind, visibility, body) timeline entries written with the transition; a
+    body that is a `notes.Note` is a system note, stored as its code and its English text.
     `guard_data` is what the step's guards vet (e.g. the promise).
     """
+    reason, reason_code, reason_params = notes.split(reason)
     with transaction.atomic():
         complaint = complaint_lock(complaint_id)
         if complaint_hidden_from(complaint, user=actor):
@@ -147,22 +165,9 @@ def fire(
         log_payload = payload if payload is not None else {}
         # The assignment is audited like any other, before the transition that claimed it (the
         # transition stays the complaint's latest log row), in the same INSERT.
-        logs = (
-            [
-                TransitionLog(
-                    complaint=complaint,
-                    transition="assign",
-                    from_state=from_state,
-                    to_state=from_state,
-                    actor=actor,
-                    actor_label=label,
-                    payload={"from": None, "to": actor.pk, "claimed_by": name},
-                    created_at=now,
-                )
-            ]
-            if claimed
-            else []
-        )
+        logs = []
+        if claimed:
+            logs.append(_claim_log(complaint, name, actor, state=from_state, label=label, at=now))
         logs.append(
             TransitionLog(
                 complaint=complaint,
@@ -172,6 +177,8 @@ def fire(
                 actor=actor,
                 actor_label=label,
                 reason=reason,
+                reason_code=reason_code,
+                reason_params=reason_params,
                 payload=log_payload,
                 created_at=now,
             )
@@ -184,11 +191,14 @@ def fire(
                 author_label=label,
                 kind=kind,
                 visibility=visibility,
-                body=body,
+                body=text,
+                note_code=code,
+                note_params=params,
                 created_at=now,
             )
             for kind, visibility, body in messages
             if body
+            for text, code, params in [notes.split(body)]
         )
         outbox_record_many(
             events=[
@@ -225,14 +235,21 @@ def step(
     actor: Any,
     name: str,
     fields: Iterable[str],
-    reason: str = "",
+    reason: str | notes.Note = "",
     payload: dict | None = None,
     actor_label: str | None = None,
     at: datetime | None = None,
+    claim: bool = False,
 ) -> TransitionLog:
     """An audited change that is not a state change (pause, resume, assignment...), on a complaint
-    the caller holds locked: save, log, and run the step's reactions."""
+    the caller holds locked: save, log, and run the step's reactions. `claim`: the acting agent
+    of an unassigned complaint becomes its assignee, as with a transition (pause, resume)."""
     at = at or timezone.now()
+    fields = list(fields)
+    if claim and _claim(complaint, name, actor):
+        fields.append("assignee")
+        label = actor_display(actor, actor_label)
+        _claim_log(complaint, name, actor, state=complaint.state, label=label, at=at).save()
     touch(complaint, fields, at=at)
     log = step_log(
         complaint=complaint,

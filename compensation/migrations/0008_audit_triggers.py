@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compensation', '0005_outcome_existing'),
+        ('compensation', '0007_i18n_withdrawn_notes'),
         # After every data migration that moved requests (0010_one_customer_per_person).
-        ('complaints', '0022_audit_triggers'),
+        ('complaints', '0026_audit_triggers'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0021_ops_search_trgm'),
+        ('complaints', '0025_i18n_canned_placeholders'),
     ]
 
     operations = [
