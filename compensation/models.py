@@ -138,7 +138,14 @@ class AuthorityRuleChange(AppendOnlyModel):
 
 
 # Free text of a request that may carry personal words (what staff wrote about the customer).
-REQUEST_REDACTABLE = ("note", "reason", "remedy_message", "root_cause", "decision_note")
+REQUEST_REDACTABLE = (
+    "note",
+    "reason",
+    "remedy_message",
+    "root_cause",
+    "decision_note",
+    "decision_note_params",
+)
 
 
 class CompensationRequestQuerySet(models.QuerySet):

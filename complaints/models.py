@@ -488,8 +488,9 @@ class Attachment(models.Model):
         return bool(self.thumbnail)
 
 
-# What of a log row may hold personal text: the actor's name, the reason, the step's payload.
-LOG_REDACTABLE = ("actor_label", "reason", "payload")
+# What of a log row may hold personal text: the actor's name, the reason (and its note's
+# parameters), the step's payload.
+LOG_REDACTABLE = ("actor_label", "reason", "reason_params", "payload")
 
 
 class TransitionLog(AppendOnlyModel):

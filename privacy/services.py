@@ -201,13 +201,18 @@ def customer_anonymise(
         # Messages first (a merged complaint's timeline lives on in its survivor; same customer).
         message_ids = []
         for m in Message.objects.filter(complaint_id__in=complaint_ids).values(
-            "pk", "kind", "body", "author_label"
+            "pk", "kind", "body", "author_label", "note_params"
         ):
             message_ids.append(m["pk"])
             if m["kind"] == MessageKind.CUSTOMER:
                 new = {"body": REMOVED, "author_label": REMOVED if m["author_label"] else ""}
             else:
-                new = {"body": scrub(m["body"]), "author_label": scrub(m["author_label"])}
+                # A system note's parameters hold what staff typed ("Approved: {note}") too.
+                new = {
+                    "body": scrub(m["body"]),
+                    "author_label": scrub(m["author_label"]),
+                    "note_params": _scrub_json(m["note_params"], scrub),
+                }
             diff = _changed(m, new)
             if diff:
                 Message.objects.filter(pk=m["pk"]).update(**diff)
@@ -216,12 +221,13 @@ def customer_anonymise(
 
         # The audit trail: only through the sanctioned redaction.
         for row in TransitionLog.objects.filter(complaint_id__in=complaint_ids).values(
-            "pk", "reason", "actor_label", "payload"
+            "pk", "reason", "reason_params", "actor_label", "payload"
         ):
             diff = _changed(
                 row,
                 {
                     "reason": scrub(row["reason"]),
+                    "reason_params": _scrub_json(row["reason_params"], scrub),
                     "actor_label": scrub(row["actor_label"]),
                     "payload": _scrub_json(row["payload"], scrub),
                 },
@@ -230,8 +236,12 @@ def customer_anonymise(
                 audit_redact(model=TransitionLog, pk=row["pk"], fields=diff, reason=redaction)
                 result.audit_rows += 1
         text = ("note", "reason", "remedy_message", "root_cause", "decision_note")
-        for row in CompensationRequest.objects.filter(customer_id=customer.pk).values("pk", *text):
-            diff = _changed(row, {name: scrub(row[name]) for name in text})
+        for row in CompensationRequest.objects.filter(customer_id=customer.pk).values(
+            "pk", *text, "decision_note_params"
+        ):
+            new = {name: scrub(row[name]) for name in text}
+            new["decision_note_params"] = _scrub_json(row["decision_note_params"], scrub)
+            diff = _changed(row, new)
             if diff:
                 audit_redact(model=CompensationRequest, pk=row["pk"], fields=diff, reason=redaction)
                 result.audit_rows += 1

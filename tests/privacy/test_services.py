@@ -207,3 +207,49 @@ def test_export_data_reads_a_fixed_number_of_queries(frontline):
     complaint_in("remedied", **{**CORA, "subject": "Second"})
     complaint_in("remedied", **{**CORA, "subject": "Third"})
     assert count() == one
+
+
+@pytest.mark.django_db
+def test_anonymise_scrubs_what_staff_typed_into_system_notes(frontline, manager):
+    """A system note keeps what staff typed in its parameters ("Approved: {note}"): the
+    customer's name goes from there too, in messages, log rows and decision notes."""
+    complaint = _cora_remedied(frontline)
+    typed = {"note": "Cora Nutley is a regular, refund her"}
+    Message.objects.create(
+        complaint=complaint,
+        kind="staff",
+        visibility="internal",
+        body="Approved: Cora Nutley is a regular, refund her",
+        note_code="approved",
+        note_params=typed,
+    )
+    TransitionLog.objects.create(
+        complaint=complaint,
+        transition="approve",
+        from_state="escalated",
+        to_state="remedied",
+        actor_label="lead",
+        reason="Approved: Cora Nutley is a regular, refund her",
+        reason_code="approved",
+        reason_params=typed,
+    )
+    CompensationRequest.objects.filter(complaint=complaint).update(
+        decision_note="Approved: Cora Nutley is a regular",
+        decision_note_code="approved",
+        decision_note_params=typed,
+    )
+
+    customer_anonymise(customer_id=complaint.customer_id, actor=manager, reason="DSR-2")
+
+    stored = json.dumps(
+        [
+            *Message.objects.filter(complaint=complaint).values_list("note_params", flat=True),
+            *TransitionLog.objects.filter(complaint=complaint).values_list(
+                "reason_params", flat=True
+            ),
+            *CompensationRequest.objects.values_list("decision_note_params", flat=True),
+        ],
+        ensure_ascii=False,
+    )
+    assert "is a regular" in stored  # the staff's own words stay
+    assert "Cora" not in stored and "Nutley" not in stored
