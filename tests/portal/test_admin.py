@@ -90,3 +90,15 @@ def test_dashboard_shows_what_customers_told_us(walk, client, manager):
     panel = html[html.index('id="customer-insight"') :]
     assert "100% (1/1)" in panel  # summaries confirmed, remedies accepted
     assert "Ratings by category" in panel and "Missing item" in panel and "4.0" in panel
+
+
+def test_the_links_list_never_shows_a_key(walk, client, frontline):
+    c = walk("acknowledged")
+    services.customer_links_ensure(complaint_ids=[c.pk])
+    link = CustomerLink.objects.get(complaint=c)
+    client.force_login(frontline)
+    listing = client.get(reverse("admin:portal_customerlink_changelist"))
+    detail = client.get(reverse("admin:portal_customerlink_change", args=[link.pk]))
+    assert listing.status_code == detail.status_code == 200
+    assert c.reference in listing.content.decode()
+    assert link.key not in listing.content.decode() + detail.content.decode()
