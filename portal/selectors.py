@@ -189,7 +189,7 @@ class Feedback:
 
 
 def complaint_feedback(*, complaint_id: int) -> Feedback:
-    """Four queries whatever the history: the summary steps, responses, rating, link."""
+    """Five queries whatever the history: the summary steps, responses, rating, link, flag."""
     steps = list(
         TransitionLog.objects.filter(
             complaint_id=complaint_id, transition__in=("summary_confirm", "summary_correct")

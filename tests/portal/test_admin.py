@@ -78,3 +78,27 @@ def test_staff_renew_and_revoke_the_link(walk, client, frontline):
         "customer_link_revoke",
     ]
     assert client.get(reverse("admin:portal_customerlink_revoke", args=[c.pk])).status_code == 405
+
+
+def test_dashboard_shows_what_customers_told_us(walk, client, manager):
+    c = walk("remedied")
+    complaint_services.complaint_summary_confirm(complaint_id=c.pk, actor=None)
+    services.remedy_respond(complaint_id=c.pk, actor=None, decision="accepted", words="")
+    services.handling_rate(complaint_id=c.pk, actor=None, fairness=4, solved=True)
+    client.force_login(manager)
+    html = client.get(reverse("admin:complaints_complaint_dashboard")).content.decode()
+    panel = html[html.index('id="customer-insight"') :]
+    assert "100% (1/1)" in panel  # summaries confirmed, remedies accepted
+    assert "Ratings by category" in panel and "Missing item" in panel and "4.0" in panel
+
+
+def test_the_links_list_never_shows_a_key(walk, client, frontline):
+    c = walk("acknowledged")
+    services.customer_links_ensure(complaint_ids=[c.pk])
+    link = CustomerLink.objects.get(complaint=c)
+    client.force_login(frontline)
+    listing = client.get(reverse("admin:portal_customerlink_changelist"))
+    detail = client.get(reverse("admin:portal_customerlink_change", args=[link.pk]))
+    assert listing.status_code == detail.status_code == 200
+    assert c.reference in listing.content.decode()
+    assert link.key not in listing.content.decode() + detail.content.decode()
