@@ -148,6 +148,6 @@ def test_the_schema_says_the_log_is_a_cursor_page_and_events_an_enum():
     assert schemas["DeliveryOut"]["properties"]["event_type"] == event
     assert "response_excerpt" not in schemas["AttemptOut"]["properties"]
     enum = schemas["WebhookEventEnum"]["enum"]
-    assert "compensation.rejected" in enum and len(enum) == 7
+    assert "compensation.rejected" in enum and len(enum) == 8
     status = schemas["DeliveryOut"]["properties"]["status"]["$ref"].rsplit("/", 1)[1]
     assert "cancelled" in schemas[status]["enum"]

@@ -383,11 +383,17 @@ def test_decision_reasons_and_notes_read_in_the_readers_language(
         actor=frontline,
         message="Refund and a voucher.",
         root_cause="Faulty",
+        outcome="upheld",
         items=[{"kind": "refund", "amount": "5"}, {"kind": "refund", "amount": "400"}],
     )
     # Limits set directly on the escalated complaint: the pending remedy is withdrawn.
     complaint_services.complaint_set_limits(
-        complaint_id=c.pk, actor=manager, reason="Threats", message="We end this here."
+        complaint_id=c.pk,
+        actor=manager,
+        reason="Threats",
+        message="We end this here.",
+        outcome="not_upheld",
+        outcome_reason="Threats to staff.",
     )
     withdrawn_rows = CompensationRequest.objects.filter(complaint=c, decision_note_code="withdrawn")
     assert withdrawn_rows.exists()
@@ -406,6 +412,7 @@ def test_decision_reasons_and_notes_read_in_the_readers_language(
         actor=frontline,
         message="Refund.",
         root_cause="Faulty",
+        outcome="upheld",
         items=[{"kind": "refund", "amount": "5"}],
     )
     assert "within frontline authority" in CompensationRequest.objects.get(complaint=granted).reason

@@ -286,7 +286,7 @@ def test_the_demo_has_requests_and_outcomes_to_show(db):
     from django.core.management import call_command
 
     call_command("load_demo", verbosity=0)
-    coconut = Complaint.objects.get(external_id="demo-coconut-remedied")
+    coconut = Complaint.objects.get(customer__email="coco@example.com")
     assert (coconut.customer_request, coconut.outcome) == ("replacement", "upheld")
     assert list(
         CompensationRequest.objects.filter(complaint=coconut)

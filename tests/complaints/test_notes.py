@@ -32,7 +32,9 @@ def _internal_notes(complaint, language):
 @pytest.mark.django_db
 def test_an_approval_note_is_read_in_the_readers_language(lead):
     c = factories.complaint_in("escalated")
-    services.complaint_approve(complaint_id=c.pk, actor=lead, note="Approved: faulty batch")
+    services.complaint_approve(
+        complaint_id=c.pk, actor=lead, note="Approved: faulty batch", outcome="upheld"
+    )
     note = Message.objects.get(complaint=c, note_code="approved")
     assert note.body == "Approved: faulty batch"  # the stable English text
     assert note.note_params == {"note": "faulty batch"}
@@ -66,7 +68,7 @@ def test_a_sweep_escalation_note_nests_its_reason_in_the_readers_language(frontl
 @pytest.mark.django_db
 def test_the_api_keeps_the_english_text_and_gives_the_code(lead):
     c = factories.complaint_in("escalated")
-    services.complaint_approve(complaint_id=c.pk, actor=lead, note="Goodwill")
+    services.complaint_approve(complaint_id=c.pk, actor=lead, note="Goodwill", outcome="upheld")
     detail = Api(token_for(lead), **{"Accept-Language": "zh-hans"}).get(f"/complaints/{c.pk}/")
     (entry,) = [e for e in detail.data["timeline"] if e["note_code"] == "approved"]
     assert entry["body"] == "Approved: Goodwill"

@@ -89,6 +89,13 @@ CALLS = {
         "paused",
         lambda c, u: services.complaint_resume(complaint_id=c.pk, actor=u["fl"]),
     ),
+    # Into another open complaint of the same customer (`u["into"]`, made before the fault).
+    "merge": (
+        "venting",
+        lambda c, u: services.complaint_merge(
+            complaint_id=c.pk, into_id=u["into"].pk, actor=u["fl"], reason="Same opener"
+        ),
+    ),
 }
 
 CASES = [(step, name) for step in reactions.STEPS for name in reactions.registered(step)]
@@ -111,6 +118,12 @@ def test_a_failing_reaction_undoes_its_whole_change(step, name):
         services.complaint_pause(complaint_id=complaint.pk, actor=staff["fl"], reason="photos")
     elif state is not None:
         complaint = factories.complaint_in(state)
+    if step == "merge":
+        staff["into"] = factories.complaint_in(
+            "venting",
+            customer_name=complaint.customer.name,
+            customer_email=complaint.customer.email,
+        )
     before = world()
     with reactions.replaced(step, name, blip), pytest.raises(OperationalError):
         call(complaint, staff)

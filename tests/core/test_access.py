@@ -74,6 +74,7 @@ def _pending(frontline):
         actor=frontline,
         message="We refund you.",
         root_cause="Packer forgot the opener",
+        outcome="upheld",
         items=[{"kind": "refund", "amount": "400"}],
     )
     return result.requests[0]
