@@ -55,6 +55,7 @@ VALID = {
     "url": "nothing-here/",
     "attachment_id": "1",
     "figure": "open-by-state",
+    "complaint_id": "1",
 }
 SKIPPED_SITE_VIEWS = {"logout"}  # it ends the session the rest of the walk needs
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")

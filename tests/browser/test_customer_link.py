@@ -25,7 +25,7 @@ NOTE = "INTERNAL-ONLY: customer sounded furious, handle gently"
 def coconut(transactional_db, monkeypatch):
     monkeypatch.setenv("DEMO_PASSWORD", "demo")
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    complaint = Complaint.objects.get(external_id="demo-coconut-remedied")
+    complaint = Complaint.objects.get(customer__email="coco@example.com")  # she emailed in
     services.customer_links_ensure(complaint_ids=[complaint.pk])
     link = selectors.customer_link_active(complaint_id=complaint.pk)
     return complaint, f"/c/{tokens.token_for(link.key)}/"

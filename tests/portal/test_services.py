@@ -124,7 +124,7 @@ def test_declining_again_after_a_reopen_escalates(walk):
         complaint_id=c.pk, actor=fl, message="Sorry.", fault="company"
     )
     complaint_services.complaint_remedy(
-        complaint_id=c.pk, actor=fl, message="New opener.", root_cause="Packing"
+        complaint_id=c.pk, actor=fl, message="New opener.", root_cause="Packing", outcome="upheld"
     )
     services.remedy_respond(complaint_id=c.pk, actor=None, decision="declined", words="Still no.")
     c.refresh_from_db()
