@@ -155,12 +155,6 @@ if not DEVELOPMENT:
         MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
         "whitenoise.middleware.WhiteNoiseMiddleware",
     )
-    # WhiteNoise serves what collectstatic wrote: hashed names (cached for ever) and gzip and
-    # brotli copies, so gunicorn alone serves the admin.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
 
 # Development writes every email as a file under var/mail/outbox/ (no mail server needed);
 # production sends through SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
@@ -456,7 +450,13 @@ else:
     raise environ.ImproperlyConfigured("ATTACHMENT_STORAGE is 'filesystem' or 's3'.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production: WhiteNoise serves what collectstatic wrote — hashed names (cached for ever)
+    # and gzip and brotli copies — so gunicorn alone serves the admin.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEVELOPMENT
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
     "attachments": _attachment_storage,
 }
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)  # one file

@@ -83,11 +83,12 @@ def test_the_apps_hold_their_points_and_a_second_provider_is_refused():
     with pytest.raises(ImproperlyConfigured):
         extensions.detail_section("deadlines")(nothing)
     names = [f.__module__ for f in extensions.dashboard_panels()]
-    # Registration order: compensation's granted panel, then its outcome split.
-    assert names == ["escalation.admin", "compensation.admin", "compensation.admin"]
+    # Registration order: compensation's granted panel, then its outcome split; then portal's.
+    assert names == ["escalation.admin", "compensation.admin", "compensation.admin", "portal.admin"]
     assert [f.__module__ for f in extensions.complaint_panels()] == [
         "escalation.admin",
         "compensation.admin",
+        "portal.admin",
         "mail.admin",
     ]
 
