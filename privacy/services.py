@@ -163,8 +163,19 @@ def _attachments_remove(message_ids: list[int]) -> int:
             if stored and stored.name:
                 files.append((stored.storage, stored.name))
     model._base_manager.filter(pk__in=[r.pk for r in rows]).delete()
-    _delete_files_after_commit(files)
-    return len(files)
+    # Files are stored by their bytes (sha256), so another customer's attachment may share one:
+    # only names no remaining row points at are deleted.
+    names = {name for _storage, name in files}
+    shared = {
+        name
+        for f in file_fields
+        for name in model._base_manager.filter(**{f"{f.name}__in": names}).values_list(
+            f.name, flat=True
+        )
+    }
+    gone = [(storage, name) for storage, name in files if name not in shared]
+    _delete_files_after_commit(gone)
+    return len(gone)
 
 
 def customer_anonymise(

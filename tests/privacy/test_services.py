@@ -253,3 +253,42 @@ def test_anonymise_scrubs_what_staff_typed_into_system_notes(frontline, manager)
     )
     assert "is a regular" in stored  # the staff's own words stay
     assert "Cora" not in stored and "Nutley" not in stored
+
+
+@pytest.mark.django_db
+def test_anonymise_deletes_the_customers_files_but_not_bytes_another_customer_shares(
+    frontline, manager, django_capture_on_commit_callbacks
+):
+    from complaints.models import Attachment
+    from complaints.services.attachments import Upload
+
+    def upload(name: str, content: bytes) -> Upload:
+        return Upload(filename=name, size=len(content), content=content)
+
+    cora = _cora_remedied(frontline)
+    other = complaint_in("venting", customer_name="Olaf Berg", customer_email="olaf@example.com")
+    complaint_services.message_add(
+        complaint_id=cora.pk,
+        actor=frontline,
+        body="Her receipt and the common form.",
+        files=[upload("receipt.txt", b"Receipt of Cora Nutley"), upload("form.txt", b"FORM v1")],
+    )
+    complaint_services.message_add(
+        complaint_id=other.pk,
+        actor=frontline,
+        body="The form.",
+        files=[upload("f.txt", b"FORM v1")],
+    )
+    receipt = Attachment.objects.get(filename="receipt.txt")
+    kept = Attachment.objects.get(message__complaint=other)
+    storage = receipt.file.storage
+    assert kept.file.name == Attachment.objects.get(filename="form.txt").file.name  # one copy
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = customer_anonymise(customer_id=cora.customer_id, actor=manager, reason="DSR-3")
+
+    assert not Attachment.objects.filter(message__complaint=cora).exists()
+    assert not storage.exists(receipt.file.name)
+    assert storage.exists(kept.file.name)  # Olaf's attachment keeps its bytes
+    assert Attachment.objects.filter(pk=kept.pk).exists()
+    assert result.files == 1
