@@ -1,5 +1,7 @@
 """Staff emails about deadlines (warning, breach), composed as outbox rows.
 
+Each recipient reads the email in the language and time zone of their staff profile (the site's
+when they picked none): one row per language and time zone among a deadline's recipients.
 Nothing is sent here: `webhooks.services.mail_record_many` writes the rows in the caller's
 transaction and the outbox task sends them after commit, never while rows are locked.
 """
@@ -8,40 +10,54 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from complaints import notes
+from complaints.models import State, Tier
 from escalation.models import DeadlineKind
 
 
-def tier_emails(*, tiers: set[str]) -> dict[str, list[str]]:
-    """Active members' addresses per tier (group), one query."""
-    members: dict[str, list[str]] = defaultdict(list)
-    for group, email in (
+@dataclass(frozen=True)
+class Recipient:
+    """A staff address with the language and time zone its owner reads in ("" = the site's)."""
+
+    email: str
+    language: str = ""
+    time_zone: str = ""
+
+
+def tier_emails(*, tiers: set[str]) -> dict[str, list[Recipient]]:
+    """Active members per tier (group), with their language and time zone; one query."""
+    members: dict[str, list[Recipient]] = defaultdict(list)
+    for group, email, language, time_zone in (
         get_user_model()
         .objects.filter(groups__name__in=tiers, is_active=True)
         .exclude(email="")
         .order_by("pk")
-        .values_list("groups__name", "email")
+        .values_list("groups__name", "email", "staff_profile__language", "staff_profile__time_zone")
     ):
-        members[group].append(email)
+        members[group].append(Recipient(email, language or "", time_zone or ""))
     return members
-
-
-def kind_labels() -> dict[str, str]:
-    """Lower-case labels of the deadline kinds, translated once per batch, not once per row."""
-    return {kind.value: str(kind.label).lower() for kind in DeadlineKind}
 
 
 def local_tz() -> ZoneInfo:
     return timezone.get_default_timezone()  # cached by Django; cheaper than localtime() per row
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else local_tz()
+    except (ZoneInfoNotFoundError, ValueError):
+        return local_tz()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -70,24 +86,42 @@ def breach_reason(*, deadline: dict) -> notes.Note:
     )
 
 
-def mail(
-    *, deadline: dict, complaint: dict, what: str, to: list[str], labels: dict[str, str]
+def mail(*, deadline: dict, complaint: dict, what: str, to: list[Recipient]) -> list[dict]:
+    """The staff emails ({"to", "subject", "body"}) about a warned or breached deadline: one per
+    language and time zone among `to`."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in to:
+        groups[(r.language or settings.LANGUAGE_CODE, r.time_zone)].append(r.email)
+    return [
+        _compose(deadline=deadline, complaint=complaint, what=what, to=emails, lang=lang, tz=tz)
+        for (lang, tz), emails in groups.items()
+    ]
+
+
+def _compose(
+    *, deadline: dict, complaint: dict, what: str, to: list[str], lang: str, tz: str
 ) -> dict:
-    """One staff email ({"to", "subject", "body"}) about a warned or breached deadline."""
-    label = labels[deadline["kind"]]
-    due = when(deadline["due_at"], local_tz())
-    ref = complaint["reference"] or f"#{complaint['pk']}"
-    if what == "warning":
-        local = deadline["due_at"].astimezone(local_tz())
-        subject = f"[Redress] {ref}: {label} deadline at {local:%a %H:%M} is near"
-        body = f"The {label} deadline of {ref} ({complaint['subject']}) falls due at {due}."
-    else:
-        subject = f"[Redress] {ref}: {label} deadline missed, now with {complaint['tier']}"
-        body = (
-            f"The {label} deadline of {ref} ({complaint['subject']}) passed at "
-            f"{due}. The complaint is now {complaint['state']} "
-            f"at the {complaint['tier']} tier and waits for you."
-        )
+    zone = _zone(tz)
+    with translation.override(lang):
+        values = {
+            "ref": complaint["reference"] or f"#{complaint['pk']}",
+            "kind": _kind_label(deadline["kind"]),
+            "subject": complaint["subject"],
+            "due": when(deadline["due_at"], zone),
+            "at": f"{deadline['due_at'].astimezone(zone):%a %H:%M}",
+            "tier": str(Tier(complaint["tier"]).label),
+            "state": str(State(complaint["state"]).label),
+        }
+        if what == "warning":
+            subject = gettext("[Redress] %(ref)s: %(kind)s deadline at %(at)s is near") % values
+            body = gettext("The %(kind)s deadline of %(ref)s (%(subject)s) falls due at %(due)s.")
+        else:
+            subject = gettext("[Redress] %(ref)s: %(kind)s deadline missed, now with %(tier)s")
+            subject %= values
+            body = gettext(
+                "The %(kind)s deadline of %(ref)s (%(subject)s) passed at %(due)s. The "
+                "complaint is now %(state)s at the %(tier)s tier and waits for you."
+            )
     url = f"/admin/complaints/complaint/{complaint['pk']}/change/"
     base = getattr(settings, "REDRESS_BASE_URL", "")
-    return {"to": to, "subject": subject, "body": f"{body}\n\n{base}{url}\n"}
+    return {"to": to, "subject": subject, "body": f"{body % values}\n\n{base}{url}\n"}

@@ -183,7 +183,6 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
             Deadline.objects.filter(among(Deadline, [r["pk"] for r in cancelled])).update(
                 status=DeadlineStatus.CANCELLED, cancelled_at=at
             )
-        labels = notify.kind_labels()
         done = complaint_services.complaint_escalate_many(
             items=[
                 complaint_services.Escalation(
@@ -201,7 +200,9 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         tiers = {cid: next_tier(complaints[cid]["tier"]) for cid in cause}
         members = notify.tier_emails(tiers=set(tiers.values()))
         mails = [
-            notify.mail(
+            m
+            for r in breached
+            for m in notify.mail(
                 deadline=r,
                 complaint={
                     **complaints[r["complaint_id"]],
@@ -210,9 +211,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 },
                 what="breached",
                 to=members[tiers[r["complaint_id"]]],
-                labels=labels,
             )
-            for r in breached
         ]
         result.notified += mail_record_many(mails=mails)
         outbox_record_many(events=[_hook("deadline.breached", r, at) for r in breached])
@@ -283,17 +282,31 @@ def _mails(rows: list[dict], what: str) -> list[dict]:
         c["pk"]: c
         for c in Complaint.objects.filter(
             among(Complaint, {r["complaint_id"] for r in rows})
-        ).values("pk", "reference", "subject", "tier", "state", "assignee__email")
+        ).values(
+            "pk",
+            "reference",
+            "subject",
+            "tier",
+            "state",
+            "assignee__email",
+            "assignee__staff_profile__language",
+            "assignee__staff_profile__time_zone",
+        )
     }
     members = notify.tier_emails(tiers={c["tier"] for c in complaints.values()})
-    labels = notify.kind_labels()
     mails = []
     for r in rows:
         c = complaints[r["complaint_id"]]
         to = members[c["tier"]]
         if what == "warning" and c["assignee__email"]:
-            to = [c["assignee__email"]]
-        mails.append(notify.mail(deadline=r, complaint=c, what=what, to=to, labels=labels))
+            to = [
+                notify.Recipient(
+                    c["assignee__email"],
+                    c["assignee__staff_profile__language"] or "",
+                    c["assignee__staff_profile__time_zone"] or "",
+                )
+            ]
+        mails.extend(notify.mail(deadline=r, complaint=c, what=what, to=to))
     return mails
 
 

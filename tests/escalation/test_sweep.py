@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -119,6 +120,25 @@ def test_breach_escalates_notifies_the_next_tier_and_says_why(acknowledged, team
     assert ("breached", "promise", c.pk) in received
     # the next tier's approval clock runs, started once (not again by the event receiver)
     assert Deadline.objects.filter(complaint=c, kind="approval", status="pending").count() == 1
+
+
+def test_each_staff_member_reads_the_breach_mail_in_their_language_and_time_zone(
+    acknowledged, team, sweep
+):
+    from complaints.models import StaffProfile
+
+    StaffProfile.objects.create(user=team["lead2"], language="th", time_zone="Asia/Bangkok")
+    c = acknowledged(promise_in=timedelta(hours=1))
+    promise = Deadline.objects.get(complaint=c, kind="promise")
+    sweep(now=promise.due_at + timedelta(seconds=1))
+    by_to = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_to) == {("lead@x.test",), ("l2@x.test",)}  # one mail per language
+    english, thai = by_to[("lead@x.test",)], by_to[("l2@x.test",)]
+    assert "missed" in english.subject and "Team lead" in english.subject
+    assert c.reference in thai.subject and "missed" not in thai.subject
+    assert "หัวหน้าทีม" in thai.subject
+    bangkok = promise.due_at.astimezone(ZoneInfo("Asia/Bangkok")).strftime("%Y-%m-%d %H:%M")
+    assert bangkok in thai.body and bangkok not in english.body
 
 
 def test_breach_of_an_escalated_complaint_raises_the_level(committed, filed, agent, team, sweep):
