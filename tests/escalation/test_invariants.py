@@ -5,6 +5,7 @@ import io
 import logging
 from datetime import timedelta
 
+import pgtrigger
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -95,8 +96,9 @@ def check(*args) -> str:
 
 
 def delete_log(log_id: int) -> None:
-    """The audit trail refuses deletes through the ORM: go around it, as a bug or a hand would."""
-    with connection.cursor() as cursor:
+    """The audit trail refuses deletes (the model, and PostgreSQL's trigger): go around both, as
+    a bug or a hand with the table owner's rights would, to see the invariant check notice."""
+    with pgtrigger.ignore("complaints.TransitionLog:audit_delete"), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TransitionLog._meta.db_table} WHERE id = %s", [log_id])
 
 
