@@ -573,6 +573,25 @@ def test_a_request_beyond_authority_emails_its_deciders_after_commit(frontline):
 
 
 @pytest.mark.django_db
+def test_each_decider_reads_the_approval_mail_in_their_language(frontline):
+    from complaints.models import StaffProfile
+    from tests.factories import UserFactory
+    from webhooks.models import OutboxMail
+
+    UserFactory(username="lead-en", groups=["team_lead"], email="lead-en@example.com")
+    thai = UserFactory(username="lead-th", groups=["team_lead"], email="lead-th@example.com")
+    StaffProfile.objects.create(user=thai, language="th")
+    c = complaint_in("apologized")
+    remedy(c, frontline, [{"kind": "refund", "amount": "200"}])
+    by_to = {tuple(m.to): m for m in OutboxMail.objects.all()}
+    assert set(by_to) == {("lead-en@example.com",), ("lead-th@example.com",)}
+    english, th = by_to[("lead-en@example.com",)], by_to[("lead-th@example.com",)]
+    assert "waits for your approval" in english.subject and "team lead" in english.body
+    assert c.reference in th.subject and "ค่าชดเชยรอการอนุมัติจากคุณ" in th.subject
+    assert "หัวหน้าทีม" in th.body and "asks for compensation" not in th.body
+
+
+@pytest.mark.django_db
 def test_compensation_on_a_complaint_escalated_above_you_is_refused_like_its_remedy(
     frontline, lead
 ):
