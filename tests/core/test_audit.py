@@ -180,6 +180,7 @@ def _remedy(complaint, actor, amount: str) -> CompensationRequest:
         actor=actor,
         message="We refund you.",
         root_cause="Packer forgot the opener",
+        outcome="upheld",
         items=[{"kind": "refund", "amount": amount}],
     )
     return result.requests[0]
