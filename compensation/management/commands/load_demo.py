@@ -1,8 +1,9 @@
 """`manage.py load_demo`: demo users and the demo complaints (DESIGN §7), idempotently.
 
-It lives in the compensation app, the top of the dependency chain, because the demo walks
-complaints through every app's services. Every demo complaint carries an `external_id`, so a
-second run finds it and changes nothing; users are created once with `DEMO_PASSWORD`.
+It lives in the compensation app, the highest app the demo's stories need; the apps above it
+(mail, portal, regimes) join through the hooks it offers (`demo_mail`, `demo_loaded`). Every demo
+complaint filed by the shop carries an `external_id`, so a second run finds it and changes
+nothing; users are created once with `DEMO_PASSWORD`.
 
 The present-day stories (the coconut, the espresso refund...) are filed first, so their
 references stay as the README and the browser tests know them; then `demo_history` walks about

@@ -10,7 +10,8 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from portal import selectors, services
 
-DEMO_EXTERNAL_ID = "demo-coconut-remedied"
+# The remedied coconut story arrives as the customer's own email (no external id): her address.
+DEMO_CUSTOMER_EMAIL = "coco@example.com"
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, reference: str | None = None, demo: bool = False, **options) -> None:
         found = (
-            Complaint.objects.filter(external_id=DEMO_EXTERNAL_ID)
+            Complaint.objects.filter(customer__email=DEMO_CUSTOMER_EMAIL).order_by("pk")
             if demo
             else Complaint.objects.filter(reference=reference)
         )
