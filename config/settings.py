@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "portal",
     "mail",
     "privacy",
+    "regimes",
     "django_prometheus",
     "ops",
 ]
