@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0023_regimes_financial_categories'),
+        ('complaints', '0028_regimes_financial_categories'),
         ('regimes', '0002_regimes_seed'),
     ]
 

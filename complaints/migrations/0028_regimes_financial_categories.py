@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0022_audit_triggers'),
+        ('complaints', '0027_audit_note_params'),
     ]
 
     operations = [
