@@ -326,3 +326,36 @@ def return_cells(row: ReturnRow) -> list[object]:
 def return_table(report: ComplaintsReturn) -> list[list[object]]:
     """The return as table rows (the CSV's and the admin page's), the total last."""
     return [return_cells(row) for row in report.rows] + [return_cells(report.total)]
+
+
+def _figures_data(row: ReturnRow) -> dict[str, object]:
+    share = row.upheld_share
+    return {
+        **{name: getattr(row, name) for name in COUNTS},
+        "upheld_share": None if share is None else float(share),
+        "redress": money_list(row.redress),
+        "goodwill": money_list(row.goodwill),
+    }
+
+
+def return_data(report: ComplaintsReturn) -> dict[str, object]:
+    """The return as the API's JSON (`reports.serializers.ReturnOut`)."""
+    return {
+        "regime": {"code": report.regime.code, "name": report.regime.name},
+        "from": report.date_from,
+        "to": report.date_to,
+        "rows": [
+            {
+                "category": row.category,
+                "category_label": row.category_label,
+                "root_cause": row.root_cause,
+                **_figures_data(row),
+            }
+            for row in report.rows
+        ],
+        "total": _figures_data(report.total),
+    }
+
+
+def return_filename(report: ComplaintsReturn) -> str:
+    return f"complaints-return-{report.regime.code}-{report.date_from}-{report.date_to}.csv"

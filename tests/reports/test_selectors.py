@@ -10,7 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from core.errors import RuleViolationError
 from regimes.models import Regime
 from reports import selectors
-from tests.reports.conftest import EXPECTED, TOTAL, Walker
+from tests.reports.half_year import EXPECTED, TOTAL, Walker, walk_the_half_year
+
+
+
+@pytest.fixture
+def half_year(db):
+    return walk_the_half_year(Walker())
+
 
 H2 = {"regime": "uk_fca_disp", "date_from": date(2026, 7, 1), "date_to": date(2026, 12, 31)}
 

@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from compensation import services as compensation
 from compensation.management.demo_history import demo_clock
 from complaints import services
@@ -169,7 +167,3 @@ EXPECTED = {
 }
 TOTAL = (5, 4, 2, 2, 1, 1, 3, Decimal("0.75"), {"EUR": Decimal("440")}, {"EUR": Decimal("10")})
 
-
-@pytest.fixture
-def half_year(db):
-    return walk_the_half_year(Walker())
