@@ -50,6 +50,7 @@ from regimes.models import NONE, Regime, RegimeAssignment
 
 SUMMARY_BUSINESS_DAYS = 3  # DISP 1.5: resolved by the close of the third business day
 EIGHT_WEEKS = timedelta(weeks=8)  # DISP 1.6: the final response's limit
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # beyond: a typo, and beyond what time zones can convert
 MAX_PERIOD_DAYS = 3 * 366  # a return covers a half-year or a year; longer is a typo
 UPHELD = (Outcome.UPHELD, Outcome.PARTLY_UPHELD)
 CLOSING = (State.REMEDIED, State.LIMIT_SET)
@@ -159,6 +160,18 @@ def business_day_after(*, regime: Regime, day: date, days: int) -> date:
 
 
 def _period_check(*, date_from: date, date_to: date) -> None:
+    for name, day in (("from", date_from), ("to", date_to)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise RuleViolationError(
+                _("Choose a date between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                fields={
+                    name: [
+                        _("A year from %(first)s to %(last)s.")
+                        % {"first": FIRST_YEAR, "last": LAST_YEAR}
+                    ]
+                },
+            )
     if date_to < date_from:
         raise RuleViolationError(
             _("The period ends before it starts: choose a 'to' date on or after the 'from' date."),

@@ -6,7 +6,7 @@ FORMATS = [("json", "JSON"), ("csv", "CSV")]
 
 
 class ReturnIn(serializers.Serializer):
-    regime = serializers.CharField(
+    regime = serializers.SlugField(
         max_length=32, help_text="The regime's code, e.g. `uk_fca_disp` (`none`: no regime)."
     )
     # `from` is a Python keyword: declared through the class namespace.

@@ -65,8 +65,9 @@ def test_the_csv_return_in_the_callers_language(half_year, manager, how):
         response = api.get(URL, headers={"Accept": "text/csv"}, **H2)
     else:
         response = api.get(URL, format="csv", **H2)
-    assert "complaints-return-uk_fca_disp-2026-07-01-2026-12-31.csv" in (
-        response["Content-Disposition"]
+    assert (
+        "complaints-return-uk_fca_disp-2026-07-01-2026-12-31.csv"
+        in (response["Content-Disposition"])
     )
     header, *rows = csv_rows(response)
     assert header[0] == "Категория"

@@ -166,4 +166,3 @@ EXPECTED = {
     (ACCOUNT, "Fees"): (1, 0, 1, 0, 0, 0, 0, None, {}, {}),  # E
 }
 TOTAL = (5, 4, 2, 2, 1, 1, 3, Decimal("0.75"), {"EUR": Decimal("440")}, {"EUR": Decimal("10")})
-

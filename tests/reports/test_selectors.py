@@ -13,7 +13,6 @@ from reports import selectors
 from tests.reports.half_year import EXPECTED, TOTAL, Walker, walk_the_half_year
 
 
-
 @pytest.fixture
 def half_year(db):
     return walk_the_half_year(Walker())
