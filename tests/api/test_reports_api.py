@@ -76,7 +76,7 @@ def test_the_csv_return_in_the_callers_language(half_year, manager, how):
         "440.00 EUR",
         "10.00 EUR",
     ]
-    assert rows[0][1] == "Не е записана"  # no root cause recorded
+    assert rows[0][1] == "Не е записан"  # no root cause recorded
     assert rows[-1][2:10] == ["5", "4", "2", "2", "1", "1", "3", "75.0%"]
 
 
