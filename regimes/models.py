@@ -8,7 +8,8 @@ Invariants:
 - A `RegimeClock` is one legal limit: `limit` calendar or business days after receipt (business
   days from the regime's holiday country), due at the end of that day in the regime's time zone,
   warned `warn_days` (same unit) before; `stops_on` names the events that meet it. Its deadline
-  row's kind is the clock's kind, one clock of a kind per regime.
+  row's kind is the clock's kind, one clock of a kind per regime. When it lapses the sweep
+  breaches it and escalates an open complaint — except a summary window, which just closes.
 - A category has at most one `RegimeAssignment`; none means the `none` regime (no clocks).
   A complaint's clocks are decided once, at intake: editing a regime later changes new
   complaints, never the deadlines already running (they are the legal record).
@@ -18,17 +19,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Category
+from complaints.models import Category, Complaint
 from core.audit import AppendOnlyModel, audit_triggers
 from escalation.models import DeadlineKind
 
 NONE = "none"
+MAX_RETENTION_YEARS = 30
 
 
 class DayCount(models.TextChoices):
@@ -55,12 +58,6 @@ class StopEvent(models.TextChoices):
     CLOSING = "closing", _("Complaint closed")
 
 
-class OnLapse(models.TextChoices):
-    ESCALATE = "escalate", _("Breach: notify and escalate")
-    NOTIFY = "notify", _("Breach: notify only")
-    EXPIRE = "expire", _("Window closes: nothing to do")
-
-
 class Regime(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -81,6 +78,7 @@ class Regime(models.Model):
         _("retention years"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_YEARS)],
         help_text=_(
             "How many years a closed complaint's records are kept; empty: the general rule."
         ),
@@ -131,9 +129,6 @@ class RegimeClock(models.Model):
     stops_on = models.JSONField(
         _("stopped by"), default=list, blank=True, help_text=_("The events that meet the clock.")
     )
-    on_lapse = models.CharField(
-        _("when it lapses"), max_length=16, choices=OnLapse.choices, default=OnLapse.ESCALATE
-    )
 
     class Meta:
         ordering = ["regime", "limit", "kind"]
@@ -173,6 +168,29 @@ class RegimeAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} → {self.regime}"
+
+
+class ComplaintRegime(models.Model):
+    """The regime a complaint fell under at intake (its category's then), and when it was
+    received: the start of its legal clocks, what its retention and its return count by."""
+
+    complaint = models.OneToOneField(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="regime_record",
+        verbose_name=_("complaint"),
+    )
+    regime = models.ForeignKey(
+        Regime, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("regime")
+    )
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("complaint's regime")
+        verbose_name_plural = _("complaints' regimes")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} under {self.regime_id}"
 
 
 CHANGE_REDACTABLE = ("actor_label",)  # the editor's name
