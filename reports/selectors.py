@@ -21,22 +21,22 @@ What it guarantees:
   over closed (None when nothing closed).
 - Redress and goodwill: compensation given (granted on the spot or approved) by the period's
   end on the complaints closed in it, summed per currency, redress and goodwill apart.
-- The category and root cause are the complaint's as recorded now (the root cause is written
-  when it is remedied; "" when none was); which categories a regime covers is its assignments
-  now (the `none` regime: every category without one). A category × root cause with nothing
+- A complaint counts under the regime recorded for it at intake (`regimes.ComplaintRegime`,
+  its category's regime then), from the receipt time recorded there; the `none` regime counts
+  the complaints without one (unregulated, or filed before regimes existed). The category and
+  root cause are the complaint's as recorded now (the root cause is written when it is
+  remedied; "" when none was). A category × root cause with nothing
   to report (e.g. only complaints closed before the period) has no row.
 Reads only; imports regimes, compensation and complaints.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import holidays
 from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, NullIf
@@ -46,7 +46,8 @@ from compensation import money
 from compensation.models import CompensationRequest, Nature, Status
 from complaints.models import Category, Complaint, Outcome, State, TransitionLog
 from core.errors import RuleViolationError
-from regimes.models import NONE, Regime, RegimeAssignment
+from regimes.clocks import business_days_after
+from regimes.models import NONE, Regime
 
 SUMMARY_BUSINESS_DAYS = 3  # DISP 1.5: resolved by the close of the third business day
 EIGHT_WEEKS = timedelta(weeks=8)  # DISP 1.6: the final response's limit
@@ -133,29 +134,6 @@ def money_cell(amounts: dict[str, Decimal]) -> str:
     return "; ".join(money.format_money(amount, c) for c, amount in sorted(amounts.items()))
 
 
-# --- business days ---------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _holidays(country: str, subdivision: str, year: int) -> frozenset[date]:
-    if not country:
-        return frozenset()
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
-
-
-def business_day_after(*, regime: Regime, day: date, days: int) -> date:
-    """The `days`-th business day after `day` (Monday to Friday, not a public holiday of the
-    regime's calendar)."""
-    current, left = day, days
-    while left:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in _holidays(
-            regime.country, regime.subdivision, current.year
-        ):
-            left -= 1
-    return current
-
-
 # --- the return --------------------------------------------------------------------------------
 
 
@@ -184,8 +162,8 @@ def _period_check(*, date_from: date, date_to: date) -> None:
         )
 
 
-def regime_for_return(*, code: str) -> tuple[Regime, list[str]]:
-    """The regime and the categories it covers; a RuleViolationError naming `regime` if unknown."""
+def regime_for_return(*, code: str) -> Regime:
+    """The regime of `code`; a RuleViolationError naming `regime` when there is none."""
     regime = Regime.objects.filter(code=code).first()
     if regime is None:
         known = ", ".join(Regime.objects.order_by("code").values_list("code", flat=True))
@@ -194,18 +172,13 @@ def regime_for_return(*, code: str) -> tuple[Regime, list[str]]:
             % {"code": code, "known": known},
             fields={"regime": [_("An existing regime's code.")]},
         )
-    assigned = dict(RegimeAssignment.objects.values_list("category", "regime__code"))
-    if regime.code == NONE:
-        categories = [c for c in Category.values if c not in assigned]
-    else:
-        categories = [c for c, r in assigned.items() if r == regime.code]
-    return regime, categories
+    return regime
 
 
 def complaints_return(*, regime: str, date_from: date, date_to: date) -> ComplaintsReturn:
     """The return of `regime` for `date_from` … `date_to` (see the module docstring)."""
     _period_check(date_from=date_from, date_to=date_to)
-    the_regime, categories = regime_for_return(code=regime)
+    the_regime = regime_for_return(code=regime)
     tz = ZoneInfo(the_regime.time_zone)
     start = datetime.combine(date_from, time.min, tzinfo=tz)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)  # exclusive
@@ -214,8 +187,14 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
     last = TransitionLog.objects.filter(complaint=OuterRef("pk"), created_at__lt=end).order_by(
         "-created_at", "-id"
     )
+    if the_regime.code == NONE:  # unregulated: no regime recorded at intake
+        covered = Q(regime_record__isnull=True) | Q(regime_record__regime=the_regime)
+    else:
+        covered = Q(regime_record__regime=the_regime)
     complaints = (
-        Complaint.objects.filter(category__in=categories, created_at__lt=end)
+        Complaint.objects.filter(covered)
+        .annotate(received_at=Coalesce(F("regime_record__received_at"), F("created_at")))
+        .filter(received_at__lt=end)
         .annotate(
             end_state=Subquery(last.values("to_state")[:1]),
             end_at=Subquery(last.values("created_at")[:1]),
@@ -236,7 +215,7 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
     grouped = (
         complaints.values("category", "root_cause")
         .annotate(
-            opened=Count("pk", filter=Q(created_at__gte=start)),
+            opened=Count("pk", filter=Q(received_at__gte=start)),
             closed=Count("pk", filter=closed),
             outstanding=Count("pk", filter=Q(end_state__isnull=True) | Q(end_state__in=OPEN)),
             upheld=Count("pk", filter=closed & Q(end_outcome__in=UPHELD)),
@@ -263,9 +242,7 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
         received = received_at.astimezone(tz).date()
         closed_on = closed_at.astimezone(tz).date()
         if received not in cutoffs:
-            cutoffs[received] = business_day_after(
-                regime=the_regime, day=received, days=SUMMARY_BUSINESS_DAYS
-            )
+            cutoffs[received] = business_days_after(the_regime, received, SUMMARY_BUSINESS_DAYS)
         row = rows[(category, root_cause)]
         if closed_on <= cutoffs[received]:
             row.closed_within_3_business_days += 1
