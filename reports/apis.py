@@ -26,7 +26,7 @@ from core import roles
 from core.csvexport import csv_response
 from core.errors import NotPermittedError
 from reports import selectors
-from reports.serializers import ReturnIn, ReturnOut
+from reports.serializers import ComplaintsReturnOut, ComplaintsReturnQuery
 
 
 class CsvRenderer(renderers.BaseRenderer):
@@ -73,9 +73,9 @@ class ComplaintsReturnApi(APIView):
         "from the regime's holiday calendar), upheld (partly upheld counts) and its share, "
         "redress and goodwill given, per currency. As things stood at the period's end. "
         "Managers and above.",
-        parameters=[ReturnIn],
+        parameters=[ComplaintsReturnQuery],
         responses={
-            (200, "application/json"): ReturnOut,
+            (200, "application/json"): ComplaintsReturnOut,
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR, description="The same figures as CSV, headers translated."
             ),
@@ -85,7 +85,7 @@ class ComplaintsReturnApi(APIView):
         },
     )
     def get(self, request: Request):
-        query = input_parse(ReturnIn, request.query_params.dict())
+        query = input_parse(ComplaintsReturnQuery, request.query_params.dict())
         report = selectors.complaints_return(
             regime=query["regime"], date_from=query["from"], date_to=query["to"]
         )
@@ -95,4 +95,4 @@ class ComplaintsReturnApi(APIView):
                 header=selectors.return_header(),
                 rows=selectors.return_table(report),
             )
-        return Response(ReturnOut(selectors.return_data(report)).data)
+        return Response(ComplaintsReturnOut(selectors.return_data(report)).data)

@@ -329,7 +329,7 @@ def _figures_data(row: ReturnRow) -> dict[str, object]:
 
 
 def return_data(report: ComplaintsReturn) -> dict[str, object]:
-    """The return as the API's JSON (`reports.serializers.ReturnOut`)."""
+    """The return as the API's JSON (`reports.serializers.ComplaintsReturnOut`)."""
     return {
         "regime": {"code": report.regime.code, "name": report.regime.name},
         "from": report.date_from,

@@ -5,7 +5,7 @@ from rest_framework import serializers
 FORMATS = [("json", "JSON"), ("csv", "CSV")]
 
 
-class ReturnIn(serializers.Serializer):
+class ComplaintsReturnQuery(serializers.Serializer):
     regime = serializers.SlugField(
         max_length=32, help_text="The regime's code, e.g. `uk_fca_disp` (`none`: no regime)."
     )
@@ -20,12 +20,12 @@ class ReturnIn(serializers.Serializer):
     )
 
 
-class MoneyOut(serializers.Serializer):
+class ReturnMoneyOut(serializers.Serializer):
     currency = serializers.CharField()
     amount = serializers.CharField(help_text="The sum, with the currency's decimals.")
 
 
-class FiguresOut(serializers.Serializer):
+class ReturnFiguresOut(serializers.Serializer):
     opened = serializers.IntegerField(help_text="Received in the period.")
     closed = serializers.IntegerField(help_text="Closed (remedied or limits set) in the period.")
     outstanding = serializers.IntegerField(help_text="Still open at the period's end.")
@@ -38,24 +38,26 @@ class FiguresOut(serializers.Serializer):
     upheld_share = serializers.FloatField(
         allow_null=True, help_text="upheld / closed, 0 to 1; null when nothing closed."
     )
-    redress = MoneyOut(many=True, help_text="Redress given, per currency.")
-    goodwill = MoneyOut(many=True, help_text="Goodwill given, per currency.")
+    redress = ReturnMoneyOut(many=True, help_text="Redress given, per currency.")
+    goodwill = ReturnMoneyOut(many=True, help_text="Goodwill given, per currency.")
 
 
-class RowOut(FiguresOut):
+class ReturnRowOut(ReturnFiguresOut):
     category = serializers.CharField()
     category_label = serializers.CharField()
     root_cause = serializers.CharField(help_text='As recorded; "" when none was.')
 
 
-class RegimeOut(serializers.Serializer):
+class ReturnRegimeOut(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class ReturnOut(serializers.Serializer):
-    regime = RegimeOut()
+class ComplaintsReturnOut(serializers.Serializer):
+    regime = ReturnRegimeOut()
     vars()["from"] = serializers.DateField()
     to = serializers.DateField()
-    rows = RowOut(many=True, help_text="One per category × root cause with anything to report.")
-    total = FiguresOut()
+    rows = ReturnRowOut(
+        many=True, help_text="One per category × root cause with anything to report."
+    )
+    total = ReturnFiguresOut()
