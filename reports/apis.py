@@ -60,7 +60,9 @@ class ComplaintsReturnApi(APIView):
             return (self.renderer_classes[0](), "application/json")
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
+        # The CSV is a streaming response written by the view; every DRF Response (an error,
+        # OPTIONS) is JSON, whatever was asked for.
+        if isinstance(response, Response):
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)

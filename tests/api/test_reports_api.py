@@ -111,3 +111,11 @@ def test_a_missing_parameter_is_a_400(as_manager):
     response = as_manager.get(URL, regime="uk_fca_disp")
     assert response.status_code == 400
     assert {"from", "to"} <= set(response.data["fields"])
+
+
+def test_options_asking_for_csv_answers_json(as_manager):
+    response = as_manager.client.options(
+        "/api/v1" + URL, headers={**as_manager.headers, "Accept": "text/csv"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
