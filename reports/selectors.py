@@ -183,10 +183,13 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
     start = datetime.combine(date_from, time.min, tzinfo=tz)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)  # exclusive
 
-    # The complaint's last step before the period's end: its state then, and when it came.
+    # The complaint's last log row before the period's end gives its state then; its last
+    # step *into* a closed state (not a later assignment or note logged while closed) gives
+    # when it closed and the outcome recorded.
     last = TransitionLog.objects.filter(complaint=OuterRef("pk"), created_at__lt=end).order_by(
         "-created_at", "-id"
     )
+    closing = last.filter(to_state__in=CLOSING).exclude(from_state__in=CLOSING)
     if the_regime.code == NONE:  # unregulated: no regime recorded at intake
         covered = Q(regime_record__isnull=True) | Q(regime_record__regime=the_regime)
     else:
@@ -197,12 +200,11 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
         .filter(received_at__lt=end)
         .annotate(
             end_state=Subquery(last.values("to_state")[:1]),
-            end_at=Subquery(last.values("created_at")[:1]),
-            # The outcome the closing step recorded (complaints closed before outcomes were
-            # logged: the complaint's own).
+            closed_at=Subquery(closing.values("created_at")[:1]),
+            # Complaints closed before outcomes were logged: the complaint's own.
             end_outcome=Coalesce(
                 NullIf(
-                    Subquery(last.annotate(o=KT("payload__outcome")).values("o")[:1]),
+                    Subquery(closing.annotate(o=KT("payload__outcome")).values("o")[:1]),
                     Value(""),
                 ),
                 F("outcome"),
@@ -211,7 +213,7 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
         )
         .filter(Q(end_state__isnull=True) | ~Q(end_state=State.MERGED))
     )
-    closed = Q(end_state__in=CLOSING, end_at__gte=start)
+    closed = Q(end_state__in=CLOSING, closed_at__gte=start)
     grouped = (
         complaints.values("category", "root_cause")
         .annotate(
@@ -235,7 +237,7 @@ def complaints_return(*, regime: str, date_from: date, date_to: date) -> Complai
         )
 
     closings = complaints.filter(closed).values_list(
-        "category", "root_cause", "created_at", "end_at"
+        "category", "root_cause", "received_at", "closed_at"
     )
     cutoffs: dict[date, date] = {}
     for category, root_cause, received_at, closed_at in closings:

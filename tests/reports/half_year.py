@@ -81,6 +81,10 @@ class Walker:
                 outcome_reason="Nothing went wrong on our side.",
             )
 
+    def assign(self, cid: int, when: str) -> None:
+        with demo_clock(at(when)):
+            services.complaint_assign(complaint_id=cid, actor=self.mgr, assignee=self.fl)
+
     def reopen(self, cid: int, when: str) -> None:
         with demo_clock(at(when)):
             services.complaint_reopen(complaint_id=cid, actor=self.fl, message="Not fixed.")
@@ -138,9 +142,11 @@ def walk_the_half_year(w: Walker) -> dict[str, int]:
     # opened and outstanding, under its root cause as recorded now.
     ids["E"] = w.file("2026-12-20T09:00")
     w.remedy(ids["E"], "2027-01-05T09:00", outcome="upheld", root_cause="Fees")
-    # F: May to June, before the period: nothing, and no row for its root cause.
+    # F: May to June, before the period: nothing, and no row for its root cause, though a
+    # lead assigns it (a logged step, not a closing) on 15 Jul.
     ids["F"] = w.file("2026-05-01T09:00")
     w.remedy(ids["F"], "2026-06-01T09:00", outcome="upheld", root_cause="Statement")
+    w.assign(ids["F"], "2026-07-15T09:00")
     # H: billing is under no regime: not in the FCA return.
     ids["H"] = w.file("2026-08-03T09:00", category="billing")
     w.remedy(ids["H"], "2026-08-04T09:00", outcome="upheld", root_cause=DECLINED)
