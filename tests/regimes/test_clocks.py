@@ -15,6 +15,7 @@ from escalation.services import deadline_sweep
 from portal import services as portal_services
 from regimes import clocks
 from regimes.models import ComplaintRegime, Regime, RegimeClock
+from regimes.selectors import regime_clock_open
 from regimes.services import regime_clock_stop
 from tests.factories import UserFactory, complaint_in, complaint_new
 
@@ -114,11 +115,19 @@ def test_a_final_response_letter_stops_exactly_the_clocks_that_name_it():
     rows = legal(c.pk)
     assert rows["reg_holding_reply"].status == "met"
     assert rows["reg_final_response"].status == "pending"
-    assert regime_clock_stop(complaint_id=c.pk, event="final_response") == 1
+    assert regime_clock_stop(complaint=c, event="final_response") == 1
     assert legal(c.pk)["reg_final_response"].status == "met"
     assert regime_clock_stop(complaint_id=c.pk, event="final_response") == 0  # idempotent
     with pytest.raises(ValueError):
         regime_clock_stop(complaint_id=c.pk, event="nonsense")
+
+
+def test_the_summary_window_is_open_until_its_letter_or_its_lapse():
+    c = complaint_in("remedied", category="current_account")
+    assert regime_clock_open(complaint_id=c.pk, kind="reg_summary_window")
+    assert regime_clock_stop(complaint_id=c.pk, event="summary_resolution") == 2
+    assert not regime_clock_open(complaint_id=c.pk, kind="reg_summary_window")
+    assert not regime_clock_open(complaint_id=c.pk, kind="reg_final_response")
 
 
 def test_closing_stops_a_cfpb_clock_that_names_it():
@@ -189,3 +198,25 @@ def test_regulatory_rows_refuse_other_kinds():
                 }
             ]
         )
+
+
+def test_the_sweep_takes_lapsed_legal_clocks_batch_by_batch():
+    complaints = [complaint_new(category="card_payments") for _ in range(5)]
+    due = max(legal(c.pk)["reg_holding_reply"].due_at for c in complaints)
+    deadline_sweep(now=due + timedelta(seconds=1), batch_size=2)
+    assert all(legal(c.pk)["reg_holding_reply"].status == "breached" for c in complaints)
+    assert set(Complaint.objects.values_list("state", flat=True)) == {"escalated"}
+
+
+def test_the_regime_map_costs_the_same_queries_whatever_the_rows(django_assert_num_queries):
+    from regimes.models import RegimeAssignment
+    from regimes.selectors import regime_map
+
+    with django_assert_num_queries(3):  # regimes, their clocks, the assignments
+        regime_map()
+    cfpb = Regime.objects.get(code="us_cfpb")
+    for category in ("billing", "delivery", "service"):
+        RegimeAssignment.objects.create(category=category, regime=cfpb)
+    Regime.objects.create(code="extra", name="Extra")
+    with django_assert_num_queries(3):
+        assert regime_map().for_category("delivery").code == "us_cfpb"
