@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "mail",
     "privacy",
     "regimes",
+    "reports",
     "django_prometheus",
     "ops",
 ]

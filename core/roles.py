@@ -253,6 +253,17 @@ def personal_data_refusal(user: Any) -> str | None:
     )
 
 
+def can_read_returns(user: Any) -> bool:
+    """The regulator's returns (complaint figures of the whole firm): managers and superusers."""
+    return user_rank(user) >= tier_rank(MANAGER)
+
+
+def returns_refusal(user: Any) -> str | None:
+    if can_read_returns(user):
+        return None
+    return _("Only a manager can read the complaints return: ask a manager for the figures.")
+
+
 def file_refusal(user: Any) -> str | None:
     if can_file(user):
         return None

@@ -627,6 +627,30 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
     assert acked.version < limited.version
 
 
+def test_the_complaints_return_parses(gen, manager):
+    """The return's JSON parses into its model, exactly; an unknown regime is a 422 `Error`."""
+    from datetime import date
+
+    from tests.factories import complaint_new
+
+    complaint_new(category="current_account")
+    chief = gen.client(token_for(manager))
+    today = timezone.localdate()
+    period = {"from_": date(today.year, 1, 1), "to": date(today.year, 12, 31)}
+    done = gen.call(
+        "reports", "reports_complaints_return", client=chief, regime="uk_fca_disp", **period
+    )
+    assert done.status_code == 200, done.content
+    report = done.parsed
+    assert isinstance(report, gen.m.ComplaintsReturnOut)
+    assert report.regime.code == "uk_fca_disp" and report.total.opened == 1
+    (row,) = report.rows
+    assert (row.category, row.outstanding, row.upheld_share) == ("current_account", 1, None)
+    unknown = gen.call("reports", "reports_complaints_return", client=chief, regime="x", **period)
+    assert unknown.status_code == 422 and isinstance(unknown.parsed, gen.m.Error)
+    assert "regime" in unknown.parsed.fields
+
+
 @pytest.fixture
 def receiver():
     r = Receiver()
