@@ -279,12 +279,11 @@ def _regulatory_batch(*, batch_size: int, now: datetime, result: SweepResult) ->
         for r in breached:
             if complaints[r["complaint_id"]]["state"] not in CLOSED:
                 cause.setdefault(r["complaint_id"], r)
-        labels = notify.kind_labels()
         done = complaint_services.complaint_escalate_many(
             items=[
                 complaint_services.Escalation(
                     complaint_id=cid,
-                    reason=notify.breach_reason(deadline=r, labels=labels),
+                    reason=notify.breach_reason(deadline=r),
                     payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
                 )
                 for cid, r in cause.items()
@@ -302,14 +301,14 @@ def _regulatory_batch(*, batch_size: int, now: datetime, result: SweepResult) ->
         members = notify.tier_emails(tiers={c["tier"] for c in complaints.values()})
         result.notified += mail_record_many(
             mails=[
-                notify.mail(
+                m
+                for r in breached
+                for m in notify.mail(
                     deadline=r,
                     complaint=complaints[r["complaint_id"]],
                     what="breached",
                     to=members[complaints[r["complaint_id"]]["tier"]],
-                    labels=labels,
                 )
-                for r in breached
             ]
         )
         outbox_record_many(events=[_hook("deadline.breached", r, at) for r in breached])
