@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("portal.api_urls")),
     path("", include("webhooks.urls")),
     path("", include("privacy.urls")),
+    path("", include("letters.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^[\s\S]*$", NotFoundApi.as_view()),

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LettersConfig(AppConfig):
+    name = "letters"
+    verbose_name = _("Letters")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from complaints import extensions
+        from letters import admin
+
+        extensions.complaint_panel(admin.complaint_letters_panel)
