@@ -390,6 +390,8 @@ SPECTACULAR_SETTINGS = {
         "CustomerRequestEnum": "complaints.models.CustomerRequest",
         "CompensationNatureEnum": "complaints.serializers.COMPENSATION_NATURES",
         "MessageKindEnum": "complaints.models.MessageKind",
+        "LetterKindEnum": "letters.models.LetterKind",
+        "LetterSourceEnum": "letters.models.LetterSource",
         "TransitionEnum": "complaints.serializers.TRANSITION_NAMES",
         "CurrencyEnum": "compensation.serializers.currencies",
         "WholeCurrencyEnum": "compensation.serializers.whole_currencies",
