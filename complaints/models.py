@@ -53,6 +53,9 @@ class Category(models.TextChoices):
     BILLING = "billing", _("Billing")
     SERVICE = "service", _("Service")
     PRODUCT = "product", _("Product quality")
+    # Financial products, each under a regulatory regime by default (regimes.RegimeAssignment).
+    CARD_PAYMENTS = "card_payments", _("Card payments")
+    CURRENT_ACCOUNT = "current_account", _("Current account")
     OTHER = "other", _("Other")
 
 

@@ -50,6 +50,7 @@ STEPS = (
     "raise_level",
     "pause",
     "resume",
+    "remedy_accept",  # the customer's written acceptance of the remedy (portal)
 )
 
 

@@ -36,6 +36,9 @@ KIND_LABELS = {
     DeadlineKind.PROMISE: _("Promise to the customer"),
     DeadlineKind.RESOLUTION: _("Resolution"),
     DeadlineKind.APPROVAL: _("Approval decision"),
+    DeadlineKind.REG_FINAL_RESPONSE: _("Final response (regulatory)"),
+    DeadlineKind.REG_HOLDING_REPLY: _("Holding reply (regulatory)"),
+    DeadlineKind.REG_SUMMARY_WINDOW: _("Summary resolution window (regulatory)"),
 }
 
 
@@ -73,12 +76,14 @@ def complaint_deadlines_panel(request: HttpRequest, complaint: Complaint) -> str
     """The complaint page block: each running deadline (kind, due time in the agent's time
     zone, time left coloured by urgency, paused or not), then those met, breached or cancelled.
     A closed complaint counts nothing down: a deadline still open on it is shown without time
-    left (the invariant check reports it). One query."""
+    left (the invariant check reports it) — unless it is a regulatory clock, which runs until
+    the event its regime names. One query."""
     now = timezone.now()
     running, done = [], []
     for d in selectors.deadline_list(complaint_id=complaint.pk):
         row = {"deadline": d, "kind": KIND_LABELS.get(d.kind, d.kind)}
-        if d.status in OPEN_STATUSES and complaint.is_open:
+        # A regulatory clock counts down on a closed complaint too, until its event comes.
+        if d.status in OPEN_STATUSES and (complaint.is_open or not d.pausable):
             if d.paused_at is not None:
                 # A stopped clock keeps the business time it had left, not a due time.
                 row["left"] = urgency(None, now, paused=True)

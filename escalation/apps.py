@@ -47,6 +47,7 @@ def _fill_extension_points() -> None:
                 "due_at": as_text(d.due_at) if d.due_at else None,
                 "warn_at": as_text(d.warn_at) if d.warn_at else None,
                 "paused": d.paused_at is not None,
+                "pausable": d.pausable,
             }
             for d in selectors.deadline_list(complaint_id=complaint.pk)
         ]

@@ -6,6 +6,9 @@ Checked for every complaint:
 - a paused complaint has no running deadline; a closed one (remedied, limit set) no open one;
 - its state is the `to_state` of its latest TransitionLog row, and it has an `intake` row.
 
+"Deadline" above means a service clock: the regulatory clocks (DESIGN §11, `REGULATORY_KINDS`)
+run whatever the complaint's pause or state, so they are outside these rules, and never paused.
+
 The selectors are set-based: a fixed number of queries whatever the number of complaints (one
 grouped query for the deadlines, one for the logs, one count), streamed with `.iterator()`, and
 only violating complaints come back. They rely on the database rows alone, never on how (or in
@@ -34,7 +37,7 @@ from complaints.models import CLOSED_STATES, OPEN_STATES, Complaint, State, Tran
 from complaints.reactions import Change
 from complaints.services.engine import facts
 from escalation import services
-from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
+from escalation.models import OPEN_STATUSES, SERVICE_KINDS, Deadline, DeadlineKind
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ def _reference(row: dict) -> str:
 
 def deadline_violations(*, chunk_size: int = CHUNK_SIZE) -> Iterator[Violation]:
     """Invariants 1, 2 and the deadline halves of 3 and 4, in one grouped query."""
-    open_ = Q(deadlines__status__in=OPEN_STATUSES)
+    open_ = Q(deadlines__status__in=OPEN_STATUSES, deadlines__kind__in=SERVICE_KINDS)
     running = open_ & Q(deadlines__paused_at__isnull=True)
     stuck = open_ & Q(deadlines__paused_at__isnull=False)
     rows = (
@@ -190,7 +193,9 @@ def _repair_missing_deadline(violation: Violation) -> str | None:
         complaint = Complaint.objects.select_for_update().filter(pk=violation.complaint_id).first()
         if complaint is None or not complaint.is_open or complaint.paused_at is not None:
             return None
-        open_ = Deadline.objects.filter(complaint_id=complaint.pk, status__in=OPEN_STATUSES)
+        open_ = Deadline.objects.filter(
+            complaint_id=complaint.pk, status__in=OPEN_STATUSES, kind__in=SERVICE_KINDS
+        )
         if open_.filter(paused_at__isnull=True).exists():
             return None  # a clock runs again: fixed meanwhile
         now = timezone.now()

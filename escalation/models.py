@@ -206,6 +206,20 @@ class DeadlineKind(models.TextChoices):
     PROMISE = "promise", _("Promise to the customer")
     RESOLUTION = "resolution", _("Resolution")
     APPROVAL = "approval", _("Approval decision")
+    # A regime's legal clocks (regimes app): they never pause, and only the events the regime
+    # names stop them; the service clocks above know nothing of them.
+    REG_FINAL_RESPONSE = "reg_final_response", _("Final response (regulatory)")
+    REG_HOLDING_REPLY = "reg_holding_reply", _("Holding reply (regulatory)")
+    REG_SUMMARY_WINDOW = "reg_summary_window", _("Summary resolution window (regulatory)")
+
+
+REGULATORY_KINDS = (
+    DeadlineKind.REG_FINAL_RESPONSE,
+    DeadlineKind.REG_HOLDING_REPLY,
+    DeadlineKind.REG_SUMMARY_WINDOW,
+)
+# The service clocks: what pause, resume, remedy and the invariants' "a clock runs" are about.
+SERVICE_KINDS = tuple(kind for kind in DeadlineKind if kind not in REGULATORY_KINDS)
 
 
 class DeadlineStatus(models.TextChoices):
@@ -223,7 +237,7 @@ class Deadline(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("complaint")
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=DeadlineKind.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=DeadlineKind.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=DeadlineStatus.choices, default=DeadlineStatus.PENDING
     )
@@ -288,6 +302,11 @@ class Deadline(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def pausable(self) -> bool:
+        """A regulatory clock runs whatever the customer or staff do; only its events stop it."""
+        return self.kind not in REGULATORY_KINDS
 
 
 class SweepRun(models.Model):

@@ -15,3 +15,7 @@ class DeadlineOut(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     warn_at = serializers.DateTimeField(allow_null=True)
     paused = serializers.BooleanField(help_text="The clock is stopped (the complaint is paused).")
+    pausable = serializers.BooleanField(
+        help_text="False for a regulatory clock: pausing and waiting for the customer never "
+        "stop it; only the event its regime names does."
+    )

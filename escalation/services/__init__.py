@@ -17,6 +17,8 @@ from escalation.services.deadlines import (
     deadlines_start,
     promise_start,
     promise_validate,
+    regulatory_deadlines_meet,
+    regulatory_deadlines_start,
 )
 from escalation.services.sweep import (
     COOLING_OFF_LABEL,
@@ -39,4 +41,6 @@ __all__ = [
     "deadlines_start",
     "promise_start",
     "promise_validate",
+    "regulatory_deadlines_meet",
+    "regulatory_deadlines_start",
 ]

@@ -37,6 +37,8 @@ from escalation.businesstime import (
 )
 from escalation.models import (
     OPEN_STATUSES,
+    REGULATORY_KINDS,
+    SERVICE_KINDS,
     BusinessCalendar,
     Deadline,
     DeadlineKind,
@@ -108,11 +110,12 @@ def _row(
 def _close_open(
     *, complaint_ids: Iterable[int], kinds: Sequence[str] | None, status: str, now: datetime
 ) -> int:
-    """Mark the complaints' open deadlines (of `kinds`, or all) met or cancelled."""
+    """Mark the complaints' open deadlines (of `kinds`, or all service clocks) met or cancelled.
+
+    The regulatory clocks are left alone unless named: only their own events stop them."""
     qs = Deadline.objects.filter(among(Deadline, complaint_ids, "complaint"))
     qs = qs.filter(status__in=OPEN_STATUSES)
-    if kinds is not None:
-        qs = qs.filter(kind__in=kinds)
+    qs = qs.filter(kind__in=SERVICE_KINDS if kinds is None else kinds)
     stamp = {"met_at": now} if status == DeadlineStatus.MET else {"cancelled_at": now}
     return qs.update(status=status, **stamp)
 
@@ -151,7 +154,10 @@ def _start_from_policy(
 
 
 def complaint_next_due_refresh(*, complaint_ids: Iterable[int]) -> int:
-    """Set `Complaint.next_due_at` of these complaints from their running deadlines.
+    """Set `Complaint.next_due_at` of these complaints from their running service deadlines.
+
+    The regulatory clocks are not in it: they run on a paused or closed complaint too, and the
+    sweep finds them by their own rows (`sweep._regulatory_batch`).
 
     One UPDATE with a correlated subquery, whatever the number of complaints; not an edit of
     the complaint, so neither the version nor `updated_at` changes. Returns rows updated.
@@ -161,7 +167,10 @@ def complaint_next_due_refresh(*, complaint_ids: Iterable[int]) -> int:
         return 0
     earliest = (
         Deadline.objects.filter(
-            complaint_id=OuterRef("pk"), status__in=OPEN_STATUSES, paused_at__isnull=True
+            complaint_id=OuterRef("pk"),
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=True,
+            kind__in=SERVICE_KINDS,
         )
         .order_by("due_at")
         .values("due_at")[:1]
@@ -226,10 +235,11 @@ def deadlines_on_change(*, changes: Sequence[Change]) -> None:
 def deadlines_merge(*, changes: Sequence[Change]) -> list[int]:
     """A merged complaint's deadlines move to the survivor (`payload["into"]`) as history: its
     running ones are cancelled first, since the survivor's own clocks now say when the customer
-    hears back. Returns the survivors' ids (their `next_due_at` is refreshed by the caller)."""
+    hears back. Returns the survivors' ids (their `next_due_at` is refreshed by the caller).
+    Its regulatory clocks end too: the survivor's own carry the customer's legal limits."""
     _close_open(
         complaint_ids=[c.complaint_id for c in changes],
-        kinds=None,
+        kinds=list(DeadlineKind),
         status=DeadlineStatus.CANCELLED,
         now=changes[0].at,
     )
@@ -273,7 +283,7 @@ def approval_start(*, changes: Sequence[Change]) -> int:
 def _keep_a_clock(*, changes: Sequence[Change]) -> int:
     """Open, unpaused complaints left with no running deadline (their clocks already lapsed, and
     the approval one was just cancelled) get a fresh resolution clock."""
-    running = _with_open(changes=changes, paused_at__isnull=True)
+    running = _with_open(changes=changes, paused_at__isnull=True, kind__in=SERVICE_KINDS)
     bare = [
         c.complaint
         for c in changes
@@ -348,11 +358,17 @@ def promise_validate(*, complaint: Complaint, promised_by: datetime) -> None:
 
 
 def _open_locked(*, complaint_id: int, paused: bool) -> list[Deadline]:
-    """The complaint's open deadlines that are (or are not) paused, locked, with calendars."""
+    """The complaint's open service deadlines that are (or are not) paused, locked, with
+    calendars. Regulatory clocks never pause: pause and resume do not see them."""
     return list(
         Deadline.objects.select_for_update(of=("self",))
         .select_related("calendar")
-        .filter(complaint_id=complaint_id, status__in=OPEN_STATUSES, paused_at__isnull=not paused)
+        .filter(
+            complaint_id=complaint_id,
+            status__in=OPEN_STATUSES,
+            paused_at__isnull=not paused,
+            kind__in=SERVICE_KINDS,
+        )
     )
 
 
@@ -403,3 +419,48 @@ def deadlines_resume(*, changes: Sequence[Change]) -> int:
         count += len(rows)
     complaint_next_due_refresh(complaint_ids=[c.complaint_id for c in changes])
     return count
+
+
+# --- regulatory clocks (the regimes app decides them; they are written here) -------------------
+
+
+def regulatory_deadlines_start(*, rows: Sequence[dict]) -> int:
+    """Write regulatory clocks: dicts of complaint_id, kind, started_at, due_at, warn_at.
+
+    Wall-clock rows (no calendar, never paused), in the caller's transaction (the engine's, at
+    intake). A complaint already holding an open clock of a kind does not get a second one."""
+    kinds = {r["kind"] for r in rows}
+    if kinds - set(REGULATORY_KINDS):
+        raise ValueError(f"Not regulatory deadline kinds: {sorted(kinds - set(REGULATORY_KINDS))}")
+    existing = set(
+        Deadline.objects.filter(
+            among(Deadline, {r["complaint_id"] for r in rows}, "complaint"),
+            status__in=OPEN_STATUSES,
+            kind__in=REGULATORY_KINDS,
+        ).values_list("complaint_id", "kind")
+    )
+    new = [
+        {
+            "complaint_id": r["complaint_id"],
+            "kind": r["kind"],
+            "status": DeadlineStatus.PENDING,
+            "calendar_id": None,
+            "started_at": r["started_at"],
+            "due_at": r["due_at"],
+            "warn_at": min(r["warn_at"], r["due_at"]),
+        }
+        for r in rows
+        if (r["complaint_id"], r["kind"]) not in existing
+    ]
+    rows_insert(Deadline, new)
+    return len(new)
+
+
+def regulatory_deadlines_meet(
+    *, complaint_ids: Iterable[int], kinds: Sequence[str], now: datetime
+) -> int:
+    """Meet the complaints' open regulatory clocks of `kinds` (the event they wait for came)."""
+    kinds = [k for k in kinds if k in REGULATORY_KINDS]
+    if not kinds:
+        return 0
+    return _close_open(complaint_ids=complaint_ids, kinds=kinds, status=DeadlineStatus.MET, now=now)

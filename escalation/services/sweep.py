@@ -12,6 +12,10 @@ Invariants:
 - Lock order complaint → deadline, as in the engine. A re-delivered or concurrent sweep finds
   nothing left to do.
 - Memory stays flat: each batch is its own transaction over at most `batch_size` rows.
+- Regulatory clocks (DESIGN §11) are not in `next_due_at`: they run on paused and closed
+  complaints too. `_regulatory_batch` takes their lapsed rows directly: a lapsed summary window
+  just closes (cancelled, no email); any other is breached, its staff told, and an open
+  complaint escalated like any breach (a closed one stays closed: the breach is the record).
 This module may import complaints, never compensation.
 """
 
@@ -30,7 +34,15 @@ from complaints.models import CLOSED_STATES, Complaint, State
 from complaints.services.engine import next_tier
 from core.db import among
 from core.errors import InvalidTransitionError
-from escalation.models import OPEN_STATUSES, Deadline, DeadlineStatus, SweepRun
+from escalation.models import (
+    OPEN_STATUSES,
+    REGULATORY_KINDS,
+    SERVICE_KINDS,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    SweepRun,
+)
 from escalation.services import notify
 from escalation.services.deadlines import complaint_next_due_refresh
 from webhooks.services import mail_record_many, outbox_record_many
@@ -69,6 +81,7 @@ def deadline_sweep(*, batch_size: int = 500, now: datetime | None = None) -> Swe
     held_elsewhere: set[int] = set()  # complaints another sweep holds: it warns them itself
     steps = (
         _breach_batch,
+        _regulatory_batch,
         functools.partial(_warn_batch, held_elsewhere=held_elsewhere),
         _notify_batch,
     )
@@ -158,6 +171,7 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
                 status__in=OPEN_STATUSES,
                 paused_at__isnull=True,
                 due_at__lte=now,
+                kind__in=SERVICE_KINDS,
             )
             .select_for_update()
             .order_by("due_at", "pk")
@@ -220,6 +234,85 @@ def _breach_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int
         )
     result.breached += len(breached)
     result.cancelled += len(cancelled)
+    result.escalated += len(done.escalated)
+    result.raised += len(done.raised)
+    return len(complaints)
+
+
+def _regulatory_batch(*, batch_size: int, now: datetime, result: SweepResult) -> int:
+    """Breach (or, for a summary window, close) one batch of lapsed regulatory clocks; escalate
+    each open complaint among them once, through the engine's writer. Returns rows looked at."""
+    with transaction.atomic():
+        _take_writer_lock()
+        lapsed = Deadline.objects.filter(
+            status__in=OPEN_STATUSES, kind__in=REGULATORY_KINDS, due_at__lte=now
+        )
+        wanted = set(lapsed.values_list("complaint_id", flat=True)[:batch_size])
+        if not wanted:
+            return 0
+        complaints = {
+            c["pk"]: c
+            for c in Complaint.objects.filter(among(Complaint, wanted))
+            .select_for_update(skip_locked=True)
+            .values("pk", "reference", "subject", "state", "tier", "assignee__email")
+        }
+        rows = list(
+            lapsed.filter(among(Deadline, complaints, "complaint"))
+            .select_for_update()
+            .order_by("due_at", "pk")
+            .values("pk", "complaint_id", "kind", "due_at")
+        )
+        at = _stamp(now)
+        expired = [r for r in rows if r["kind"] == DeadlineKind.REG_SUMMARY_WINDOW]
+        breached = [r for r in rows if r["kind"] != DeadlineKind.REG_SUMMARY_WINDOW]
+        if expired:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in expired])).update(
+                status=DeadlineStatus.CANCELLED, cancelled_at=at
+            )
+        if breached:
+            Deadline.objects.filter(among(Deadline, [r["pk"] for r in breached])).update(
+                status=DeadlineStatus.BREACHED, breached_at=at, breach_notified_at=at
+            )
+        cause: dict[int, dict] = {}
+        for r in breached:
+            if complaints[r["complaint_id"]]["state"] not in CLOSED:
+                cause.setdefault(r["complaint_id"], r)
+        labels = notify.kind_labels()
+        done = complaint_services.complaint_escalate_many(
+            items=[
+                complaint_services.Escalation(
+                    complaint_id=cid,
+                    reason=notify.breach_reason(deadline=r, labels=labels),
+                    payload={"deadline_id": r["pk"], "deadline_kind": r["kind"]},
+                )
+                for cid, r in cause.items()
+            ],
+            actor=None,
+            actor_label=SWEEP_LABEL,
+            now=at,
+        )
+        for cid in cause:  # the mail goes to the tier now holding it
+            complaints[cid] = {
+                **complaints[cid],
+                "tier": next_tier(complaints[cid]["tier"]),
+                "state": State.ESCALATED,
+            }
+        members = notify.tier_emails(tiers={c["tier"] for c in complaints.values()})
+        result.notified += mail_record_many(
+            mails=[
+                notify.mail(
+                    deadline=r,
+                    complaint=complaints[r["complaint_id"]],
+                    what="breached",
+                    to=members[complaints[r["complaint_id"]]["tier"]],
+                    labels=labels,
+                )
+                for r in breached
+            ]
+        )
+        outbox_record_many(events=[_hook("deadline.breached", r, at) for r in breached])
+    result.breached += len(breached)
+    result.cancelled += len(expired)
     result.escalated += len(done.escalated)
     result.raised += len(done.raised)
     return len(complaints)
