@@ -1,5 +1,6 @@
 """The regime a complaint falls under, as the letters read it: code, name, ombudsman, and when
-its final response is due (the running clock). The one place letters reads the regimes app.
+its final response is due (its open legal clock). The one place letters reads the regimes app,
+in two queries (the complaint's regime record, its open final-response deadline).
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from complaints.models import Complaint
-
-NONE = "none"
+from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
+from regimes import selectors as regime_selectors
+from regimes import services as regime_services
+from regimes.models import NONE, StopEvent
 
 
 @dataclass(frozen=True)
@@ -22,10 +25,33 @@ class RegimeFacts:
 
 
 def complaint_regime(*, complaint: Complaint) -> RegimeFacts:
-    """The regime of `complaint` (the `none` regime when it is not regulated)."""
-    return RegimeFacts()
+    """The regime `complaint` fell under at intake (the `none` regime when it is not regulated)."""
+    record = regime_selectors.complaint_regime(complaint_id=complaint.pk)
+    if record is None:
+        return RegimeFacts()
+    regime = record.regime
+    due = (
+        Deadline.objects.filter(
+            complaint_id=complaint.pk,
+            kind=DeadlineKind.REG_FINAL_RESPONSE,
+            status__in=OPEN_STATUSES,
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return RegimeFacts(
+        code=regime.code,
+        name=regime.name,
+        ombudsman_name=regime.ombudsman_name,
+        ombudsman_website=regime.ombudsman_website,
+        final_due=due,
+    )
 
 
-def regime_clock_stop(*, complaint: Complaint, event: str) -> None:
-    """Meet the clocks of `complaint` that `event` stops (in the caller's transaction)."""
-    return None
+def regime_clock_stop(*, complaint: Complaint, event: str) -> int:
+    """Meet the clocks of `complaint` that `event` (a letter kind) stops, in the caller's
+    transaction with the complaint locked. An acknowledgement stops no clock."""
+    if event not in StopEvent.values:
+        return 0
+    return regime_services.regime_clock_stop(complaint_id=complaint.pk, event=event)

@@ -8,12 +8,12 @@ import pytest
 from complaints.models import Message
 from letters.models import Letter
 from tests.factories import complaint_in
-from tests.letters.conftest import fca, remedied  # noqa: F401 - the fixture
+from tests.letters.conftest import FCA, remedied
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_final_response_over_the_api(api_as, frontline, fca):  # noqa: F811
+def test_a_final_response_over_the_api(api_as, frontline):
     c = remedied(frontline)
     agent = api_as(frontline)
     sent = agent.post(f"/complaints/{c.pk}/letters/", {"kind": "final_response"})
@@ -34,8 +34,8 @@ def test_a_final_response_over_the_api(api_as, frontline, fca):  # noqa: F811
     )
 
 
-def test_missing_content_is_a_422_naming_each_item_and_writes_nothing(api_as, frontline, fca):  # noqa: F811
-    c = complaint_in("apologized")
+def test_missing_content_is_a_422_naming_each_item_and_writes_nothing(api_as, frontline):
+    c = complaint_in("apologized", category=FCA)
     messages = Message.objects.count()
     refused = api_as(frontline).post(
         f"/complaints/{c.pk}/letters/", {"kind": "final_response", "body": "We are sorry."}

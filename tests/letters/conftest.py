@@ -1,39 +1,20 @@
-"""Letters' fixtures: a complaint under the FCA regime, remedied with redress and goodwill."""
+"""Letters' fixtures: complaints in the "Current account" category, which the seeded regimes put
+under the FCA regime (its clocks started at intake), remedied with redress and goodwill."""
 
 from __future__ import annotations
 
-import pytest
-
 from compensation import services as compensation_services
-from letters import regime_facts
+from escalation.models import Deadline
 from tests.factories import complaint_in
 
+FCA = "current_account"  # under uk_fca_disp (regimes' seed migration)
 FOS = "Financial Ombudsman Service"
-FOS_SITE = "https://www.financial-ombudsman.org.uk"
+FOS_SITE = "https://www.financial-ombudsman.org.uk/"
 
 
-@pytest.fixture
-def fca(monkeypatch):
-    """Complaints fall under the FCA regime; the clock stops it is asked for are recorded."""
-    stops: list[tuple[int, str]] = []
-    facts = regime_facts.RegimeFacts(
-        code="uk_fca_disp",
-        name="UK FCA DISP",
-        ombudsman_name=FOS,
-        ombudsman_website=FOS_SITE,
-    )
-    monkeypatch.setattr(regime_facts, "complaint_regime", lambda *, complaint: facts)
-    monkeypatch.setattr(
-        regime_facts,
-        "regime_clock_stop",
-        lambda *, complaint, event: stops.append((complaint.pk, event)),
-    )
-    return stops
-
-
-def remedied(actor, *, outcome="partly_upheld", reason="The card was charged twice."):
+def remedied(actor, *, outcome="partly_upheld", reason="The card was charged twice.", category=FCA):
     """A complaint remedied with a refund (redress) and a voucher (goodwill)."""
-    c = complaint_in("apologized")
+    c = complaint_in("apologized", category=category)
     done = compensation_services.complaint_remedy_with_compensation(
         complaint_id=c.pk,
         actor=actor,
@@ -47,3 +28,12 @@ def remedied(actor, *, outcome="partly_upheld", reason="The card was charged twi
         ],
     )
     return done.complaint
+
+
+def clocks(complaint) -> dict[str, str]:
+    """The complaint's legal clocks: kind → status."""
+    return dict(
+        Deadline.objects.filter(complaint=complaint, kind__startswith="reg_").values_list(
+            "kind", "status"
+        )
+    )

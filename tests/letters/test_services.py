@@ -12,12 +12,12 @@ from letters import services
 from letters.models import Letter, LetterTemplate, LetterTemplateChange
 from mail.models import OutboundMail
 from tests.factories import complaint_in
-from tests.letters.conftest import FOS, FOS_SITE, remedied
+from tests.letters.conftest import FCA, FOS, FOS_SITE, clocks, remedied
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_final_response_says_all_it_must_and_goes_out_as_a_pdf(fca, frontline):
+def test_a_final_response_says_all_it_must_and_goes_out_as_a_pdf(frontline):
     c = remedied(frontline)
     letter = services.letter_send(complaint_id=c.pk, actor=frontline, kind="final_response")
     body = letter.message.body
@@ -50,13 +50,12 @@ def test_a_final_response_says_all_it_must_and_goes_out_as_a_pdf(fca, frontline)
     assert pdf.content_type == "application/pdf"
     assert pdf.file.open("rb").read(5) == b"%PDF-"
     assert OutboundMail.objects.filter(message=letter.message).count() == 1
-    assert fca == [(c.pk, "final_response")]
+    # Remedying closed neither FCA clock (closing is no stop event there); the letter met both.
+    assert clocks(c) == {"reg_final_response": "met", "reg_summary_window": "met"}
 
 
-def test_a_final_response_without_the_facts_is_refused_naming_each_and_writes_nothing(
-    fca, frontline
-):
-    c = complaint_in("apologized")  # no outcome, no reasons, no redress yet
+def test_a_final_response_without_the_facts_is_refused_naming_each_and_writes_nothing(frontline):
+    c = complaint_in("apologized", category=FCA)  # no outcome, no reasons, no redress yet
     messages = Message.objects.count()
     with pytest.raises(RuleViolationError) as refused:
         services.letter_send(complaint_id=c.pk, actor=frontline, kind="final_response")
@@ -65,10 +64,10 @@ def test_a_final_response_without_the_facts_is_refused_naming_each_and_writes_no
     assert "not recorded" in refused.value.fields["outcome"][0]
     assert Message.objects.count() == messages
     assert not Letter.objects.exists() and not Attachment.objects.exists()
-    assert fca == []
+    assert "met" not in clocks(c).values()
 
 
-def test_free_text_is_checked_for_the_same_items(fca, frontline):
+def test_free_text_is_checked_for_the_same_items(frontline):
     c = remedied(frontline)
     text = (
         "Dear {{ customer_name }}, our decision: {{ outcome }}. {{ outcome_reason }}\n"
@@ -85,13 +84,13 @@ def test_free_text_is_checked_for_the_same_items(fca, frontline):
     assert letter.source == "free_text" and letter.message.body.count(FOS) >= 2
 
 
-def test_not_upheld_owes_no_redress(fca, frontline):
+def test_not_upheld_owes_no_redress(frontline):
     c = remedied(frontline, outcome="not_upheld", reason="The charge was correct.")
     letter = services.letter_send(complaint_id=c.pk, actor=frontline, kind="final_response")
     assert "redress" not in letter.checked
 
 
-def test_a_summary_resolution_must_say_resolved_and_the_referral_right(fca, frontline):
+def test_a_summary_resolution_must_say_resolved_and_the_referral_right(frontline):
     c = remedied(frontline)
     with pytest.raises(RuleViolationError) as refused:
         services.letter_send(
@@ -100,7 +99,7 @@ def test_a_summary_resolution_must_say_resolved_and_the_referral_right(fca, fron
     assert list(refused.value.fields) == ["resolved", "referral_right"]
     letter = services.letter_send(complaint_id=c.pk, actor=frontline, kind="summary_resolution")
     assert "We consider your complaint resolved." in letter.message.body
-    assert fca == [(c.pk, "summary_resolution")]
+    assert clocks(c)["reg_final_response"] == "met"
 
 
 def test_an_unregulated_complaint_gets_its_letter_unchecked(frontline):
@@ -110,14 +109,14 @@ def test_an_unregulated_complaint_gets_its_letter_unchecked(frontline):
     assert c.reference in letter.message.body
 
 
-def test_only_staff_send_letters(fca, integration):
+def test_only_staff_send_letters(integration):
     c = complaint_in("acknowledged")
     with pytest.raises(NotPermittedError):
         services.letter_send(complaint_id=c.pk, actor=integration, kind="acknowledgement")
 
 
 def test_a_managers_template_for_the_regime_and_language_wins_and_edits_are_logged(
-    fca, manager, frontline
+    manager, frontline
 ):
     data = {
         "regime": "uk_fca_disp",
