@@ -518,8 +518,9 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
 
 
 def test_the_other_operations_parse_too(gen, integration, frontline, lead, manager):
-    """Pause and resume, escalate and return, a rejected request, reopen by the customer and
-    limits set: every other operation of the document, through the generated client."""
+    """Pause and resume, escalate and return, a rejected request, a letter, reopen by the
+    customer and limits set: every other operation of the document, through the generated
+    client."""
     m = gen.m
     shop, agent = gen.client(_shop_key(integration)), gen.client(token_for(frontline))
     boss, chief = gen.client(token_for(lead)), gen.client(token_for(manager))
@@ -583,6 +584,25 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
         ),
     )
     assert remedied.state == "remedied"
+    # The final response as a letter: its PDF on a public message; an unknown template is a 400.
+    letter = gen.call(
+        "complaints",
+        "complaints_letters_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.LetterInRequest(kind=m.LetterKindEnum("final_response")),
+    )
+    assert letter.status_code == 201, letter.content
+    assert isinstance(letter.parsed, m.LetterOut) and letter.parsed.regime == "none"
+    assert [a.content_type for a in letter.parsed.attachments] == ["application/pdf"]
+    no_template = gen.call(
+        "complaints",
+        "complaints_letters_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.LetterInRequest(kind=m.LetterKindEnum("holding_reply"), template=999),
+    )
+    assert no_template.status_code == 400 and isinstance(no_template.parsed, m.Error)
 
     reopened = gen.call(
         "complaints",
