@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from complaints.serializers import AttachmentOut, ExpectedVersion, text
@@ -31,6 +32,16 @@ class LetterIn(ExpectedVersion):
                 {"template": ["Send either `body` or `template`, not both."]}
             )
         return attrs
+
+
+class LetterInSchema(OpenApiSerializerExtension):
+    """The document says what `validate` refuses: `body` and `template` never together."""
+
+    target_class = LetterIn
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "not": {"required": ["body", "template"]}}
 
 
 class LetterOut(serializers.Serializer):
