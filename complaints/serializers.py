@@ -439,9 +439,18 @@ class ComplaintDetailOut(ComplaintOut):
     )
     outcome_reason = serializers.CharField(source="outcome_reason_display")
     timeline = serializers.SerializerMethodField()
-    deadlines = SectionField("deadlines", help_text="The promise clocks (escalation).")
+    deadlines = SectionField(
+        "deadlines",
+        help_text="The promise clocks and, for a regulated complaint, its legal clocks "
+        "(`pausable: false`) (escalation).",
+    )
     compensation_requests = SectionField(
         "compensation_requests", help_text="Every compensation request (compensation)."
+    )
+    regime = SectionField(
+        "regime",
+        help_text="The regulatory regime the complaint fell under at intake, one item; empty "
+        "when unregulated (regimes).",
     )
     available_transitions = serializers.SerializerMethodField()
     customer_url = serializers.SerializerMethodField(

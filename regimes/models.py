@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,6 +31,7 @@ from core.audit import AppendOnlyModel, audit_triggers
 from escalation.models import DeadlineKind
 
 NONE = "none"
+MAX_RETENTION_YEARS = 30
 
 
 class DayCount(models.TextChoices):
@@ -76,6 +78,7 @@ class Regime(models.Model):
         _("retention years"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_YEARS)],
         help_text=_(
             "How many years a closed complaint's records are kept; empty: the general rule."
         ),

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
-from regimes.models import NONE, ComplaintRegime, Regime, RegimeAssignment, RegimeClock
+from regimes.models import (
+    MAX_RETENTION_YEARS,
+    NONE,
+    ComplaintRegime,
+    Regime,
+    RegimeAssignment,
+    RegimeClock,
+)
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,13 @@ def complaint_regime(*, complaint_id: int) -> ComplaintRegime | None:
 
 
 def regime_retention_rules() -> list[tuple[Q, int]]:
-    """privacy's retention hook: each regime's complaints are kept its retention years (at
-    least: privacy keeps a complaint for the longest rule that applies). One query."""
+    """privacy's retention hook: a regime's complaints are kept its retention years (at least:
+    privacy keeps a complaint for the longest rule that applies).
+
+    No query: one rule per possible number of years (1 to `MAX_RETENTION_YEARS`), over the
+    complaint's regime row, so a retention batch stays one query and an edit of a regime's
+    years applies at once in every process."""
     return [
-        (Q(regime_record__regime_id=pk), years)
-        for pk, years in Regime.objects.filter(retention_years__isnull=False).values_list(
-            "pk", "retention_years"
-        )
+        (Q(regime_record__regime__retention_years=years), years)
+        for years in range(1, MAX_RETENTION_YEARS + 1)
     ]

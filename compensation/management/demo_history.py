@@ -69,6 +69,9 @@ SWEEP_LAG = timedelta(minutes=1)  # the beat sweeps every few seconds; a minute 
 # Sent inside the history's transaction with `complaint_ids`: apps above this one (customer
 # mail) mark what they would have sent back then as sent, as this module does for its own.
 history_loaded = Signal()
+# Sent by `load_demo` after its own stories with `users`: apps above this one (regimes) add
+# theirs; a receiver returns how many complaints it filed (0 on a second run).
+demo_loaded = Signal()
 
 
 # --- the clock ------------------------------------------------------------------------------------
@@ -661,13 +664,19 @@ def history_load(*, users: dict[str, Any], end: datetime) -> int:
         history = History(users=users, end=end)
         history.run()
         ids = [s.complaint_id for s in history.stories if s.complaint_id is not None]
-        # What leaves the database happened back then (see the module docstring).
-        OutboxMail.objects.filter(pk__gt=mail_mark, sent_at__isnull=True).update(
-            sent_at=F("created_at"), attempts=1
-        )
-        OutboxEvent.objects.filter(
-            dispatched_at__isnull=True, payload__complaint_id__in=ids
-        ).update(dispatched_at=F("occurred_at"))
-        # Apps above this one (customer mail) mark what they would have sent back then, too.
-        history_loaded.send(sender=History, complaint_ids=ids)
+        history_delivered(complaint_ids=ids, mail_mark=mail_mark)
     return len(ids)
+
+
+def history_delivered(*, complaint_ids: list[int], mail_mark: int) -> None:
+    """What leaves the database happened back then (see the module docstring): staff emails
+    newer than `mail_mark` count as sent, the complaints' webhook events as dispatched, and apps
+    above this one (customer mail) mark theirs through `history_loaded`. For any demo story
+    walked in the past (the regimes app's too)."""
+    OutboxMail.objects.filter(pk__gt=mail_mark, sent_at__isnull=True).update(
+        sent_at=F("created_at"), attempts=1
+    )
+    OutboxEvent.objects.filter(
+        dispatched_at__isnull=True, payload__complaint_id__in=complaint_ids
+    ).update(dispatched_at=F("occurred_at"))
+    history_loaded.send(sender=History, complaint_ids=complaint_ids)

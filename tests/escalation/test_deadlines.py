@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_defaults_are_seeded_for_every_category_and_severity():
-    assert ResponsePolicy.objects.count() == 7 * 4
+    assert ResponsePolicy.objects.count() == 9 * 4  # the financial categories too
     policy = ResponsePolicy.objects.get(category="missing_item", severity="normal")
     assert policy.calendar.time_zone == "Europe/Berlin"
     assert policy.first_response_minutes < policy.resolution_minutes
