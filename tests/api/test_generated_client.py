@@ -152,9 +152,10 @@ def gen(live_server, tmp_path_factory) -> Iterator[Generated]:
     name = f"redress_client_{uuid.uuid4().hex[:12]}"
     (base / "config.yaml").write_text(
         f"project_name_override: {name}\npackage_name_override: {name}\npost_hooks: []\n"
-        # The customer export is a ZIP: the generator reads it as a file (bytes), as it does
-        # application/octet-stream.
+        # The customer export is a ZIP and an attachment any type: the generator reads them as
+        # a file (bytes), as it does application/octet-stream.
         "content_type_overrides:\n  application/zip: application/octet-stream\n"
+        '  "*/*": application/octet-stream\n'
     )
     command = [
         sys.executable,
