@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
+from escalation.models import OPEN_STATUSES, Deadline
 from regimes.models import (
     MAX_RETENTION_YEARS,
     NONE,
@@ -47,6 +48,14 @@ def complaint_regime(*, complaint_id: int) -> ComplaintRegime | None:
     return (
         ComplaintRegime.objects.select_related("regime").filter(complaint_id=complaint_id).first()
     )
+
+
+def regime_clock_open(*, complaint_id: int, kind: str) -> bool:
+    """Whether the complaint's legal clock of `kind` still runs (e.g. the letters work asks if
+    a summary resolution is still allowed: `reg_summary_window`). One query."""
+    return Deadline.objects.filter(
+        complaint_id=complaint_id, kind=kind, status__in=OPEN_STATUSES
+    ).exists()
 
 
 def regime_retention_rules() -> list[tuple[Q, int]]:

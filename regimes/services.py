@@ -75,15 +75,21 @@ def regime_clocks_on_event(*, changes: Sequence[Change], event: str) -> int:
 
 def regime_clock_stop(
     *,
-    complaint_id: int,
     event: str,
+    complaint: Any = None,
+    complaint_id: int | None = None,
     at: datetime | None = None,
 ) -> int:
     """Meet the complaint's open legal clocks that `event` (a `StopEvent`) stops.
 
-    Call it inside the transaction that does the event, with the complaint locked (the letters
-    work when a final response, summary resolution or holding reply is sent; the reactions here
-    for closing and the written acceptance). Returns how many clocks were met."""
+    Pass the complaint or its id. Call it inside the transaction that does the event, with the
+    complaint locked (the letters work when a final response, summary resolution or holding
+    reply is sent; the reactions here for closing and the written acceptance). Returns how many
+    clocks were met."""
+    if complaint_id is None:
+        if complaint is None:
+            raise TypeError("regime_clock_stop needs complaint or complaint_id")
+        complaint_id = complaint.pk
     if event not in StopEvent.values:
         raise ValueError(f"Unknown regime event {event!r}")
     record = selectors.complaint_regime(complaint_id=complaint_id)

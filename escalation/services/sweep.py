@@ -253,7 +253,7 @@ def _regulatory_batch(*, batch_size: int, now: datetime, result: SweepResult) ->
         complaints = {
             c["pk"]: c
             for c in Complaint.objects.filter(among(Complaint, wanted))
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, of=("self",))
             .values("pk", "reference", "subject", "state", "tier", "assignee__email")
         }
         rows = list(

@@ -15,6 +15,7 @@ from escalation.services import deadline_sweep
 from portal import services as portal_services
 from regimes import clocks
 from regimes.models import ComplaintRegime, Regime, RegimeClock
+from regimes.selectors import regime_clock_open
 from regimes.services import regime_clock_stop
 from tests.factories import UserFactory, complaint_in, complaint_new
 
@@ -114,11 +115,19 @@ def test_a_final_response_letter_stops_exactly_the_clocks_that_name_it():
     rows = legal(c.pk)
     assert rows["reg_holding_reply"].status == "met"
     assert rows["reg_final_response"].status == "pending"
-    assert regime_clock_stop(complaint_id=c.pk, event="final_response") == 1
+    assert regime_clock_stop(complaint=c, event="final_response") == 1
     assert legal(c.pk)["reg_final_response"].status == "met"
     assert regime_clock_stop(complaint_id=c.pk, event="final_response") == 0  # idempotent
     with pytest.raises(ValueError):
         regime_clock_stop(complaint_id=c.pk, event="nonsense")
+
+
+def test_the_summary_window_is_open_until_its_letter_or_its_lapse():
+    c = complaint_in("remedied", category="current_account")
+    assert regime_clock_open(complaint_id=c.pk, kind="reg_summary_window")
+    assert regime_clock_stop(complaint_id=c.pk, event="summary_resolution") == 2
+    assert not regime_clock_open(complaint_id=c.pk, kind="reg_summary_window")
+    assert not regime_clock_open(complaint_id=c.pk, kind="reg_final_response")
 
 
 def test_closing_stops_a_cfpb_clock_that_names_it():
