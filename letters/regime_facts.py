@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from complaints.models import Complaint
 from escalation.models import OPEN_STATUSES, Deadline, DeadlineKind
 from regimes import selectors as regime_selectors
@@ -49,9 +51,24 @@ def complaint_regime(*, complaint: Complaint) -> RegimeFacts:
     )
 
 
+def summary_window_closed(*, complaint: Complaint) -> datetime | None:
+    """When the complaint's summary resolution window closed (None: it has none, or it is still
+    open). By its due time, not its status, so a letter written at a moment in the past (the
+    demo's) is judged at that moment."""
+    return (
+        Deadline.objects.filter(
+            complaint_id=complaint.pk,
+            kind=DeadlineKind.REG_SUMMARY_WINDOW,
+            due_at__lte=timezone.now(),
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
 def regime_clock_stop(*, complaint: Complaint, event: str) -> int:
     """Meet the clocks of `complaint` that `event` (a letter kind) stops, in the caller's
     transaction with the complaint locked. An acknowledgement stops no clock."""
     if event not in StopEvent.values:
         return 0
-    return regime_services.regime_clock_stop(complaint_id=complaint.pk, event=event)
+    return regime_services.regime_clock_stop(complaint=complaint, event=event)

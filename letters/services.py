@@ -24,14 +24,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import services as complaint_services
 from complaints.models import Complaint, State
 from complaints.services.checks import MAX_LINE, MAX_TEXT, Checker
 from core import roles
-from core.errors import ConflictError, InvalidDataError, NotFoundError, NotPermittedError
+from core.errors import (
+    ConflictError,
+    InvalidDataError,
+    NotFoundError,
+    NotPermittedError,
+    RuleViolationError,
+)
 from letters import regime_facts, rendering, requirements, selectors
 from letters.models import Letter, LetterKind, LetterSource, LetterTemplate, LetterTemplateChange
 
@@ -86,6 +92,17 @@ def letter_draft(
         raise ConflictError(
             _("This complaint was merged into another: send the letter on that one.")
         )
+    if kind == LetterKind.SUMMARY_RESOLUTION:
+        closed = regime_facts.summary_window_closed(complaint=complaint)
+        if closed is not None:
+            raise RuleViolationError(
+                _(
+                    "The time for a summary resolution ended on %(when)s: send a final response "
+                    "instead."
+                )
+                % {"when": formats.date_format(timezone.localtime(closed), "DATETIME_FORMAT")},
+                fields={"kind": [_("A summary resolution is no longer allowed.")]},
+            )
     language = selectors.letter_language(complaint)
     context = selectors.letter_context(complaint=complaint, language=language)
     regime = context["regime"]

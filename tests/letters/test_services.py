@@ -5,6 +5,7 @@ naming each missing item and nothing written. Template edits by managers, each o
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from complaints.models import Attachment, Message
 from core.errors import NotPermittedError, RuleViolationError
@@ -144,3 +145,20 @@ def test_a_managers_template_for_the_regime_and_language_wins_and_edits_are_logg
     assert (letter.source, letter.template_id) == ("template", template.pk)
     assert letter.message.body.startswith(f"Resolved: {c.subject}\n\nHello ")
     assert LetterTemplate.objects.count() == 1
+
+
+def test_a_summary_resolution_after_its_window_is_refused(frontline):
+    from datetime import timedelta
+
+    from escalation.models import Deadline
+
+    c = remedied(frontline)
+    window = Deadline.objects.filter(complaint=c, kind="reg_summary_window")
+    assert window.exists()
+    window.update(due_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(RuleViolationError) as refused:
+        services.letter_send(complaint_id=c.pk, actor=frontline, kind="summary_resolution")
+    assert list(refused.value.fields) == ["kind"]
+    assert not Letter.objects.exists()
+    final = services.letter_send(complaint_id=c.pk, actor=frontline, kind="final_response")
+    assert final.kind == "final_response"
