@@ -256,7 +256,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes logs every login at INFO; lockouts (WARNING) are what an operator needs.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step of a letter at INFO: only its warnings are news.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # --- Operations (issue 15): /health/live, /health/ready, /metrics (ops) -------------------------
