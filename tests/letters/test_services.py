@@ -162,3 +162,19 @@ def test_a_summary_resolution_after_its_window_is_refused(frontline):
     assert not Letter.objects.exists()
     final = services.letter_send(complaint_id=c.pk, actor=frontline, kind="final_response")
     assert final.kind == "final_response"
+
+
+def test_the_customers_email_carries_the_letters_pdf(frontline, settings):
+    from django.core import mail as outbox
+
+    from mail import services as mail_services
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    c = complaint_in("acknowledged")
+    letter = services.letter_send(complaint_id=c.pk, actor=frontline, kind="holding_reply")
+    sent = OutboundMail.objects.get(message=letter.message)
+    assert mail_services.mail_send(mail_id=sent.pk) == "sent"
+    (email,) = [m for m in outbox.outbox if m.extra_headers["Message-ID"] == sent.msgid]
+    (name, content, content_type) = email.attachments[0]
+    assert (name, content_type) == (letter.message.attachments.get().filename, "application/pdf")
+    assert content.startswith(b"%PDF-")
