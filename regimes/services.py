@@ -3,7 +3,8 @@ edits of the regimes, each logged.
 
 Invariants:
 - The clocks start inside intake's transaction (a reaction to the engine): the complaint's
-  regime is recorded (`ComplaintRegime`) and one deadline row per clock written through
+  regime is recorded (`ComplaintRegime`, for every regime but `none`: retention and the
+  return count by it) and one deadline row per clock written through
   escalation's services, so a complaint is never filed without its legal clocks, nor they
   without it. An unregulated or inactive regime starts nothing.
 - `regime_clock_stop` meets exactly the open clocks whose regime clock names the event, in the
@@ -31,6 +32,7 @@ from core.errors import NotPermittedError
 from escalation import services as escalation_services
 from regimes import clocks, selectors
 from regimes.models import (
+    NONE,
     ComplaintRegime,
     Regime,
     RegimeAssignment,
@@ -48,8 +50,8 @@ def regime_clocks_on_intake(*, changes: Sequence[Change]) -> int:
     for change in changes:
         c = change.complaint
         regime = regimes.for_category(c.category)
-        if regime is None or not regime.active or not regime.clocks.all():
-            continue
+        if regime is None or not regime.active or regime.code == NONE:
+            continue  # unregulated: nothing to record, no clock
         records.append(ComplaintRegime(complaint_id=c.id, regime=regime, received_at=c.created_at))
         for clock in regime.clocks.all():
             due, warn = clocks.clock_window(regime=regime, clock=clock, received_at=c.created_at)

@@ -8,6 +8,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from complaints import reactions, services
+from portal import services as portal_services
 from tests import factories
 from tests.api.test_faults import blip, world
 
@@ -89,6 +90,18 @@ CALLS = {
         "paused",
         lambda c, u: services.complaint_resume(complaint_id=c.pk, actor=u["fl"]),
     ),
+    "merge": (
+        "pair",
+        lambda c, u: services.complaint_merge(
+            complaint_id=c.pk, into_id=c.survivor_id, actor=u["fl"], reason="The same order."
+        ),
+    ),
+    "remedy_accept": (
+        "remedied",
+        lambda c, u: portal_services.remedy_respond(
+            complaint_id=c.pk, actor=None, decision="accepted", words="Thank you."
+        ),
+    ),
 }
 
 CASES = [(step, name) for step in reactions.STEPS for name in reactions.registered(step)]
@@ -109,6 +122,10 @@ def test_a_failing_reaction_undoes_its_whole_change(step, name):
     if state == "paused":
         complaint = factories.complaint_in("venting")
         services.complaint_pause(complaint_id=complaint.pk, actor=staff["fl"], reason="photos")
+    elif state == "pair":  # a duplicate of the same customer's open complaint
+        survivor = factories.complaint_in("venting", customer_email="pair@example.com")
+        complaint = factories.complaint_in("venting", customer_email="pair@example.com")
+        complaint.survivor_id = survivor.pk
     elif state is not None:
         complaint = factories.complaint_in(state)
     before = world()

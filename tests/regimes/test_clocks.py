@@ -198,3 +198,25 @@ def test_regulatory_rows_refuse_other_kinds():
                 }
             ]
         )
+
+
+def test_the_sweep_takes_lapsed_legal_clocks_batch_by_batch():
+    complaints = [complaint_new(category="card_payments") for _ in range(5)]
+    due = max(legal(c.pk)["reg_holding_reply"].due_at for c in complaints)
+    deadline_sweep(now=due + timedelta(seconds=1), batch_size=2)
+    assert all(legal(c.pk)["reg_holding_reply"].status == "breached" for c in complaints)
+    assert set(Complaint.objects.values_list("state", flat=True)) == {"escalated"}
+
+
+def test_the_regime_map_costs_the_same_queries_whatever_the_rows(django_assert_num_queries):
+    from regimes.models import RegimeAssignment
+    from regimes.selectors import regime_map
+
+    with django_assert_num_queries(3):  # regimes, their clocks, the assignments
+        regime_map()
+    cfpb = Regime.objects.get(code="us_cfpb")
+    for category in ("billing", "delivery", "service"):
+        RegimeAssignment.objects.create(category=category, regime=cfpb)
+    Regime.objects.create(code="extra", name="Extra")
+    with django_assert_num_queries(3):
+        assert regime_map().for_category("delivery").code == "us_cfpb"
