@@ -486,7 +486,8 @@ class AttachmentApi(ComplaintApi):
         "(`Content-Disposition: attachment`; pictures may show inline). An integration gets "
         "the files of its own complaints' public messages; anything else is a 404.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            # Any type a file may have (a photo, a letter's PDF): its sniffed Content-Type.
+            (200, "*/*"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file (its own Content-Type)."
             )
         },

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("privacy.urls")),
     path("", include("reports.urls")),
+    path("", include("letters.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^[\s\S]*$", NotFoundApi.as_view()),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "privacy",
     "regimes",
     "reports",
+    "letters",
     "django_prometheus",
     "ops",
 ]
@@ -250,7 +251,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes logs every login at INFO; lockouts (WARNING) are what an operator needs.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step of a letter at INFO: only its warnings are news.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 # --- Operations (issue 15): /health/live, /health/ready, /metrics (ops) -------------------------
@@ -385,6 +387,8 @@ SPECTACULAR_SETTINGS = {
         "CustomerRequestEnum": "complaints.models.CustomerRequest",
         "CompensationNatureEnum": "complaints.serializers.COMPENSATION_NATURES",
         "MessageKindEnum": "complaints.models.MessageKind",
+        "LetterKindEnum": "letters.models.LetterKind",
+        "LetterSourceEnum": "letters.models.LetterSource",
         "TransitionEnum": "complaints.serializers.TRANSITION_NAMES",
         "CurrencyEnum": "compensation.serializers.currencies",
         "WholeCurrencyEnum": "compensation.serializers.whole_currencies",

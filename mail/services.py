@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy
 
 from complaints import notes
 from complaints import services as complaint_services
-from complaints.models import Complaint, Message, MessageKind, Visibility
+from complaints.models import AttachmentKind, Complaint, Message, MessageKind, Visibility
 from core.retry import backoff_delay
 from mail.models import (
     AttemptOutcome,
@@ -255,6 +255,11 @@ def _attempt(mail: OutboundMail, *, connection: SmtpBackend | None = None) -> tu
             headers=headers,
         )
         message.attach_alternative(rendered.html, "text/html")
+        # The message's own files go with it (a letter's PDF, a photo staff sent); the original
+        # mail of a customer's message never does (only staff and system messages are mailed).
+        for attachment in mail.message.attachments.filter(kind=AttachmentKind.FILE):
+            with attachment.file.open("rb") as stored:
+                message.attach(attachment.filename, stored.read(), attachment.content_type)
         if connection is not None:
             connection.open()  # a no-op while the session is open; reconnects after a failure
             connection.send_messages([message])

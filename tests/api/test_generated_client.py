@@ -152,9 +152,10 @@ def gen(live_server, tmp_path_factory) -> Iterator[Generated]:
     name = f"redress_client_{uuid.uuid4().hex[:12]}"
     (base / "config.yaml").write_text(
         f"project_name_override: {name}\npackage_name_override: {name}\npost_hooks: []\n"
-        # The customer export is a ZIP: the generator reads it as a file (bytes), as it does
-        # application/octet-stream.
+        # The customer export is a ZIP and an attachment any type: the generator reads them as
+        # a file (bytes), as it does application/octet-stream.
         "content_type_overrides:\n  application/zip: application/octet-stream\n"
+        '  "*/*": application/octet-stream\n'
     )
     command = [
         sys.executable,
@@ -518,8 +519,9 @@ def test_a_refund_above_frontline_authority_is_approved_by_a_manager(
 
 
 def test_the_other_operations_parse_too(gen, integration, frontline, lead, manager):
-    """Pause and resume, escalate and return, a rejected request, reopen by the customer and
-    limits set: every other operation of the document, through the generated client."""
+    """Pause and resume, escalate and return, a rejected request, a letter, reopen by the
+    customer and limits set: every other operation of the document, through the generated
+    client."""
     m = gen.m
     shop, agent = gen.client(_shop_key(integration)), gen.client(token_for(frontline))
     boss, chief = gen.client(token_for(lead)), gen.client(token_for(manager))
@@ -583,6 +585,25 @@ def test_the_other_operations_parse_too(gen, integration, frontline, lead, manag
         ),
     )
     assert remedied.state == "remedied"
+    # The final response as a letter: its PDF on a public message; an unknown template is a 400.
+    letter = gen.call(
+        "complaints",
+        "complaints_letters_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.LetterInRequest(kind=m.LetterKindEnum("final_response")),
+    )
+    assert letter.status_code == 201, letter.content
+    assert isinstance(letter.parsed, m.LetterOut) and letter.parsed.regime == "none"
+    assert [a.content_type for a in letter.parsed.attachments] == ["application/pdf"]
+    no_template = gen.call(
+        "complaints",
+        "complaints_letters_create",
+        complaint_id=filed.id,
+        client=agent,
+        body=m.LetterInRequest(kind=m.LetterKindEnum("holding_reply"), template=999),
+    )
+    assert no_template.status_code == 400 and isinstance(no_template.parsed, m.Error)
 
     reopened = gen.call(
         "complaints",
