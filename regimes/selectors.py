@@ -43,6 +43,15 @@ def regime_map() -> RegimeMap:
     )
 
 
+def regulated_categories_exist(*, categories: set[str]) -> bool:
+    """Whether any of `categories` falls under an active regime other than `none`. One query."""
+    return (
+        RegimeAssignment.objects.filter(category__in=categories, regime__active=True)
+        .exclude(regime__code=NONE)
+        .exists()
+    )
+
+
 def complaint_regime(*, complaint_id: int) -> ComplaintRegime | None:
     """The complaint's regime record with its regime (one query), None when unregulated."""
     return (

@@ -44,7 +44,10 @@ from regimes.models import (
 
 def regime_clocks_on_intake(*, changes: Sequence[Change]) -> int:
     """Intake: record each complaint's regime and start its clocks from the receipt time.
-    Returns how many clocks were started."""
+    Returns how many clocks were started. Most intakes are unregulated: one query says so."""
+    categories = {change.complaint.category for change in changes}
+    if not selectors.regulated_categories_exist(categories=categories):
+        return 0
     regimes = selectors.regime_map()
     records, rows = [], []
     for change in changes:

@@ -77,7 +77,7 @@ def test_admin_action_changes_only_a_declared_entry_once():
 def test_the_apps_hold_their_points_and_a_second_provider_is_refused():
     from compensation import services as compensation_services
 
-    assert list(extensions.detail_sections()) == ["deadlines", "compensation_requests"]
+    assert list(extensions.detail_sections()) == ["deadlines", "compensation_requests", "regime"]
     with pytest.raises(ImproperlyConfigured):
         extensions.remedy_handler(compensation_services.complaint_remedy_with_compensation)
     with pytest.raises(ImproperlyConfigured):
@@ -90,6 +90,8 @@ def test_the_apps_hold_their_points_and_a_second_provider_is_refused():
         "compensation.admin",
         "portal.admin",
         "mail.admin",
+        "regimes.admin",
+        "letters.admin",
     ]
 
 
