@@ -87,6 +87,8 @@ def test_broker_unreachable_fails(client, db, settings, monkeypatch):
 
     # Nothing listens on port 9 (discard) here: the connection is refused at once.
     monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    # Celery keeps the URL it writes to apart once a broker URL came from the environment.
+    monkeypatch.setattr(current_app.conf, "broker_write_url", "redis://127.0.0.1:9/0")
     deadline_sweep(batch_size=100)
     response = client.get("/health/ready")
     assert response.status_code == 503
