@@ -47,6 +47,7 @@ from complaints.models import Category, Complaint, Outcome
 from complaints.urgency import urgency
 from core import roles
 from core.errors import DomainError
+from core.logadmin import ReadOnlyAdmin
 
 # Kinds and tiers as the dashboard names them, in the user's language.
 KIND_LABELS = {
@@ -231,25 +232,10 @@ class AuthorityRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuthorityRuleChange)
-class AuthorityRuleChangeAdmin(admin.ModelAdmin):
+class AuthorityRuleChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "rule", "action", "actor_label", "before", "after")
     list_select_related = ("rule",)
     readonly_fields = ("rule", "action", "actor", "actor_label", "before", "after", "created_at")
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- every request, read-only (history) --------------------------------------------------------

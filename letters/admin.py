@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from complaints.models import Complaint
 from core import roles
 from core.errors import DomainError
+from core.logadmin import ReadOnlyAdmin
 from letters import selectors, services
 from letters.models import Letter, LetterKind, LetterTemplate, LetterTemplateChange
 
@@ -64,25 +65,8 @@ def complaint_letters_panel(request: HttpRequest, complaint: Complaint) -> str:
     )
 
 
-class _StaffReads(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Letter)
-class LetterAdmin(_StaffReads):
+class LetterAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "complaint", "kind", "regime", "language", "source", "sent_by_label")
     list_filter = ("kind", "regime", "language", "source")
     list_select_related = ("complaint",)
@@ -150,7 +134,7 @@ class LetterTemplateForm(forms.ModelForm):
 
 
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(_StaffReads):
+class LetterTemplateAdmin(ReadOnlyAdmin):
     form = LetterTemplateForm
     list_display = ("regime", "kind", "language", "subject", "active", "updated_at")
     list_filter = ("regime", "kind", "language", "active")
@@ -169,7 +153,7 @@ class LetterTemplateAdmin(_StaffReads):
 
 
 @admin.register(LetterTemplateChange)
-class LetterTemplateChangeAdmin(_StaffReads):
+class LetterTemplateChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "template", "action", "actor_label", "before", "after")
     list_select_related = ("template",)
     readonly_fields = (

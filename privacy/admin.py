@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core import roles
+from core.logadmin import ReadOnlyAdmin
 from privacy.models import PersonalDataLog, RetentionRule
 
 
@@ -32,22 +33,8 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataLog)
-class PersonalDataLogAdmin(admin.ModelAdmin):
+class PersonalDataLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action", "customer", "actor_label", "reason")
     list_filter = ("action",)
     list_select_related = ("customer",)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return roles.can_handle_personal_data(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.can_handle_personal_data(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    may_read = staticmethod(roles.can_handle_personal_data)

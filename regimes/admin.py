@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.logadmin import ReadOnlyAdmin
 from regimes import selectors, services
 from regimes.models import Regime, RegimeAssignment, RegimeChange, RegimeClock, StopEvent
 
@@ -104,7 +105,7 @@ class RegimeAssignmentAdmin(ManagersEdit, admin.ModelAdmin):
 
 
 @admin.register(RegimeChange)
-class RegimeChangeAdmin(admin.ModelAdmin):
+class RegimeChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "regime_code", "target", "target_id", "action", "actor_label")
     list_filter = ("regime_code", "target", "action")
     readonly_fields = (
@@ -118,18 +119,3 @@ class RegimeChangeAdmin(admin.ModelAdmin):
         "after",
         "created_at",
     )
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return roles.is_agent(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
